@@ -1,0 +1,50 @@
+//! Analysis: from an [`Event`] to an [`Action`] — the categories of a call and every
+//! path, URL and command it touches. Pure: the context carries the cwd and home
+//! directory; nothing here looks at the file system.
+
+mod paths;
+mod shell;
+mod tools;
+
+use crate::{Action, Event};
+
+pub use paths::resolve_path;
+
+/// What analysis needs to know about the machine, passed in so that analysis stays pure.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AnalysisContext {
+    /// The call's working directory (absolute).
+    pub cwd: String,
+    /// The user's home directory, for `~` and `$HOME`.
+    pub home: String,
+}
+
+/// Analyses a tool event. Events without a tool give an empty action in category `other`.
+pub fn analyze(event: &Event, context: &AnalysisContext) -> Action {
+    let Some(tool) = &event.tool else {
+        return Action {
+            categories: vec![crate::Category::Other],
+            ..Action::default()
+        };
+    };
+    let context = AnalysisContext {
+        cwd: if event.cwd.is_empty() {
+            context.cwd.clone()
+        } else {
+            event.cwd.clone()
+        },
+        home: context.home.clone(),
+    };
+    tools::analyze_tool(tool, &context)
+}
+
+/// Analyses one shell command line as the `Bash` tool would run it.
+pub fn analyze_command_line(command: &str, context: &AnalysisContext) -> Action {
+    let mut action = Action {
+        tool: "Bash".to_owned(),
+        categories: vec![crate::Category::Command],
+        ..Action::default()
+    };
+    shell::analyze_shell(command, context, &mut action);
+    action
+}

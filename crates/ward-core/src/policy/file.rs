@@ -1,0 +1,145 @@
+//! The policy file as written: TOML (or JSON), deserialised straight into typed
+//! structs that reject unknown keys, so a typo fails loudly instead of silently
+//! matching nothing.
+
+use serde::{Deserialize, Serialize};
+
+use super::PolicyError;
+
+/// One policy file (a layer), as written.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PolicyFile {
+    /// A preset whose rules this layer starts from: `safety`, `strict`,
+    /// `permissive` or `audit-only`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub preset: Option<String>,
+    /// `false` records what would have happened without acting (dry-run).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enforce: Option<bool>,
+    /// The decision when no rule matches; absent means no opinion (silence).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default: Option<String>,
+    /// Rule ids of this layer's preset or of lower layers to switch off. Rules of a
+    /// higher layer cannot be switched off; built-in rules only by the managed layer.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub disable: Vec<String>,
+    /// The managed layer may switch off self-protection; other layers may not.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub self_protection: Option<bool>,
+    /// The rules.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub rules: Vec<RuleSpec>,
+}
+
+/// One rule, as written.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuleSpec {
+    /// A stable id, e.g. `git.force-push`.
+    pub id: String,
+    /// What the rule is about.
+    #[serde(default)]
+    pub description: String,
+    /// `allow`, `warn`, `ask` or `deny`.
+    pub decision: String,
+    /// Why, in words the user and the agent understand.
+    #[serde(default)]
+    pub reason: String,
+    /// What to do instead. It should itself be allowed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub alternative: Option<String>,
+    /// What the rule matches. All given conditions must hold; within one condition,
+    /// any listed value matches.
+    #[serde(default, rename = "match")]
+    pub matches: MatchSpec,
+}
+
+/// The conditions of a rule, as written.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MatchSpec {
+    /// Agent names (`claude-code`), subagent types or subagent ids.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub agents: Vec<String>,
+    /// Tool names; globs allowed (`mcp__github__*`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tools: Vec<String>,
+    /// Categories (`file_delete`, `network`, ...). When a rule names target globs
+    /// too, a matching target must be of one of these categories.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub categories: Vec<String>,
+    /// Target globs. `~`, `$HOME`, `$PROJECT`, `$CWD` and `$WARD_HOME` expand; a
+    /// glob that does not start with `/`, `~`, `$` or `*` matches at any depth.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub targets: Vec<String>,
+    /// Target regexes (the same placeholders expand, escaped).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub target_regexes: Vec<String>,
+    /// Globs of which a target must match none: the rule matches a target outside
+    /// all of them (`["$PROJECT/**"]`: anything outside the project).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub targets_outside: Vec<String>,
+    /// Program names after shell analysis (`rm`, `git`); globs allowed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub programs: Vec<String>,
+    /// Flag groups, all required on the same command; each group lists
+    /// alternatives separated by `|` (`"r|R|recursive"`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub flags: Vec<String>,
+    /// Regexes, each of which must match some argument of the same command.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub arguments: Vec<String>,
+    /// Wrappers the command runs under (`sudo`, `xargs`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub wrappers: Vec<String>,
+    /// Risk tags set by analysis (`remote-code`, `inline-script`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<String>,
+    /// `true`: match only calls that analysis could not see through.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub opaque: Option<bool>,
+}
+
+/// Parses policy text. `name` (a path or `preset:safety`) goes into error messages.
+/// Text whose first non-blank character is `{` is read as JSON, anything else as TOML.
+pub fn parse_policy_text(name: &str, text: &str) -> Result<PolicyFile, PolicyError> {
+    if text.trim_start().starts_with('{') {
+        return serde_json::from_str(text).map_err(|error| PolicyError::Syntax {
+            file: name.to_owned(),
+            line: u32::try_from(error.line()).unwrap_or(u32::MAX),
+            message: error.to_string(),
+        });
+    }
+    toml::from_str(text).map_err(|error| {
+        let line = error
+            .span()
+            .map(|span| line_of(text, span.start))
+            .unwrap_or(0);
+        PolicyError::Syntax {
+            file: name.to_owned(),
+            line,
+            message: error.message().to_owned(),
+        }
+    })
+}
+
+/// The 1-based line of a byte offset.
+pub(crate) fn line_of(text: &str, offset: usize) -> u32 {
+    let before = text.get(..offset).unwrap_or(text);
+    let lines = before.bytes().filter(|b| *b == b'\n').count() + 1;
+    u32::try_from(lines).unwrap_or(u32::MAX)
+}
+
+/// The 1-based line where rule `id` is defined in `text`, for error messages.
+pub(crate) fn line_of_rule(text: &str, id: &str) -> u32 {
+    let quoted = [format!("\"{id}\""), format!("'{id}'")];
+    text.lines()
+        .position(|line| {
+            let line = line.trim_start();
+            line.starts_with("id") && quoted.iter().any(|q| line.contains(q.as_str()))
+                || line.starts_with("\"id\"") && line.contains(quoted[0].as_str())
+        })
+        .and_then(|index| u32::try_from(index + 1).ok())
+        .unwrap_or(0)
+}

@@ -1,0 +1,449 @@
+//! The policy engine: layered rule files in, a [`Verdict`] per call out.
+//!
+//! Layers, from most to least authority: `builtin` (self-protection), `managed`
+//! (`/etc/ward/policy.toml`), `project` (`.ward/policy.toml`), `user`
+//! (`$WARD_HOME/policy.toml`). Every rule of every layer is evaluated and the strongest
+//! decision wins (deny > ask > warn > allow), so a lower layer can add rules and
+//! tighten, but an `allow` below can never undo a `deny` above. A lower layer that
+//! redefines a higher layer's rule id with a weaker decision is ignored with a
+//! warning; `disable` reaches only the layer's own preset and lower layers.
+//!
+//! This module reads no files: the CLI finds the layers and passes their text.
+
+mod file;
+mod presets;
+mod rule;
+
+use sha2::{Digest, Sha256};
+
+pub use file::{MatchSpec, PolicyFile, RuleSpec, parse_policy_text};
+pub use presets::{PRESETS, preset_text};
+pub use rule::{Rule, RuleOrigin};
+
+use crate::decision::RuleMatch;
+use crate::{Action, Decision, Event, Verdict};
+
+/// A policy layer, most authoritative first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Layer {
+    /// Ward's built-in self-protection.
+    Builtin,
+    /// The machine's managed policy, set by an administrator.
+    Managed,
+    /// The project's `.ward/policy.toml`.
+    Project,
+    /// The user's `$WARD_HOME/policy.toml`.
+    User,
+}
+
+impl Layer {
+    /// The layer's name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Layer::Builtin => "builtin",
+            Layer::Managed => "managed",
+            Layer::Project => "project",
+            Layer::User => "user",
+        }
+    }
+}
+
+impl std::fmt::Display for Layer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The text of one policy layer, as found by the caller.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PolicySource {
+    /// Which layer it is.
+    pub layer: Layer,
+    /// Where it was read from, for messages.
+    pub path: String,
+    /// Its content.
+    pub text: String,
+}
+
+/// Values the placeholders in target patterns expand to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Placeholders {
+    /// `~` and `$HOME`.
+    pub home: String,
+    /// `$WARD_HOME`.
+    pub ward_home: String,
+    /// `$PROJECT`: the project root (the directory holding `.git` or `.ward`), or the cwd.
+    pub project: String,
+    /// `$CWD`.
+    pub cwd: String,
+}
+
+impl Placeholders {
+    fn substitute(&self, text: &str, escape: fn(&str) -> String) -> String {
+        let mut out = text.to_owned();
+        for (name, value) in [
+            ("$WARD_HOME", &self.ward_home),
+            ("$PROJECT", &self.project),
+            ("$HOME", &self.home),
+            ("$CWD", &self.cwd),
+        ] {
+            if out.contains(name) {
+                out = out.replace(name, &escape(value));
+            }
+        }
+        if out == "~" || out.starts_with("~/") {
+            out = format!("{}{}", escape(&self.home), out.get(1..).unwrap_or_default());
+        }
+        out
+    }
+
+    /// Expands a target glob: placeholders, then any-depth matching for relative globs.
+    pub(crate) fn expand_glob(&self, glob: &str) -> String {
+        let expanded = self.substitute(glob, escape_glob);
+        if expanded.starts_with('/') || expanded.starts_with('*') || expanded.contains("://") {
+            expanded
+        } else {
+            format!("**/{expanded}")
+        }
+    }
+
+    /// Expands a target regex: placeholders become escaped literals.
+    pub(crate) fn expand_regex(&self, regex: &str) -> String {
+        self.substitute(regex, |value| regex::escape(value))
+    }
+}
+
+fn escape_glob(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for c in value.chars() {
+        if matches!(c, '*' | '?' | '[' | ']' | '{' | '}' | '\\') {
+            out.push('[');
+            out.push(c);
+            out.push(']');
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Errors in a policy. Every message names the file and, when known, the line.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum PolicyError {
+    /// The file is not valid TOML/JSON or does not fit the schema.
+    #[error("{file}:{line}: {message}")]
+    Syntax {
+        /// The file.
+        file: String,
+        /// The line (0 when unknown).
+        line: u32,
+        /// What the parser said.
+        message: String,
+    },
+    /// A rule is malformed.
+    #[error("{file}:{line}: rule `{rule}`: {message}")]
+    Invalid {
+        /// The file.
+        file: String,
+        /// The line of the rule's id (0 when unknown).
+        line: u32,
+        /// The rule's id.
+        rule: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// A layer names a preset that does not exist.
+    #[error("{file}: unknown preset `{preset}`")]
+    UnknownPreset {
+        /// The file.
+        file: String,
+        /// The preset named.
+        preset: String,
+    },
+}
+
+impl PolicyError {
+    /// What to do next.
+    pub fn hint(&self) -> Option<&'static str> {
+        match self {
+            PolicyError::Syntax { .. } => {
+                Some("fix the file, then check it with `ward policy validate`")
+            }
+            PolicyError::Invalid { .. } => {
+                Some("`docs/policy.md` describes rule fields; check with `ward policy validate`")
+            }
+            PolicyError::UnknownPreset { .. } => {
+                Some("presets are safety, strict, permissive and audit-only")
+            }
+        }
+    }
+}
+
+/// The effective policy: every layer's rules, compiled lazily.
+#[derive(Debug)]
+pub struct Policy {
+    rules: Vec<Rule>,
+    enforce: bool,
+    default: Option<Decision>,
+    preset: Option<String>,
+    hash: String,
+    warnings: Vec<String>,
+}
+
+impl Policy {
+    /// Builds the effective policy from layer sources (any order). Built-in
+    /// self-protection is added unless the managed layer switches it off.
+    pub fn load(sources: &[PolicySource], placeholders: &Placeholders) -> Result<Policy, PolicyError> {
+        let mut sources: Vec<&PolicySource> = sources.iter().collect();
+        sources.sort_by_key(|source| source.layer);
+        let mut hasher = Sha256::new();
+        let mut files = Vec::with_capacity(sources.len());
+        for source in &sources {
+            hasher.update(source.layer.as_str().as_bytes());
+            hasher.update([0]);
+            hasher.update(source.text.as_bytes());
+            hasher.update([0]);
+            files.push((*source, parse_policy_text(&source.path, &source.text)?));
+        }
+        let self_protection = files
+            .iter()
+            .find(|(source, _)| source.layer == Layer::Managed)
+            .and_then(|(_, file)| file.self_protection)
+            .unwrap_or(true);
+
+        let mut builder = Builder {
+            placeholders,
+            rules: Vec::new(),
+            warnings: Vec::new(),
+            disabled: Vec::new(),
+        };
+        if self_protection {
+            let builtin = parse_policy_text("builtin", presets::BUILTIN)?;
+            builder.add_rules(Layer::Builtin, "builtin", presets::BUILTIN, builtin.rules)?;
+        }
+        let mut enforce = None;
+        let mut default: Option<Decision> = None;
+        let mut preset = None;
+        for (source, file) in files {
+            if file.self_protection.is_some() && source.layer != Layer::Managed {
+                builder.warnings.push(format!(
+                    "{}: `self_protection` is ignored outside the managed policy",
+                    source.path
+                ));
+            }
+            let mut layer_rules = Vec::new();
+            if let Some(name) = &file.preset {
+                let texts = preset_text(name).ok_or_else(|| PolicyError::UnknownPreset {
+                    file: source.path.clone(),
+                    preset: name.clone(),
+                })?;
+                for text in texts {
+                    let preset_file = parse_policy_text(&format!("preset:{name}"), text)?;
+                    if let Some(value) = preset_file.enforce {
+                        enforce.get_or_insert(value);
+                    }
+                    layer_rules.push((format!("preset:{name}"), text, preset_file.rules));
+                    builder.disable_in(&mut layer_rules, &preset_file.disable);
+                }
+                preset.get_or_insert_with(|| name.clone());
+            }
+            builder.disable_in(&mut layer_rules, &file.disable);
+            layer_rules.push((source.path.clone(), source.text.as_str(), file.rules));
+            for (origin, text, rules) in layer_rules {
+                builder.add_rules(source.layer, &origin, text, rules)?;
+            }
+            builder.disable_lower(source.layer, &source.path, &file.disable);
+            if let Some(value) = file.enforce {
+                // Tighten only: once a layer enforces, a lower one cannot turn it off.
+                enforce = Some(enforce.unwrap_or(value) || value);
+            }
+            if let Some(name) = &file.default {
+                if name == "none" {
+                    continue;
+                }
+                let decision = Decision::parse(name).ok_or_else(|| PolicyError::Syntax {
+                    file: source.path.clone(),
+                    line: file::line_of(&source.text, source.text.find("default").unwrap_or(0)),
+                    message: format!(
+                        "unknown default `{name}` (expected none, allow, warn, ask or deny)"
+                    ),
+                })?;
+                default = Some(default.map_or(decision, |d| d.max(decision)));
+            }
+        }
+        let hash = hasher
+            .finalize()
+            .iter()
+            .map(|byte| format!("{byte:02x}"))
+            .collect();
+        Ok(Policy {
+            rules: builder.rules,
+            enforce: enforce.unwrap_or(true),
+            default,
+            preset,
+            hash,
+            warnings: builder.warnings,
+        })
+    }
+
+    /// Every rule, most authoritative layer first.
+    pub fn rules(&self) -> &[Rule] {
+        &self.rules
+    }
+
+    /// Whether decisions are enforced.
+    pub fn enforce(&self) -> bool {
+        self.enforce
+    }
+
+    /// The decision when no rule matches.
+    pub fn default_decision(&self) -> Option<Decision> {
+        self.default
+    }
+
+    /// The first preset named by the most authoritative layer.
+    pub fn preset(&self) -> Option<&str> {
+        self.preset.as_deref()
+    }
+
+    /// SHA-256 (hex) over every layer's text: the policy's identity in records.
+    pub fn hash(&self) -> &str {
+        &self.hash
+    }
+
+    /// Layering conflicts that were resolved by ignoring something.
+    pub fn warnings(&self) -> &[String] {
+        &self.warnings
+    }
+
+    /// Builds every glob and regex now (for `ward policy validate`).
+    pub fn validate_patterns(&self) -> Result<(), PolicyError> {
+        self.rules.iter().try_for_each(Rule::validate_patterns)
+    }
+
+    /// Evaluates a call. Every rule is tried; the strongest decision wins, and
+    /// among equals the most authoritative layer's rule is named first.
+    pub fn evaluate(&self, event: &Event, action: &Action) -> Result<Verdict, PolicyError> {
+        let mut matched: Vec<(&Rule, usize)> = Vec::new();
+        for (index, rule) in self.rules.iter().enumerate() {
+            if rule.matches(event, action)? {
+                matched.push((rule, index));
+            }
+        }
+        matched.sort_by(|(a, ai), (b, bi)| b.decision.cmp(&a.decision).then(ai.cmp(bi)));
+        let mut matches: Vec<RuleMatch> = matched
+            .iter()
+            .map(|(rule, _)| RuleMatch {
+                rule_id: rule.spec.id.clone(),
+                decision: rule.decision,
+                reason: rule.spec.reason.clone(),
+                alternative: rule.spec.alternative.clone(),
+                source: rule.origin.to_string(),
+            })
+            .collect();
+        if matches.is_empty()
+            && let Some(decision) = self.default
+        {
+            matches.push(RuleMatch {
+                rule_id: "default".to_owned(),
+                decision,
+                reason: format!("no rule matched, and the policy's default is {decision}."),
+                alternative: None,
+                source: "policy default".to_owned(),
+            });
+        }
+        Ok(Verdict {
+            decision: matches.first().map(|m| m.decision),
+            enforced: self.enforce,
+            matched: matches,
+        })
+    }
+}
+
+struct Builder<'a> {
+    placeholders: &'a Placeholders,
+    rules: Vec<Rule>,
+    warnings: Vec<String>,
+    /// Rule ids a more authoritative layer switched off for the layers below it.
+    disabled: Vec<String>,
+}
+
+impl Builder<'_> {
+    fn add_rules(
+        &mut self,
+        layer: Layer,
+        file: &str,
+        text: &str,
+        specs: Vec<RuleSpec>,
+    ) -> Result<(), PolicyError> {
+        for spec in specs {
+            if layer != Layer::Builtin && self.disabled.contains(&spec.id) {
+                continue;
+            }
+            let origin = RuleOrigin {
+                layer,
+                file: file.to_owned(),
+                line: file::line_of_rule(text, &spec.id),
+            };
+            let rule = Rule::new(spec, origin, self.placeholders)?;
+            let existing = self.rules.iter().position(|r| r.spec.id == rule.spec.id);
+            match existing {
+                // Same layer: the later definition (the file over its preset) replaces.
+                Some(index) if self.rules.get(index).is_some_and(|r| r.origin.layer == layer) => {
+                    if let Some(slot) = self.rules.get_mut(index) {
+                        *slot = rule;
+                    }
+                }
+                // A lower layer may tighten a higher layer's rule (both then apply)
+                // but never loosen it.
+                Some(index) => {
+                    let higher = self.rules.get(index).map(|r| (r.decision, r.origin.to_string()));
+                    match higher {
+                        Some((decision, origin)) if rule.decision < decision => {
+                            self.warnings.push(format!(
+                                "{}: rule `{}` would loosen `{}` from {} to {}; the {} rule stays in force",
+                                rule.origin, rule.spec.id, rule.spec.id, decision, rule.decision, origin
+                            ));
+                        }
+                        _ => self.rules.push(rule),
+                    }
+                }
+                None => self.rules.push(rule),
+            }
+        }
+        Ok(())
+    }
+
+    fn disable_in(&mut self, pending: &mut [(String, &str, Vec<RuleSpec>)], ids: &[String]) {
+        for (_, _, rules) in pending.iter_mut() {
+            rules.retain(|rule| !ids.contains(&rule.id));
+        }
+    }
+
+    /// `disable` can only reach layers below this one: rules already added come from
+    /// higher layers (or builtin), so switching those off is refused with a warning,
+    /// except that the managed layer may switch off built-in rules.
+    fn disable_lower(&mut self, layer: Layer, path: &str, ids: &[String]) {
+        for id in ids {
+            self.disabled.push(id.clone());
+            let position = self
+                .rules
+                .iter()
+                .position(|rule| &rule.spec.id == id && rule.origin.layer < layer);
+            if let Some(index) = position {
+                let origin_layer = self.rules.get(index).map(|r| r.origin.layer);
+                if layer == Layer::Managed && origin_layer == Some(Layer::Builtin) {
+                    self.rules.remove(index);
+                } else {
+                    self.warnings.push(format!(
+                        "{path}: cannot disable `{id}`, which a more authoritative layer defines"
+                    ));
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,309 @@
+//! Policy engine tests: layering, precedence, each condition kind with an allow
+//! and a deny case, and every preset parsing and compiling.
+
+use serde_json::json;
+
+use super::*;
+use crate::{AnalysisContext, Category, EventKind, ToolCall, analyze};
+
+fn placeholders() -> Placeholders {
+    Placeholders {
+        home: "/home/dev".to_owned(),
+        ward_home: "/home/dev/.ward".to_owned(),
+        project: "/home/dev/app".to_owned(),
+        cwd: "/home/dev/app".to_owned(),
+    }
+}
+
+fn source(layer: Layer, text: &str) -> PolicySource {
+    PolicySource {
+        layer,
+        path: format!("{layer}.toml"),
+        text: text.to_owned(),
+    }
+}
+
+fn event(tool: &str, input: serde_json::Value) -> Event {
+    Event {
+        agent: "claude-code".to_owned(),
+        kind: EventKind::PreToolUse,
+        session_id: "s1".to_owned(),
+        cwd: "/home/dev/app".to_owned(),
+        tool: Some(ToolCall {
+            name: tool.to_owned(),
+            input,
+            tool_use_id: Some("toolu_1".to_owned()),
+            mcp_server: None,
+        }),
+        subagent: None,
+        permission_mode: None,
+        prompt: None,
+        outcome: None,
+        details: serde_json::Map::new(),
+    }
+}
+
+fn decide(policy: &Policy, tool: &str, input: serde_json::Value) -> Verdict {
+    let event = event(tool, input);
+    let context = AnalysisContext {
+        cwd: "/home/dev/app".to_owned(),
+        home: "/home/dev".to_owned(),
+    };
+    let action = analyze(&event, &context);
+    policy.evaluate(&event, &action).unwrap()
+}
+
+fn load(sources: &[PolicySource]) -> Policy {
+    Policy::load(sources, &placeholders()).unwrap()
+}
+
+#[test]
+fn every_preset_parses_and_compiles() {
+    for (name, _) in PRESETS {
+        let policy = load(&[source(Layer::User, &format!("preset = \"{name}\""))]);
+        policy.validate_patterns().unwrap();
+        assert!(policy.rules().len() >= 3, "{name} has rules");
+        assert!(policy.warnings().is_empty(), "{name}: {:?}", policy.warnings());
+    }
+    let audit = load(&[source(Layer::User, "preset = \"audit-only\"")]);
+    assert!(!audit.enforce());
+}
+
+#[test]
+fn no_rule_means_no_opinion() {
+    let policy = load(&[source(Layer::User, "preset = \"safety\"")]);
+    let verdict = decide(&policy, "Read", json!({"file_path": "src/main.rs"}));
+    assert_eq!(verdict.decision, None);
+    assert!(verdict.matched.is_empty());
+}
+
+#[test]
+fn tool_and_category_conditions() {
+    let text = r#"
+[[rules]]
+id = "no-web"
+decision = "deny"
+reason = "no web"
+[rules.match]
+tools = ["Web*"]
+categories = ["network"]
+"#;
+    let policy = load(&[source(Layer::User, text)]);
+    let denied = decide(&policy, "WebFetch", json!({"url": "https://x.example"}));
+    assert_eq!(denied.decision, Some(Decision::Deny));
+    assert_eq!(denied.matched[0].rule_id, "no-web");
+    let silent = decide(&policy, "Read", json!({"file_path": "x"}));
+    assert_eq!(silent.decision, None);
+}
+
+#[test]
+fn target_globs_regexes_and_outside() {
+    let text = r#"
+[[rules]]
+id = "no-env-write"
+decision = "deny"
+reason = "r"
+[rules.match]
+categories = ["file_write"]
+targets = [".env"]
+
+[[rules]]
+id = "no-etc"
+decision = "ask"
+reason = "r"
+[rules.match]
+target_regexes = ['^/etc/']
+
+[[rules]]
+id = "outside"
+decision = "warn"
+reason = "r"
+[rules.match]
+categories = ["file_write"]
+targets_outside = ["$PROJECT/**"]
+"#;
+    let policy = load(&[source(Layer::User, text)]);
+    assert_eq!(
+        decide(&policy, "Write", json!({"file_path": "config/.env"})).decision,
+        Some(Decision::Deny)
+    );
+    // A read of .env is not a write: the category filters the target.
+    assert_eq!(decide(&policy, "Read", json!({"file_path": ".env"})).decision, None);
+    assert_eq!(
+        decide(&policy, "Read", json!({"file_path": "/etc/hosts"})).decision,
+        Some(Decision::Ask)
+    );
+    assert_eq!(
+        decide(&policy, "Write", json!({"file_path": "/tmp/x"})).decision,
+        Some(Decision::Warn)
+    );
+    assert_eq!(
+        decide(&policy, "Write", json!({"file_path": "src/x.rs"})).decision,
+        None
+    );
+}
+
+#[test]
+fn precedence_is_deny_ask_warn_allow() {
+    let text = r#"
+[[rules]]
+id = "a-allow"
+decision = "allow"
+reason = "r"
+[rules.match]
+tools = ["Write"]
+[[rules]]
+id = "b-warn"
+decision = "warn"
+reason = "r"
+[rules.match]
+tools = ["Write"]
+[[rules]]
+id = "c-ask"
+decision = "ask"
+reason = "r"
+[rules.match]
+tools = ["Write"]
+"#;
+    let policy = load(&[source(Layer::User, text)]);
+    let verdict = decide(&policy, "Write", json!({"file_path": "x"}));
+    assert_eq!(verdict.decision, Some(Decision::Ask));
+    let ids: Vec<&str> = verdict.matched.iter().map(|m| m.rule_id.as_str()).collect();
+    assert_eq!(ids, ["c-ask", "b-warn", "a-allow"]);
+}
+
+#[test]
+fn a_lower_layer_cannot_loosen_a_managed_rule() {
+    let managed = r#"
+[[rules]]
+id = "no-write"
+decision = "deny"
+reason = "managed says no"
+[rules.match]
+tools = ["Write"]
+"#;
+    let user = r#"
+disable = ["no-write"]
+[[rules]]
+id = "no-write"
+decision = "allow"
+reason = "user says yes"
+[rules.match]
+tools = ["Write"]
+"#;
+    let policy = load(&[source(Layer::User, user), source(Layer::Managed, managed)]);
+    let verdict = decide(&policy, "Write", json!({"file_path": "x"}));
+    assert_eq!(verdict.decision, Some(Decision::Deny));
+    assert_eq!(policy.warnings().len(), 2, "{:?}", policy.warnings());
+}
+
+#[test]
+fn a_lower_layer_can_tighten_and_add() {
+    let managed = r#"
+[[rules]]
+id = "web"
+decision = "warn"
+reason = "r"
+[rules.match]
+tools = ["WebFetch"]
+"#;
+    let project = r#"
+[[rules]]
+id = "web"
+decision = "deny"
+reason = "project forbids"
+[rules.match]
+tools = ["WebFetch"]
+"#;
+    let policy = load(&[source(Layer::Managed, managed), source(Layer::Project, project)]);
+    let verdict = decide(&policy, "WebFetch", json!({"url": "https://x"}));
+    assert_eq!(verdict.decision, Some(Decision::Deny));
+    assert!(verdict.matched[0].source.starts_with("project"));
+}
+
+#[test]
+fn enforce_can_only_be_tightened_downwards() {
+    let policy = load(&[
+        source(Layer::Managed, "enforce = true"),
+        source(Layer::User, "enforce = false"),
+    ]);
+    assert!(policy.enforce());
+    let policy = load(&[source(Layer::User, "enforce = false")]);
+    assert!(!policy.enforce());
+}
+
+#[test]
+fn self_protection_is_builtin_and_only_managed_can_lift_it() {
+    let policy = load(&[source(Layer::User, "disable = [\"self.protect-ward-files\"]")]);
+    let verdict = decide(&policy, "Write", json!({"file_path": "/home/dev/.ward/policy.toml"}));
+    assert_eq!(verdict.decision, Some(Decision::Deny));
+    assert_eq!(verdict.matched[0].rule_id, "self.protect-ward-files");
+    let read_key = decide(&policy, "Read", json!({"file_path": "~/.ward/host-key.pem"}));
+    assert_eq!(read_key.decision, Some(Decision::Deny));
+
+    let lifted = load(&[source(Layer::Managed, "self_protection = false")]);
+    let verdict = decide(&lifted, "Write", json!({"file_path": "/home/dev/.ward/policy.toml"}));
+    assert_eq!(verdict.decision, None);
+}
+
+#[test]
+fn default_decision_applies_when_nothing_matches() {
+    let policy = load(&[source(Layer::User, "default = \"ask\"")]);
+    let verdict = decide(&policy, "Read", json!({"file_path": "x"}));
+    assert_eq!(verdict.decision, Some(Decision::Ask));
+    assert_eq!(verdict.matched[0].rule_id, "default");
+}
+
+#[test]
+fn errors_name_file_line_and_rule() {
+    let bad_decision = "[[rules]]\nid = \"x\"\ndecision = \"maybe\"\n";
+    let error = Policy::load(&[source(Layer::User, bad_decision)], &placeholders()).unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "user.toml:2: rule `x`: unknown decision `maybe` (expected allow, warn, ask or deny)"
+    );
+    let typo = "[[rules]]\nid = \"x\"\ndecision = \"deny\"\n[rules.match]\ntool = [\"Bash\"]\n";
+    let error = Policy::load(&[source(Layer::User, typo)], &placeholders()).unwrap_err();
+    assert!(error.to_string().starts_with("user.toml:5: unknown field `tool`"), "{error}");
+    let category = "[[rules]]\nid = \"x\"\ndecision = \"deny\"\n[rules.match]\ncategories = [\"disk\"]\n";
+    let error = Policy::load(&[source(Layer::User, category)], &placeholders()).unwrap_err();
+    assert!(error.to_string().contains("unknown category `disk`"), "{error}");
+    let glob = "[[rules]]\nid = \"g\"\ndecision = \"deny\"\n[rules.match]\ntargets = [\"a[\"]\n";
+    let policy = load(&[source(Layer::User, glob)]);
+    assert!(policy.validate_patterns().is_err());
+    let error = Policy::load(&[source(Layer::User, "preset = \"lax\"")], &placeholders()).unwrap_err();
+    assert_eq!(error.to_string(), "user.toml: unknown preset `lax`");
+}
+
+#[test]
+fn json_policies_are_accepted() {
+    let text = r#"{"rules":[{"id":"j","decision":"deny","reason":"r","match":{"tools":["Bash"]}}]}"#;
+    let policy = load(&[source(Layer::User, text)]);
+    let verdict = decide(&policy, "Bash", json!({"command": "ls"}));
+    assert_eq!(verdict.decision, Some(Decision::Deny));
+}
+
+#[test]
+fn policy_hash_changes_with_content() {
+    let a = load(&[source(Layer::User, "preset = \"safety\"")]);
+    let b = load(&[source(Layer::User, "preset = \"strict\"")]);
+    assert_ne!(a.hash(), b.hash());
+    assert_eq!(a.hash().len(), 64);
+}
+
+#[test]
+fn credential_reads_ask_in_safety_and_deny_in_strict() {
+    let safety = load(&[source(Layer::User, "preset = \"safety\"")]);
+    let verdict = decide(&safety, "Read", json!({"file_path": ".env"}));
+    assert_eq!(verdict.decision, Some(Decision::Ask));
+    let strict = load(&[source(Layer::User, "preset = \"strict\"")]);
+    let verdict = decide(&strict, "Read", json!({"file_path": ".env"}));
+    assert_eq!(verdict.decision, Some(Decision::Deny));
+    assert!(
+        !decide(&safety, "Read", json!({"file_path": ".env.example"}))
+            .matched
+            .iter()
+            .any(|m| m.rule_id == "secrets.credential-files")
+    );
+    let _ = Category::ALL;
+}

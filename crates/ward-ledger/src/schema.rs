@@ -1,0 +1,118 @@
+//! The SQLite schema and its migrations, versioned with `PRAGMA user_version`.
+//!
+//! Migrations run only when a file's `user_version` is older than [`SCHEMA_VERSION`]:
+//! all pending steps in one `BEGIN IMMEDIATE` transaction, so a concurrent opener
+//! either sees the old schema or the new one, never half of it, and two first opens
+//! racing on a new file migrate once. A normal open reads `user_version` and nothing
+//! else of the schema.
+
+use std::path::Path;
+use std::time::Duration;
+
+use rusqlite::{Connection, TransactionBehavior};
+
+use crate::LedgerError;
+
+/// The newest schema version this build knows.
+pub const SCHEMA_VERSION: i64 = 1;
+
+/// Migration `i` takes a database from version `i` to `i + 1`.
+const MIGRATIONS: &[&str] = &[
+    // 0 -> 1: the first schema.
+    //
+    // `records` is the ledger; every other column than `seq`, `body` and `hash` is a
+    // copy of a body value, kept for indexes and checked by `verify`. The unique
+    // (session_id, session_seq) index means that even a bug cannot fork a chain.
+    // `sessions` holds each chain's head so an append reads one row; `WITHOUT ROWID`
+    // saves the separate primary-key index, one page write per append.
+    "CREATE TABLE records (
+        seq           INTEGER PRIMARY KEY,
+        session_id    TEXT    NOT NULL,
+        session_seq   INTEGER NOT NULL,
+        time          TEXT    NOT NULL,
+        event         TEXT    NOT NULL,
+        tool          TEXT,
+        category      TEXT,
+        decision      TEXT,
+        agent         TEXT    NOT NULL,
+        subagent_id   TEXT,
+        subagent_type TEXT,
+        tool_use_id   TEXT,
+        body          TEXT    NOT NULL,
+        hash          TEXT    NOT NULL
+    );
+    CREATE UNIQUE INDEX records_session ON records (session_id, session_seq);
+    CREATE INDEX records_tool_use ON records (session_id, tool_use_id)
+        WHERE tool_use_id IS NOT NULL;
+    CREATE INDEX records_time ON records (time);
+    CREATE TABLE sessions (
+        session_id      TEXT    NOT NULL PRIMARY KEY,
+        agent           TEXT    NOT NULL,
+        cwd             TEXT    NOT NULL,
+        first_seq       INTEGER NOT NULL,
+        last_seq        INTEGER NOT NULL,
+        last_hash       TEXT    NOT NULL,
+        record_count    INTEGER NOT NULL,
+        last_prompt_seq INTEGER,
+        started_at      TEXT,
+        ended_at        TEXT,
+        last_time       TEXT    NOT NULL
+    ) WITHOUT ROWID;
+    CREATE TABLE spool_ingested (
+        line_hash TEXT NOT NULL PRIMARY KEY
+    ) WITHOUT ROWID;",
+];
+
+/// Reads the schema version, and migrates the file if it is older than this build.
+pub(crate) fn prepare(
+    conn: &mut Connection,
+    path: &Path,
+    busy_timeout: Duration,
+) -> Result<(), LedgerError> {
+    let sqlite = |error| LedgerError::from_sqlite(path, busy_timeout, error);
+    let found = user_version(conn).map_err(sqlite)?;
+    check_not_newer(path, found)?;
+    if found == SCHEMA_VERSION {
+        return Ok(());
+    }
+    // journal_mode is stored in the file, so this runs once per ledger, not per open.
+    // It cannot run inside a transaction.
+    conn.query_row("PRAGMA journal_mode = WAL", [], |_| Ok(()))
+        .map_err(sqlite)?;
+    let tx = conn
+        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .map_err(sqlite)?;
+    // Another process may have migrated while we waited for the lock.
+    let found = user_version(&tx).map_err(sqlite)?;
+    check_not_newer(path, found)?;
+    let start = usize::try_from(found).map_err(|_| LedgerError::Internal("negative user_version"))?;
+    for (index, sql) in MIGRATIONS.iter().enumerate().skip(start) {
+        let version = i64::try_from(index + 1).unwrap_or(i64::MAX);
+        tx.execute_batch(sql)
+            .and_then(|()| tx.pragma_update(None, "user_version", version))
+            .map_err(|source| match LedgerError::from_sqlite(path, busy_timeout, source) {
+                LedgerError::Database { path, source } => LedgerError::Migration {
+                    path,
+                    version,
+                    source,
+                },
+                other => other,
+            })?;
+    }
+    tx.commit().map_err(sqlite)
+}
+
+fn user_version(conn: &Connection) -> rusqlite::Result<i64> {
+    conn.query_row("PRAGMA user_version", [], |row| row.get(0))
+}
+
+fn check_not_newer(path: &Path, found: i64) -> Result<(), LedgerError> {
+    if found > SCHEMA_VERSION {
+        return Err(LedgerError::SchemaTooNew {
+            path: path.to_path_buf(),
+            found,
+            supported: SCHEMA_VERSION,
+        });
+    }
+    Ok(())
+}
