@@ -1,13 +1,41 @@
-//! Ward's ledger (being written).
+//! Ward's tamper-evident ledger.
+//!
+//! Every hook event becomes one R6 [`Record`]. The ledger stores it in SQLite (WAL
+//! mode) as RFC 8785 canonical JSON with its SHA-256 hash, and fills in where it sits:
+//! a global sequence number without gaps, a per-session sequence number, the hash of
+//! the session's previous record (so each session is a hash chain), the pre record an
+//! outcome answers and the prompt behind it. [`Ledger::verify`] recomputes all of it
+//! from content and never trusts a stored hash.
+//!
+//! - [`Ledger::open`] / [`Ledger::append`]: the hook's hot path (about 1 ms for open,
+//!   append and close; see [`OpenOptions`] for the measurements and pragmas).
+//! - [`append_or_spool`]: "nothing is lost": when the ledger cannot take a record it
+//!   goes to a spool file, ingested in order, exactly once, by the next append.
+//! - [`Ledger::verify`], [`Ledger::sessions`], [`Ledger::records`]: checking and
+//!   reading.
+//!
+//! What this crate does *not* do (yet): sign checkpoints or keep a Merkle tree, so a
+//! writer with full access to the file can still rewrite a session's tail together
+//! with its head; that is a later issue. It has no PostgreSQL backend, does not decide
+//! anything (that is `ward-core`) and does not know any agent's JSON (`ward-agents`).
 
+#![warn(missing_docs)]
+
+mod error;
 pub mod hash;
+mod query;
 pub mod record;
+mod schema;
+mod spool;
+mod store;
+pub mod verify;
 
-/// Errors of the ledger.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum LedgerError {
-    /// A value could not be put in canonical form.
-    #[error("cannot canonicalise a record: {0}")]
-    Canonical(String),
-}
+pub use error::LedgerError;
+pub use query::{RecordFilter, SessionSummary, StoredRecord};
+pub use record::{
+    Outcome, RECORD_VERSION, Record, Reference, Request, Resource, Role, Rules, format_time,
+};
+pub use schema::SCHEMA_VERSION;
+pub use spool::{pending_spooled, rejected_path, spool, spool_path};
+pub use store::{Appended, Ledger, OpenOptions, Stored, Synchronous, append_or_spool};
+pub use verify::{MAX_PROBLEMS, Problem, ProblemKind, VerifyReport};

@@ -11,12 +11,20 @@ use ward_core::Target;
 /// The record format version written by this build.
 pub const RECORD_VERSION: u32 = 1;
 
+/// The fixed format of [`Record::time`]: RFC 3339 in UTC with exactly six
+/// fractional digits (`2025-01-31T09:00:00.000000Z`), so that times compare
+/// correctly as strings (the ledger's `since` filter relies on it).
+pub fn format_time(timestamp: jiff::Timestamp) -> String {
+    timestamp.strftime("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
+}
+
 /// One R6 record.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Record {
     /// Format version ([`RECORD_VERSION`]).
     pub version: u32,
-    /// When Ward handled the event: RFC 3339 UTC with microseconds.
+    /// When Ward handled the event: RFC 3339 UTC with microseconds, as
+    /// [`format_time`] writes it.
     pub time: String,
     /// Which policy decided.
     pub rules: Rules,

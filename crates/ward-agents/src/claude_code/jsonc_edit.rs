@@ -26,7 +26,7 @@ use serde_json::ser::{Formatter, PrettyFormatter, Serializer};
 
 use crate::AgentError;
 
-use super::payload::AGENT;
+use super::AGENT_NAME;
 
 /// A parsed document: its text, root value and tokens (comments included).
 pub(super) struct Document<'a> {
@@ -391,14 +391,23 @@ fn render_pretty(value: &serde_json::Value, style: &Style, indent: &str) -> Stri
 
 fn render_compact(value: &serde_json::Value, spaced: bool) -> String {
     let mut out = Vec::new();
-    let mut serializer = Serializer::with_formatter(&mut out, SpacedCompact { spaced });
+    let mut serializer = Serializer::with_formatter(
+        &mut out,
+        SpacedCompact {
+            spaced,
+            objects: Vec::new(),
+        },
+    );
     let _ = value.serialize(&mut serializer);
     String::from_utf8_lossy(&out).into_owned()
 }
 
-/// One-line output, with `": "` and `", "` when `spaced` (`{ "a": 1 }` style files).
+/// One-line output. When `spaced` (files written like `{ "a": 1, "b": [1, 2] }`),
+/// colons and commas are followed by a space and non-empty objects are padded.
 struct SpacedCompact {
     spaced: bool,
+    /// For each open object, whether it has a member yet.
+    objects: Vec<bool>,
 }
 
 impl Formatter for SpacedCompact {
@@ -414,12 +423,29 @@ impl Formatter for SpacedCompact {
         }
     }
 
+    fn begin_object<W: ?Sized + std::io::Write>(&mut self, writer: &mut W) -> std::io::Result<()> {
+        self.objects.push(false);
+        writer.write_all(b"{")
+    }
+
+    fn end_object<W: ?Sized + std::io::Write>(&mut self, writer: &mut W) -> std::io::Result<()> {
+        let padded = self.objects.pop().unwrap_or(false) && self.spaced;
+        writer.write_all(if padded { b" }" } else { b"}" })
+    }
+
     fn begin_object_key<W: ?Sized + std::io::Write>(
         &mut self,
         writer: &mut W,
         first: bool,
     ) -> std::io::Result<()> {
-        self.begin_array_value(writer, first)
+        if let Some(has_member) = self.objects.last_mut() {
+            *has_member = true;
+        }
+        if first && self.spaced {
+            writer.write_all(b" ")
+        } else {
+            self.begin_array_value(writer, first)
+        }
     }
 
     fn begin_object_value<W: ?Sized + std::io::Write>(
@@ -487,7 +513,7 @@ fn line_indent(text: &str, position: usize) -> &str {
 
 fn internal(message: &'static str) -> AgentError {
     AgentError::Internal {
-        agent: AGENT,
+        agent: AGENT_NAME,
         message,
     }
 }

@@ -24,3 +24,6 @@ pub use install::{
 };
 pub use payload::{AGENT, MAX_PAYLOAD_BYTES, MAX_SESSION_ID_BYTES, parse_payload};
 pub use response::{FAILURE_PREFIX, render, render_failure};
+
+/// How errors name the agent.
+const AGENT_NAME: &str = "Claude Code";

@@ -25,6 +25,8 @@ use ward_core::{Event, EventKind, Outcome, OutcomeStatus, Subagent, ToolCall};
 
 use crate::AgentError;
 
+use super::AGENT_NAME;
+
 /// The agent id Ward records for Claude Code.
 pub const AGENT: &str = "claude-code";
 
@@ -55,30 +57,30 @@ const MAX_EVENT_NAME_BYTES: usize = 256;
 pub fn parse_payload(bytes: &[u8]) -> Result<Event, AgentError> {
     if bytes.len() > MAX_PAYLOAD_BYTES {
         return Err(AgentError::PayloadTooLarge {
-            agent: AGENT,
+            agent: AGENT_NAME,
             size: bytes.len(),
             limit: MAX_PAYLOAD_BYTES,
         });
     }
     let text = std::str::from_utf8(bytes).map_err(|error| AgentError::PayloadNotUtf8 {
-        agent: AGENT,
+        agent: AGENT_NAME,
         offset: error.valid_up_to(),
     })?;
     // A byte-order mark is not JSON, but an editor-made test payload may carry one.
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     if text.trim().is_empty() {
-        return Err(AgentError::PayloadEmpty { agent: AGENT });
+        return Err(AgentError::PayloadEmpty { agent: AGENT_NAME });
     }
     let value: Value =
         serde_json::from_str(text).map_err(|error| AgentError::PayloadNotJson {
-            agent: AGENT,
+            agent: AGENT_NAME,
             message: error.to_string(),
         })?;
     let mut fields = match value {
         Value::Object(fields) => fields,
         other => {
             return Err(AgentError::PayloadNotObject {
-                agent: AGENT,
+                agent: AGENT_NAME,
                 found: json_type(&other),
             });
         }
@@ -142,7 +144,7 @@ fn take_tool_call(fields: &mut Map<String, Value>) -> Result<ToolCall, AgentErro
     let input = fields
         .shift_remove("tool_input")
         .ok_or(AgentError::MissingField {
-            agent: AGENT,
+            agent: AGENT_NAME,
             field: "tool_input",
         })?;
     let tool_use_id = take_lenient_string(fields, "tool_use_id");
@@ -233,7 +235,7 @@ fn take_required_string(
     field: &'static str,
 ) -> Result<String, AgentError> {
     take_optional_string(fields, field)?.ok_or(AgentError::MissingField {
-        agent: AGENT,
+        agent: AGENT_NAME,
         field,
     })
 }
@@ -247,7 +249,7 @@ fn take_optional_string(
         None => Ok(None),
         Some(Value::String(text)) => Ok(Some(text)),
         Some(other) => Err(AgentError::FieldType {
-            agent: AGENT,
+            agent: AGENT_NAME,
             field,
             expected: "a string",
             found: json_type(&other),
@@ -311,7 +313,7 @@ fn is_unprintable(c: char) -> bool {
 
 fn invalid(field: &'static str, problem: String) -> AgentError {
     AgentError::InvalidField {
-        agent: AGENT,
+        agent: AGENT_NAME,
         field,
         problem,
     }

@@ -1,0 +1,511 @@
+//! Checking a ledger from its content: every hash recomputed, no stored hash trusted.
+//!
+//! One pass in `seq` order, inside one read transaction (a consistent snapshot while
+//! hooks keep appending). For each record: the body parses and is canonical, its
+//! recomputed hash equals the stored one, its `seq` is the row's and the global
+//! sequence has no gaps, its session sequence and `prev_hash` continue the session's
+//! chain, its indexed columns equal its body, and its `pre_record` and `intent` are
+//! what the append rules give (so they point at records that exist). Then every
+//! session head must agree with the session's last record, which catches the one edit
+//! a chain cannot show: deleting the end of a session.
+//!
+//! What this does not catch, until checkpoints are signed (a later issue): someone
+//! who rewrites a session's tail *and* its head consistently, or truncates the whole
+//! ledger together with the `sessions` table.
+
+use std::collections::HashMap;
+
+use rusqlite::Row;
+use rusqlite::types::ValueRef;
+use serde::Serialize;
+use ward_core::EventKind;
+
+use crate::hash::{canonical, sha256_hex};
+use crate::record::Record;
+use crate::store::{Head, Ledger, advance, answers_pre, reference};
+use crate::{LedgerError, spool};
+
+/// At most this many problems are listed; the rest are only counted.
+pub const MAX_PROBLEMS: usize = 100;
+
+/// How often (in records) `verify` reports progress.
+const PROGRESS_EVERY: u64 = 1024;
+
+/// What [`Ledger::verify`] found.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct VerifyReport {
+    /// No problem found.
+    pub ok: bool,
+    /// Records checked.
+    pub records: u64,
+    /// Sessions seen in the records.
+    pub sessions: u64,
+    /// The problems, in `seq` order, then the session heads; at most [`MAX_PROBLEMS`].
+    pub problems: Vec<Problem>,
+    /// Problems found beyond the listed ones.
+    pub problems_omitted: u64,
+    /// Lines waiting in the spool, not yet in the ledger.
+    pub pending_spooled: usize,
+}
+
+/// One thing wrong with the ledger.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Problem {
+    /// The record concerned, if one is.
+    pub seq: Option<u64>,
+    /// The session concerned, if known.
+    pub session_id: Option<String>,
+    /// What kind of problem.
+    pub kind: ProblemKind,
+    /// What is wrong, in words.
+    pub message: String,
+}
+
+/// Kinds of [`Problem`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum ProblemKind {
+    /// The body is not JSON, or not a record.
+    BadBody,
+    /// The body is not in canonical form, as the ledger writes it.
+    NotCanonical,
+    /// The stored hash is not the hash of the body.
+    HashMismatch,
+    /// The body's `seq` is not the row's.
+    SeqMismatch,
+    /// A sequence number is missing: a record was deleted.
+    Missing,
+    /// The session sequence number does not continue the session.
+    SessionSeq,
+    /// `prev_hash` is not the hash of the session's previous record.
+    ChainBroken,
+    /// An indexed column differs from the body.
+    ColumnMismatch,
+    /// `pre_record` or `intent` is not what the append rules give.
+    BadLink,
+    /// A session head in `sessions` disagrees with the session's records.
+    SessionHead,
+}
+
+impl Ledger {
+    /// Recomputes and checks the whole ledger; see the [module docs](crate::verify).
+    ///
+    /// `progress(done, total)` is called now and then with the records checked so far.
+    /// An `Err` means the ledger could not be read at all; damage is reported in the
+    /// [`VerifyReport`].
+    pub fn verify(
+        &self,
+        progress: &mut dyn FnMut(u64, u64),
+    ) -> Result<VerifyReport, LedgerError> {
+        let sqlite = |error| self.sqlite(error);
+        let tx = self.conn.unchecked_transaction().map_err(sqlite)?;
+        let total: u64 = tx
+            .query_row("SELECT count(*) FROM records", [], |row| row.get(0))
+            .map_err(sqlite)?;
+        progress(0, total);
+
+        let mut check = Check::default();
+        let mut statement = tx
+            .prepare(
+                "SELECT seq, session_id, session_seq, time, event, tool, category, decision,
+                        agent, subagent_id, subagent_type, tool_use_id, body, hash
+                 FROM records ORDER BY seq",
+            )
+            .map_err(sqlite)?;
+        let mut rows = statement.query([]).map_err(sqlite)?;
+        while let Some(row) = rows.next().map_err(sqlite)? {
+            check.record(row);
+            check.records = check.records.saturating_add(1);
+            if check.records % PROGRESS_EVERY == 0 {
+                progress(check.records, total);
+            }
+        }
+        drop(rows);
+        drop(statement);
+
+        let mut statement = tx
+            .prepare(
+                "SELECT session_id, agent, cwd, first_seq, last_seq, last_hash, record_count,
+                        last_prompt_seq, started_at, ended_at, last_time
+                 FROM sessions ORDER BY first_seq",
+            )
+            .map_err(sqlite)?;
+        let mut rows = statement.query([]).map_err(sqlite)?;
+        let mut heads = Vec::new();
+        while let Some(row) = rows.next().map_err(sqlite)? {
+            heads.push(read_stored_head(row));
+        }
+        drop(rows);
+        drop(statement);
+        check.heads(heads);
+        progress(check.records, total);
+
+        let problems_total = check.problems.len() as u64 + check.omitted;
+        Ok(VerifyReport {
+            ok: problems_total == 0,
+            records: check.records,
+            sessions: check.sessions.len() as u64,
+            problems: check.problems,
+            problems_omitted: check.omitted,
+            pending_spooled: spool::pending_spooled(&self.path)?,
+        })
+    }
+}
+
+/// A session's chain as recomputed from its records.
+#[derive(Default)]
+struct Chain {
+    head: Option<Head>,
+    /// tool_use_id -> the latest PreToolUse with it.
+    pre_records: HashMap<String, u64>,
+}
+
+#[derive(Default)]
+struct Check {
+    records: u64,
+    /// The last seq seen, to find gaps.
+    last_seq: i64,
+    /// Missing seq ranges, in order.
+    gaps: Vec<(u64, u64)>,
+    sessions: HashMap<String, Chain>,
+    problems: Vec<Problem>,
+    omitted: u64,
+}
+
+/// A stored session head, or what made it unreadable.
+type StoredHead = Result<(String, Head), String>;
+
+impl Check {
+    fn problem(&mut self, seq: Option<u64>, session_id: Option<&str>, kind: ProblemKind, message: String) {
+        if self.problems.len() < MAX_PROBLEMS {
+            self.problems.push(Problem {
+                seq,
+                session_id: session_id.map(str::to_owned),
+                kind,
+                message,
+            });
+        } else {
+            self.omitted = self.omitted.saturating_add(1);
+        }
+    }
+
+    fn record(&mut self, row: &Row<'_>) {
+        let Some(row_seq) = integer(row, 0) else {
+            self.problem(None, None, ProblemKind::BadBody, "a record has no integer seq".into());
+            return;
+        };
+        self.gap_before(row_seq);
+        let Ok(seq) = u64::try_from(row_seq) else {
+            return; // reported by gap_before
+        };
+        let body = text(row, 12).unwrap_or_default();
+        let stored_hash = text(row, 13).unwrap_or_default();
+        let column_session = text(row, 1);
+        let session = column_session.as_deref();
+
+        let value: serde_json::Value = match serde_json::from_str(&body) {
+            Ok(value) => value,
+            Err(error) => {
+                let message = format!("record {seq}: the body is not JSON ({error})");
+                self.problem(Some(seq), session, ProblemKind::BadBody, message);
+                return;
+            }
+        };
+        let Ok(canonical_body) = canonical(&value) else {
+            let message = format!("record {seq}: the body cannot be put in canonical form");
+            self.problem(Some(seq), session, ProblemKind::BadBody, message);
+            return;
+        };
+        let hash = sha256_hex(canonical_body.as_bytes());
+        if hash != stored_hash {
+            let message =
+                format!("record {seq}: stored hash does not match its content (field edited?)");
+            self.problem(Some(seq), session, ProblemKind::HashMismatch, message);
+        } else if canonical_body != body {
+            let message = format!(
+                "record {seq}: the body is not in the canonical form the ledger writes \
+                 (rewritten by hand?)"
+            );
+            self.problem(Some(seq), session, ProblemKind::NotCanonical, message);
+        }
+        let record: Record = match serde_json::from_value(value) {
+            Ok(record) => record,
+            Err(error) => {
+                let message = format!("record {seq}: the body is not a valid record ({error})");
+                self.problem(Some(seq), session, ProblemKind::BadBody, message);
+                return;
+            }
+        };
+        let session_id = record.role.session_id.clone();
+        let session = Some(session_id.as_str());
+        if record.reference.seq != seq {
+            let message = format!(
+                "record {seq}: its body says it is record {} (rows reordered or bodies swapped?)",
+                record.reference.seq
+            );
+            self.problem(Some(seq), session, ProblemKind::SeqMismatch, message);
+        }
+        self.columns(row, seq, &record);
+        self.chain(seq, &record, &hash);
+    }
+
+    /// Reports the seqs missing before `seq`.
+    fn gap_before(&mut self, seq: i64) {
+        let expected = self.last_seq.saturating_add(1);
+        if seq > expected {
+            let (first, last) = (expected.unsigned_abs(), seq.saturating_sub(1).unsigned_abs());
+            let message = if first == last {
+                format!("record {first} is missing (deleted?)")
+            } else {
+                format!("records {first} to {last} are missing (deleted?)")
+            };
+            self.gaps.push((first, last));
+            self.problem(Some(first), None, ProblemKind::Missing, message);
+        } else if seq < expected {
+            let message = format!("a record has seq {seq}; sequence numbers start at 1");
+            self.problem(None, None, ProblemKind::SeqMismatch, message);
+        }
+        self.last_seq = self.last_seq.max(seq);
+    }
+
+    /// The indexed columns must equal the body.
+    fn columns(&mut self, row: &Row<'_>, seq: u64, record: &Record) {
+        let session_seq = record.reference.session_seq.to_string();
+        let expected: [(&str, usize, Option<&str>); 11] = [
+            ("session_id", 1, Some(&record.role.session_id)),
+            ("session_seq", 2, Some(&session_seq)),
+            ("time", 3, Some(&record.time)),
+            ("event", 4, Some(&record.request.event)),
+            ("tool", 5, record.request.tool.as_deref()),
+            ("category", 6, record.request.category.as_deref()),
+            ("decision", 7, record.result.decision.as_deref()),
+            ("agent", 8, Some(&record.role.agent)),
+            ("subagent_id", 9, record.role.subagent_id.as_deref()),
+            ("subagent_type", 10, record.role.subagent_type.as_deref()),
+            ("tool_use_id", 11, record.request.tool_use_id.as_deref()),
+        ];
+        for (name, index, body_value) in expected {
+            let column = text(row, index);
+            if column.as_deref() != body_value {
+                let message = format!(
+                    "record {seq}: column `{name}` says {} but the body says {} (column edited?)",
+                    shown(column.as_deref()),
+                    shown(body_value)
+                );
+                let session = Some(record.role.session_id.as_str());
+                self.problem(Some(seq), session, ProblemKind::ColumnMismatch, message);
+            }
+        }
+    }
+
+    /// The record must continue its session's chain as the append rules say.
+    fn chain(&mut self, seq: u64, record: &Record, hash: &str) {
+        let session_id = record.role.session_id.as_str();
+        let event = EventKind::parse(&record.request.event);
+        let mut chain = self.sessions.remove(session_id).unwrap_or_default();
+        let pre_record = match (&record.request.tool_use_id, answers_pre(&event)) {
+            (Some(tool_use_id), true) => chain.pre_records.get(tool_use_id).copied(),
+            _ => None,
+        };
+        let expected = reference(chain.head.as_ref(), &event, seq, pre_record);
+        let found = &record.reference;
+        let session = Some(session_id);
+
+        if found.session_seq != expected.session_seq {
+            let message = format!(
+                "record {seq}: it is number {} of session `{session_id}`, but the session's \
+                 previous record found is number {} (a record missing or moved?)",
+                found.session_seq,
+                expected.session_seq.saturating_sub(1)
+            );
+            self.problem(Some(seq), session, ProblemKind::SessionSeq, message);
+        }
+        if found.prev_hash != expected.prev_hash {
+            let message = match &chain.head {
+                Some(head) => format!(
+                    "record {seq}: prev_hash does not match the content of record {}, the \
+                     previous record of session `{session_id}` (that record edited or deleted?)",
+                    head.last_seq
+                ),
+                None => format!(
+                    "record {seq}: prev_hash names a previous record, but it is the first record \
+                     found of session `{session_id}` (earlier records deleted?)"
+                ),
+            };
+            self.problem(Some(seq), session, ProblemKind::ChainBroken, message);
+        }
+        for (field, found, expected) in [
+            ("pre_record", found.pre_record, expected.pre_record),
+            ("intent", found.intent, expected.intent),
+        ] {
+            if found == expected {
+                continue;
+            }
+            let message = match found {
+                Some(target) if target >= seq || self.is_missing(target) => format!(
+                    "record {seq}: {field} points to record {target}, which does not exist"
+                ),
+                _ => format!(
+                    "record {seq}: {field} is {} but the ledger gives {}",
+                    shown_seq(found),
+                    shown_seq(expected)
+                ),
+            };
+            self.problem(Some(seq), session, ProblemKind::BadLink, message);
+        }
+
+        let mut head = advance(chain.head.take(), record, &event, seq, hash);
+        // Follow the record's own numbering, so one missing record is reported once,
+        // not again for every later record of the session.
+        head.record_count = found.session_seq;
+        chain.head = Some(head);
+        if let (EventKind::PreToolUse, Some(tool_use_id)) = (&event, &record.request.tool_use_id) {
+            chain.pre_records.insert(tool_use_id.clone(), seq);
+        }
+        self.sessions.insert(session_id.to_owned(), chain);
+    }
+
+    fn is_missing(&self, seq: u64) -> bool {
+        let index = self.gaps.partition_point(|&(_, last)| last < seq);
+        self.gaps
+            .get(index)
+            .is_some_and(|&(first, last)| first <= seq && seq <= last)
+    }
+
+    /// Every stored session head must agree with the session's records.
+    fn heads(&mut self, stored: Vec<StoredHead>) {
+        let mut seen = std::collections::HashSet::new();
+        for entry in stored {
+            let (session_id, stored) = match entry {
+                Ok(entry) => entry,
+                Err(message) => {
+                    self.problem(None, None, ProblemKind::SessionHead, message);
+                    continue;
+                }
+            };
+            let session = Some(session_id.as_str());
+            let computed = self
+                .sessions
+                .get(&session_id)
+                .and_then(|chain| chain.head.clone());
+            seen.insert(session_id.clone());
+            let Some(computed) = computed else {
+                let message = format!(
+                    "session `{session_id}`: its head names record {} but the session has no \
+                     records (records deleted?)",
+                    stored.last_seq
+                );
+                self.problem(Some(stored.last_seq), session, ProblemKind::SessionHead, message);
+                continue;
+            };
+            if stored.last_seq != computed.last_seq || stored.record_count != computed.record_count
+            {
+                let message = format!(
+                    "session `{session_id}`: its head says the last record is {} (number {}), \
+                     but the last record found is {} (number {}) (the session's last records \
+                     deleted?)",
+                    stored.last_seq,
+                    stored.record_count,
+                    computed.last_seq,
+                    computed.record_count
+                );
+                self.problem(Some(stored.last_seq), session, ProblemKind::SessionHead, message);
+            } else if stored.last_hash != computed.last_hash {
+                let message = format!(
+                    "session `{session_id}`: its head hash does not match the content of record \
+                     {} (record or head edited?)",
+                    stored.last_seq
+                );
+                self.problem(Some(stored.last_seq), session, ProblemKind::SessionHead, message);
+            }
+            let fields = [
+                ("agent", stored.agent == computed.agent),
+                ("cwd", stored.cwd == computed.cwd),
+                ("first_seq", stored.first_seq == computed.first_seq),
+                ("last_prompt_seq", stored.last_prompt_seq == computed.last_prompt_seq),
+                ("started_at", stored.started_at == computed.started_at),
+                ("ended_at", stored.ended_at == computed.ended_at),
+                ("last_time", stored.last_time == computed.last_time),
+            ];
+            let wrong: Vec<&str> = fields
+                .iter()
+                .filter(|(_, same)| !same)
+                .map(|(name, _)| *name)
+                .collect();
+            if !wrong.is_empty() {
+                let message = format!(
+                    "session `{session_id}`: its head's {} disagree with its records \
+                     (head edited?)",
+                    wrong.join(", ")
+                );
+                self.problem(Some(stored.last_seq), session, ProblemKind::SessionHead, message);
+            }
+        }
+        let mut headless: Vec<(u64, String)> = self
+            .sessions
+            .iter()
+            .filter(|(session_id, _)| !seen.contains(*session_id))
+            .map(|(session_id, chain)| {
+                let first = chain.head.as_ref().map_or(0, |head| head.first_seq);
+                (first, session_id.clone())
+            })
+            .collect();
+        headless.sort();
+        for (first_seq, session_id) in headless {
+            let message = format!(
+                "session `{session_id}` has records (the first is {first_seq}) but no head in \
+                 `sessions` (head deleted?)"
+            );
+            self.problem(Some(first_seq), Some(&session_id), ProblemKind::SessionHead, message);
+        }
+    }
+}
+
+fn read_stored_head(row: &Row<'_>) -> StoredHead {
+    let session_id = text(row, 0).ok_or("a session head has no session id")?;
+    let number = |index| integer(row, index).and_then(|value| u64::try_from(value).ok());
+    let unreadable = || format!("session `{session_id}`: its head is not readable (head edited?)");
+    Ok((
+        session_id.clone(),
+        Head {
+            agent: text(row, 1).unwrap_or_default(),
+            cwd: text(row, 2).unwrap_or_default(),
+            first_seq: number(3).ok_or_else(unreadable)?,
+            last_seq: number(4).ok_or_else(unreadable)?,
+            last_hash: text(row, 5).unwrap_or_default(),
+            record_count: number(6).ok_or_else(unreadable)?,
+            last_prompt_seq: number(7),
+            started_at: text(row, 8),
+            ended_at: text(row, 9),
+            last_time: text(row, 10).unwrap_or_default(),
+        },
+    ))
+}
+
+/// A column as text, whatever its storage class (a hand edit may change it).
+fn text(row: &Row<'_>, index: usize) -> Option<String> {
+    match row.get_ref(index).ok()? {
+        ValueRef::Null => None,
+        ValueRef::Integer(value) => Some(value.to_string()),
+        ValueRef::Real(value) => Some(value.to_string()),
+        ValueRef::Text(bytes) | ValueRef::Blob(bytes) => {
+            Some(String::from_utf8_lossy(bytes).into_owned())
+        }
+    }
+}
+
+fn integer(row: &Row<'_>, index: usize) -> Option<i64> {
+    match row.get_ref(index).ok()? {
+        ValueRef::Integer(value) => Some(value),
+        _ => None,
+    }
+}
+
+fn shown(value: Option<&str>) -> String {
+    value.map_or_else(|| "nothing".to_owned(), |value| format!("`{value}`"))
+}
+
+fn shown_seq(value: Option<u64>) -> String {
+    value.map_or_else(|| "none".to_owned(), |seq| seq.to_string())
+}

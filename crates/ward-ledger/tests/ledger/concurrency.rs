@@ -1,0 +1,140 @@
+//! Many writers at once: nothing lost, no chain forked.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Barrier};
+use std::thread;
+use std::time::Duration;
+
+use ward_ledger::{
+    Ledger, OpenOptions, RecordFilter, Stored, append_or_spool, pending_spooled,
+};
+
+use crate::support::{record, tool_call, verify};
+
+const THREADS: usize = 16;
+const APPENDS: usize = 100;
+const SESSIONS: usize = 4;
+
+#[test]
+fn sixteen_writers_keep_every_record_and_every_chain() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ledger.db");
+    drop(Ledger::open(&path).unwrap());
+    // A long timeout: this test is about correctness under contention, and the
+    // builders sharing this machine make lock waits long at times.
+    let options = OpenOptions {
+        busy_timeout: Duration::from_secs(60),
+        ..OpenOptions::default()
+    };
+    let barrier = Arc::new(Barrier::new(THREADS));
+    let threads: Vec<_> = (0..THREADS)
+        .map(|thread| {
+            let (path, barrier) = (path.clone(), Arc::clone(&barrier));
+            thread::spawn(move || {
+                let mut ledger = Ledger::open_with(&path, options).unwrap();
+                barrier.wait();
+                for index in 0..APPENDS {
+                    let session = format!("session-{}", (thread + index) % SESSIONS);
+                    let id = format!("t{thread}-{index}");
+                    let event = if index % 2 == 0 { "PreToolUse" } else { "PostToolUse" };
+                    ledger.append(tool_call(&session, event, "Bash", &id)).unwrap();
+                }
+            })
+        })
+        .collect();
+    for thread in threads {
+        thread.join().unwrap();
+    }
+
+    let ledger = Ledger::open(&path).unwrap();
+    let records = ledger.records(&RecordFilter::default()).unwrap();
+    assert_eq!(records.len(), THREADS * APPENDS);
+    let seqs: Vec<u64> = records.iter().map(|stored| stored.seq).collect();
+    assert_eq!(seqs, (1..=(THREADS * APPENDS) as u64).collect::<Vec<_>>(), "gap-free seq");
+    // Every session is one unbroken chain.
+    let mut heads: HashMap<String, (u64, String)> = HashMap::new();
+    for stored in &records {
+        let reference = &stored.record.reference;
+        let head = heads.get(&stored.record.role.session_id);
+        assert_eq!(reference.session_seq, head.map_or(1, |head| head.0 + 1));
+        assert_eq!(reference.prev_hash.as_ref(), head.map(|head| &head.1));
+        heads.insert(
+            stored.record.role.session_id.clone(),
+            (reference.session_seq, stored.hash.clone()),
+        );
+    }
+    assert_eq!(heads.len(), SESSIONS);
+    let report = verify(&ledger);
+    assert!(report.ok, "{:#?}", report.problems);
+    assert_eq!((report.records, report.sessions), ((THREADS * APPENDS) as u64, SESSIONS as u64));
+}
+
+#[test]
+fn writers_that_give_up_spool_and_nothing_is_lost() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ledger.db");
+    drop(Ledger::open(&path).unwrap());
+    // A 1 ms timeout under contention: many appends give up and spool.
+    let options = OpenOptions {
+        busy_timeout: Duration::from_millis(1),
+        ..OpenOptions::default()
+    };
+    let threads: Vec<_> = (0..8)
+        .map(|thread| {
+            let path = path.clone();
+            thread::spawn(move || {
+                let mut spooled = 0;
+                for index in 0..40 {
+                    let mut pre = tool_call("s", "PreToolUse", "Bash", &format!("t{thread}-{index}"));
+                    pre.request.input = serde_json::json!({"thread": thread, "index": index});
+                    match append_or_spool(&path, options, pre).unwrap() {
+                        Stored::Committed(_) => {}
+                        Stored::Spooled { .. } => spooled += 1,
+                    }
+                }
+                spooled
+            })
+        })
+        .collect();
+    let spooled: usize = threads.into_iter().map(|thread| thread.join().unwrap()).sum();
+
+    let mut ledger = Ledger::open(&path).unwrap();
+    ledger.append(record("s", "Stop")).unwrap();
+    assert_eq!(pending_spooled(&path).unwrap(), 0);
+    assert_eq!(ledger.count().unwrap(), 8 * 40 + 1, "{spooled} were spooled");
+    // Each thread's records are in the ledger in the order it wrote them.
+    let records = ledger.records(&RecordFilter::default()).unwrap();
+    for thread in 0..8 {
+        let order: Vec<u64> = records
+            .iter()
+            .filter(|stored| stored.record.request.input["thread"] == thread)
+            .map(|stored| stored.record.request.input["index"].as_u64().unwrap())
+            .collect();
+        assert_eq!(order, (0..40).collect::<Vec<_>>(), "thread {thread}: once each, in order");
+    }
+    let report = verify(&ledger);
+    assert!(report.ok, "{:#?}", report.problems);
+}
+
+#[test]
+fn concurrent_first_opens_migrate_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("new.db");
+    let barrier = Arc::new(Barrier::new(8));
+    let threads: Vec<_> = (0..8)
+        .map(|thread| {
+            let (path, barrier) = (path.clone(), Arc::clone(&barrier));
+            thread::spawn(move || {
+                barrier.wait();
+                let mut ledger = Ledger::open(&path).unwrap();
+                ledger.append(record(&format!("s{thread}"), "SessionStart")).unwrap();
+            })
+        })
+        .collect();
+    for thread in threads {
+        thread.join().unwrap();
+    }
+    let ledger = Ledger::open(&path).unwrap();
+    assert_eq!(ledger.count().unwrap(), 8);
+    assert!(verify(&ledger).ok);
+}

@@ -1,0 +1,74 @@
+//! Creating, migrating and refusing database files.
+
+use ward_ledger::{Ledger, LedgerError, SCHEMA_VERSION};
+
+use crate::support::{raw, record, verify};
+
+#[test]
+fn an_empty_file_gets_the_schema_in_wal_mode() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ledger.db");
+    std::fs::write(&path, b"").unwrap();
+    let mut ledger = Ledger::open(&path).unwrap();
+    ledger.append(record("s", "SessionStart")).unwrap();
+    let conn = raw(&path);
+    let version: i64 = conn.query_row("PRAGMA user_version", [], |row| row.get(0)).unwrap();
+    let mode: String = conn.query_row("PRAGMA journal_mode", [], |row| row.get(0)).unwrap();
+    assert_eq!((version, mode.as_str()), (SCHEMA_VERSION, "wal"));
+    let tables: Vec<String> = conn
+        .prepare("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name")
+        .unwrap()
+        .query_map([], |row| row.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(tables, ["records", "sessions", "spool_ingested"]);
+    assert!(verify(&ledger).ok);
+}
+
+#[test]
+fn a_missing_file_is_created_and_reopened_without_migrating() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ledger.db");
+    let mut ledger = Ledger::open(&path).unwrap();
+    ledger.append(record("s", "SessionStart")).unwrap();
+    drop(ledger);
+    let mut ledger = Ledger::open(&path).unwrap();
+    ledger.append(record("s", "Stop")).unwrap();
+    assert_eq!(ledger.count().unwrap(), 2);
+}
+
+#[test]
+fn a_newer_schema_is_refused_with_a_hint() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ledger.db");
+    drop(Ledger::open(&path).unwrap());
+    raw(&path).execute_batch("PRAGMA user_version = 7").unwrap();
+    let error = Ledger::open(&path).unwrap_err();
+    assert!(
+        matches!(error, LedgerError::SchemaTooNew { found: 7, supported: SCHEMA_VERSION, .. }),
+        "{error:?}"
+    );
+    assert!(error.to_string().contains(&path.display().to_string()));
+    assert!(error.hint().unwrap().contains("upgrade ward"));
+}
+
+#[test]
+fn a_corrupt_file_is_a_typed_error_naming_the_path() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ledger.db");
+    std::fs::write(&path, vec![0x5a; 8192]).unwrap();
+    let error = Ledger::open(&path).unwrap_err();
+    assert!(matches!(error, LedgerError::Corrupt { .. }), "{error:?}");
+    assert!(error.to_string().contains(&path.display().to_string()), "{error}");
+    assert!(error.hint().is_some());
+}
+
+#[test]
+fn an_unopenable_path_is_a_typed_error_naming_the_path() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("no-such-folder").join("ledger.db");
+    let error = Ledger::open(&path).unwrap_err();
+    assert!(matches!(error, LedgerError::Open { .. }), "{error:?}");
+    assert!(error.to_string().contains("no-such-folder"), "{error}");
+}

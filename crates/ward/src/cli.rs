@@ -1,0 +1,280 @@
+//! The command line, as clap definitions. Parsing only; `commands/` does the work.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Ward: a governance layer for AI coding agents.
+///
+/// Ward sits on the agent's hook interface. Before each tool call it decides
+/// (allow, warn, ask, deny) from a declarative policy; it records every call, its
+/// decision and its outcome in a tamper-evident ledger; and it answers afterwards:
+/// timelines, queries, verification.
+///
+/// Start with `ward demo`, then `ward init` and `ward install claude-code`.
+#[derive(Debug, Parser)]
+#[command(name = "ward", version, propagate_version = true, max_term_width = 100)]
+pub(crate) struct Cli {
+    /// Ward's home directory [default: $WARD_HOME, else ~/.ward].
+    #[arg(long, global = true, value_name = "DIR")]
+    pub(crate) home: Option<PathBuf>,
+
+    #[command(subcommand)]
+    pub(crate) command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum Command {
+    /// Create Ward's home: a user policy, an Ed25519 host key and an empty ledger.
+    ///
+    /// Running it again keeps everything that exists and says so.
+    Init {
+        /// The preset the user policy starts from.
+        #[arg(long, value_enum, default_value_t = Preset::Safety)]
+        preset: Preset,
+        /// Print the result as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Register Ward's hook with an agent.
+    ///
+    /// Merges into the agent's settings file, keeping other hooks and settings
+    /// byte-for-byte; running it twice adds nothing.
+    Install(InstallArgs),
+    /// Remove exactly the hooks `ward install` added.
+    Uninstall(InstallArgs),
+    /// Handle one hook event (called by the agent, with the payload on stdin).
+    ///
+    /// Prints the agent's reply on stdout, or nothing when no rule has an opinion.
+    Hook {
+        /// The agent whose payload is on stdin.
+        #[arg(value_name = "AGENT", value_parser = ["claude-code", "claude"])]
+        agent: String,
+    },
+    /// Evaluate a hypothetical call against the policy, without recording it.
+    ///
+    /// Explains the decision: the category, the targets, the commands analysis
+    /// found and every rule that matched.
+    Check(CheckArgs),
+    /// Show or validate the effective policy.
+    Policy {
+        #[command(subcommand)]
+        command: PolicyCommand,
+    },
+    /// Read the ledger: sessions, timelines, queries, verification, export.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+    /// Replay a realistic Claude Code session through the real hook and show the result.
+    ///
+    /// Spawns `ward hook claude-code` once per event exactly as Claude Code does, in
+    /// a fresh temporary home (unless --home is given), then prints the timeline,
+    /// the verification result and a summary.
+    Demo {
+        /// Keep the temporary home and print where it is.
+        #[arg(long)]
+        keep: bool,
+        /// Print the summary as JSON instead of the timeline.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum Preset {
+    /// Block what destroys data or machines; ask before risky, irreversible calls.
+    Safety,
+    /// Safety with denies instead of asks, and asks before deletes, network, MCP.
+    Strict,
+    /// Only catastrophic calls are blocked; nothing asks.
+    Permissive,
+    /// The safety rules, recorded but not enforced.
+    AuditOnly,
+}
+
+impl Preset {
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Preset::Safety => "safety",
+            Preset::Strict => "strict",
+            Preset::Permissive => "permissive",
+            Preset::AuditOnly => "audit-only",
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct InstallArgs {
+    /// The agent to register with.
+    #[arg(value_name = "AGENT", value_parser = ["claude-code"])]
+    pub(crate) agent: String,
+    /// Which settings file: user (~/.claude/settings.json), project
+    /// (.claude/settings.json), local (.claude/settings.local.json) or managed
+    /// (/etc/claude-code/managed-settings.json).
+    #[arg(long, value_enum, default_value_t = Scope::User)]
+    pub(crate) scope: Scope,
+    /// The project directory for project and local scope [default: the current directory].
+    #[arg(long, value_name = "DIR")]
+    pub(crate) project: Option<PathBuf>,
+    /// Print the change as a diff and write nothing.
+    #[arg(long)]
+    pub(crate) dry_run: bool,
+    /// Write a Claude Code plugin into DIR instead of editing a settings file.
+    #[arg(long, value_name = "DIR", conflicts_with = "scope")]
+    pub(crate) plugin: Option<PathBuf>,
+    /// The command the agent runs [default: this binary's path, then `hook claude-code`].
+    #[arg(long, value_name = "CMD", hide = true)]
+    pub(crate) command: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum Scope {
+    User,
+    Project,
+    Local,
+    Managed,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct CheckArgs {
+    #[command(subcommand)]
+    pub(crate) call: Option<CheckCall>,
+    /// Check a Claude Code PreToolUse payload from a file (`-` for stdin).
+    #[arg(long = "json", value_name = "PAYLOAD_FILE", conflicts_with = "call")]
+    pub(crate) payload: Option<PathBuf>,
+    /// The working directory of the call [default: the current directory].
+    #[arg(long, global = true, value_name = "DIR")]
+    pub(crate) cwd: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, global = true, value_enum, default_value_t = Format::Text)]
+    pub(crate) format: Format,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum CheckCall {
+    /// A shell command, as the Bash tool would run it.
+    Bash {
+        /// The command line (quote it).
+        command: String,
+    },
+    /// Writing a file, as the Write tool would.
+    Write { path: String },
+    /// Reading a file, as the Read tool would.
+    Read { path: String },
+    /// Fetching a URL, as the WebFetch tool would.
+    Fetch { url: String },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum Format {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum PolicyCommand {
+    /// Print the effective policy: every rule, its decision and where it came from.
+    Show {
+        /// The directory whose project policy applies [default: the current directory].
+        #[arg(long, value_name = "DIR")]
+        cwd: Option<PathBuf>,
+        /// Print as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Check the effective policy, or the given files, for errors and conflicts.
+    Validate {
+        /// Policy files to check on their own (as the user layer).
+        files: Vec<PathBuf>,
+        /// The directory whose project policy applies [default: the current directory].
+        #[arg(long, value_name = "DIR")]
+        cwd: Option<PathBuf>,
+        /// Print as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// List the categories rules can name.
+    Categories,
+    /// List the presets.
+    Presets,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum AuditCommand {
+    /// List recorded sessions, newest last.
+    List {
+        /// Print as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show one session as a timeline: prompt, calls, decisions, outcomes.
+    Show {
+        /// The session id, or a unique prefix of it.
+        session: String,
+        /// Print the session's records as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Find records by tool, category, target, decision, session, agent or time.
+    Query(QueryArgs),
+    /// Recompute every hash from content and check every chain; name the first bad record.
+    Verify {
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Export records.
+    Export {
+        /// The export format.
+        #[arg(long, value_enum, default_value_t = ExportFormat::Jsonl)]
+        format: ExportFormat,
+        /// Only this session (id or unique prefix).
+        #[arg(long)]
+        session: Option<String>,
+        /// Write to FILE instead of stdout.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum ExportFormat {
+    /// One record per line: `{"seq":…,"hash":…,"record":{…}}`.
+    Jsonl,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct QueryArgs {
+    /// Tool name (e.g. Bash, Write, mcp__github__create_issue).
+    #[arg(long)]
+    pub(crate) tool: Option<String>,
+    /// Category (file_read, file_write, file_delete, command, network, ...).
+    #[arg(long)]
+    pub(crate) category: Option<String>,
+    /// A glob that some target of the call must match (e.g. '**/.env').
+    #[arg(long, value_name = "GLOB")]
+    pub(crate) target: Option<String>,
+    /// Decision: allow, warn, ask, deny, or none (no rule had an opinion).
+    #[arg(long)]
+    pub(crate) decision: Option<String>,
+    /// Session id or unique prefix.
+    #[arg(long)]
+    pub(crate) session: Option<String>,
+    /// Agent name, subagent type or subagent id.
+    #[arg(long)]
+    pub(crate) agent: Option<String>,
+    /// Only records newer than this: a duration (30m, 2h, 7d) or a date/time
+    /// (2026-11-01, 2026-11-01T12:00:00Z).
+    #[arg(long, value_name = "WHEN")]
+    pub(crate) since: Option<String>,
+    /// Hook event (PreToolUse, PostToolUse, ...).
+    #[arg(long)]
+    pub(crate) event: Option<String>,
+    /// At most this many records (the newest).
+    #[arg(long, default_value_t = 1000)]
+    pub(crate) limit: usize,
+    /// Print as JSON lines.
+    #[arg(long)]
+    pub(crate) json: bool,
+}

@@ -1,0 +1,308 @@
+//! `ward audit list|show|query|verify|export`: reading the ledger.
+
+use std::io::Write;
+use std::path::Path;
+use std::process::ExitCode;
+
+use anyhow::{Context, Result, bail};
+use globset::GlobBuilder;
+use serde_json::json;
+use ward_ledger::Ledger;
+use ward_ledger::RecordFilter;
+
+use crate::cli::{AuditCommand, ExportFormat, QueryArgs};
+use crate::home::Home;
+use crate::output;
+use crate::timeline;
+
+pub(crate) fn run(home: &Home, command: AuditCommand) -> Result<ExitCode> {
+    let ledger = open(home)?;
+    match command {
+        AuditCommand::List { json } => list(&ledger, json),
+        AuditCommand::Show { session, json } => show(&ledger, &session, json),
+        AuditCommand::Query(args) => query(&ledger, &args),
+        AuditCommand::Verify { json } => verify(&ledger, json),
+        AuditCommand::Export {
+            format,
+            session,
+            out,
+        } => export(&ledger, format, session.as_deref(), out.as_deref()),
+    }
+}
+
+pub(crate) fn open(home: &Home) -> Result<Ledger> {
+    let path = home.ledger();
+    if !path.exists() {
+        bail!(
+            "there is no ledger at `{}`; run `ward init` (or `ward demo` to try Ward)",
+            path.display()
+        );
+    }
+    Ledger::open(&path).with_context(|| format!("cannot open the ledger `{}`", path.display()))
+}
+
+fn list(ledger: &Ledger, json: bool) -> Result<ExitCode> {
+    let mut sessions = ledger.sessions()?;
+    sessions.reverse();
+    if json {
+        output::json(&sessions)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    if sessions.is_empty() {
+        output::data("No sessions recorded yet.");
+        return Ok(ExitCode::SUCCESS);
+    }
+    let mut out = format!(
+        "{:<38} {:<12} {:<20} {:>7} {:>6} {:>4} {:>4} {:>4}  {}\n",
+        "SESSION", "AGENT", "LAST ACTIVE", "RECORDS", "CALLS", "DENY", "ASK", "WARN", "CWD"
+    );
+    for s in &sessions {
+        out.push_str(&format!(
+            "{:<38} {:<12} {:<20} {:>7} {:>6} {:>4} {:>4} {:>4}  {}\n",
+            s.session_id,
+            s.agent,
+            s.last_time.get(..19).unwrap_or(&s.last_time),
+            s.records,
+            s.tool_calls,
+            s.denied,
+            s.asked,
+            s.warned,
+            s.cwd
+        ));
+    }
+    output::data(&out);
+    Ok(ExitCode::SUCCESS)
+}
+
+pub(crate) fn show(ledger: &Ledger, session: &str, json: bool) -> Result<ExitCode> {
+    let session_id = ledger.find_session(session)?;
+    let filter = RecordFilter {
+        session_id: Some(session_id.clone()),
+        ..RecordFilter::default()
+    };
+    let records = ledger.records(&filter)?;
+    if json {
+        let values: Vec<serde_json::Value> = records
+            .iter()
+            .map(|r| json!({"seq": r.seq, "hash": r.hash, "record": r.record}))
+            .collect();
+        output::json(&values)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let summary = ledger
+        .sessions()?
+        .into_iter()
+        .find(|s| s.session_id == session_id)
+        .context("the session disappeared while reading it")?;
+    output::data(&timeline::render_session(&summary, &records));
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `--since`: a duration back from now (`30m`, `2h`, `7d`) or a date/time.
+fn since(text: &str) -> Result<String> {
+    let text = text.trim();
+    if let Some((number, unit)) = text
+        .find(|c: char| !c.is_ascii_digit())
+        .map(|index| text.split_at(index))
+        && !number.is_empty()
+    {
+        let amount: i64 = number.parse().context("the number in --since is too large")?;
+        let seconds = match unit {
+            "s" => 1,
+            "m" | "min" => 60,
+            "h" => 3600,
+            "d" => 86_400,
+            "w" => 7 * 86_400,
+            _ if unit.starts_with('-') || unit.starts_with('T') => 0,
+            _ => bail!("--since `{text}`: unknown unit `{unit}` (use s, m, h, d or w, or a date)"),
+        };
+        if seconds > 0 {
+            let span = jiff::SignedDuration::from_secs(amount.saturating_mul(seconds));
+            let then = jiff::Timestamp::now()
+                .checked_sub(span)
+                .context("--since reaches too far back")?;
+            return Ok(then.strftime("%Y-%m-%dT%H:%M:%S%.6fZ").to_string());
+        }
+    }
+    if let Ok(timestamp) = text.parse::<jiff::Timestamp>() {
+        return Ok(timestamp.strftime("%Y-%m-%dT%H:%M:%S%.6fZ").to_string());
+    }
+    if let Ok(date) = text.parse::<jiff::civil::Date>() {
+        return Ok(format!("{date}T00:00:00.000000Z"));
+    }
+    bail!("--since `{text}` is neither a duration (30m, 2h, 7d) nor a date (2026-11-01) or RFC 3339 time")
+}
+
+fn query(ledger: &Ledger, args: &QueryArgs) -> Result<ExitCode> {
+    let session_id = match &args.session {
+        Some(prefix) => Some(ledger.find_session(prefix)?),
+        None => None,
+    };
+    if let Some(category) = &args.category
+        && ward_core::Category::parse(category).is_none()
+    {
+        bail!("unknown category `{category}` (`ward policy categories` lists them)");
+    }
+    let decision = match args.decision.as_deref() {
+        None => None,
+        Some("none") => Some("none".to_owned()),
+        Some(name) if ward_core::Decision::parse(name).is_some() => Some(name.to_owned()),
+        Some(name) => bail!("unknown decision `{name}` (use allow, warn, ask, deny or none)"),
+    };
+    let target = match &args.target {
+        Some(glob) => Some(
+            GlobBuilder::new(glob)
+                .literal_separator(false)
+                .build()
+                .with_context(|| format!("--target `{glob}` is not a valid glob"))?
+                .compile_matcher(),
+        ),
+        None => None,
+    };
+    let filter = RecordFilter {
+        session_id,
+        tool: args.tool.clone(),
+        category: args.category.clone(),
+        decision,
+        agent: args.agent.clone(),
+        event: args.event.clone(),
+        since: args.since.as_deref().map(since).transpose()?,
+        // The target glob is applied here, after the SQL filters, so no SQL limit.
+        limit: if target.is_some() { None } else { Some(args.limit) },
+        seq_after: None,
+        tail: true,
+    };
+    let mut records = ledger.records(&filter)?;
+    if let Some(matcher) = &target {
+        records.retain(|r| r.record.request.targets.iter().any(|t| matcher.is_match(&t.path)));
+        let excess = records.len().saturating_sub(args.limit);
+        records.drain(..excess);
+    }
+    if args.json {
+        let mut out = String::new();
+        for r in &records {
+            out.push_str(&json!({"seq": r.seq, "hash": r.hash, "record": r.record}).to_string());
+            out.push('\n');
+        }
+        if !out.is_empty() {
+            output::data(&out);
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    if records.is_empty() {
+        output::data("No records match.");
+        return Ok(ExitCode::SUCCESS);
+    }
+    let mut out = format!(
+        "{:>6}  {:<23}  {:<18} {:<8} {:<12} {:<6}  {}\n",
+        "SEQ", "TIME", "EVENT", "TOOL", "CATEGORY", "DECIS.", "CALL"
+    );
+    for r in &records {
+        let record = &r.record;
+        let tool = record.request.tool.as_deref().unwrap_or("-");
+        out.push_str(&format!(
+            "{:>6}  {:<23}  {:<18} {:<8} {:<12} {:<6}  {}\n",
+            r.seq,
+            record.time.get(..23).unwrap_or(&record.time),
+            record.request.event,
+            tool,
+            record.request.category.as_deref().unwrap_or("-"),
+            record.result.decision.as_deref().unwrap_or("-"),
+            timeline::input_summary(tool, &record.request.input)
+        ));
+    }
+    out.push_str(&format!("{} records.", records.len()));
+    output::data(&out);
+    Ok(ExitCode::SUCCESS)
+}
+
+pub(crate) fn verify(ledger: &Ledger, json: bool) -> Result<ExitCode> {
+    let mut last_shown = 0u64;
+    let report = ledger.verify(&mut |done, total| {
+        // A coarse progress line on stderr for long ledgers; silent for small ones.
+        if total >= 100_000 && !json && (done == total || done >= last_shown + total / 20) {
+            last_shown = done;
+            output::status(&format!("verifying… {done}/{total} records"));
+        }
+    })?;
+    if json {
+        output::json(&report)?;
+    } else {
+        output::data(&render_verify(&report));
+    }
+    Ok(if report.ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+pub(crate) fn render_verify(report: &ward_ledger::VerifyReport) -> String {
+    let mut out = String::new();
+    if report.ok {
+        out.push_str(&format!(
+            "ok: {} records in {} sessions verified; every hash recomputed from content, every chain intact.\n",
+            report.records, report.sessions
+        ));
+    } else {
+        out.push_str(&format!(
+            "FAILED: {} problem(s) in {} records.\n",
+            report.problems.len() as u64 + report.problems_omitted,
+            report.records
+        ));
+        if let Some(first) = report.problems.first() {
+            out.push_str(&format!("first bad record: {}\n", first.message));
+        }
+        for problem in report.problems.iter().skip(1) {
+            out.push_str(&format!("  {}\n", problem.message));
+        }
+        if report.problems_omitted > 0 {
+            out.push_str(&format!("  … and {} more\n", report.problems_omitted));
+        }
+    }
+    if report.pending_spooled > 0 {
+        out.push_str(&format!(
+            "note: {} record(s) wait in the spool and will be added by the next write.\n",
+            report.pending_spooled
+        ));
+    }
+    out
+}
+
+fn export(
+    ledger: &Ledger,
+    format: ExportFormat,
+    session: Option<&str>,
+    out: Option<&Path>,
+) -> Result<ExitCode> {
+    let ExportFormat::Jsonl = format;
+    let session_id = session.map(|s| ledger.find_session(s)).transpose()?;
+    let filter = RecordFilter {
+        session_id,
+        ..RecordFilter::default()
+    };
+    let records = ledger.records(&filter)?;
+    let mut text = String::new();
+    for r in &records {
+        // The stored canonical body is exported verbatim so its hash can be rechecked.
+        text.push_str(&format!(
+            "{{\"seq\":{},\"hash\":\"{}\",\"record\":{}}}\n",
+            r.seq, r.hash, r.body
+        ));
+    }
+    match out {
+        Some(path) => {
+            let mut file = std::fs::File::create(path)
+                .with_context(|| format!("cannot create `{}`", path.display()))?;
+            file.write_all(text.as_bytes())
+                .with_context(|| format!("cannot write `{}`", path.display()))?;
+            output::status(&format!("Exported {} records to {}", records.len(), path.display()));
+        }
+        None => {
+            if !text.is_empty() {
+                output::data(&text);
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,265 @@
+//! `ward hook <agent>`: the hot path. One process per hook event: read the payload,
+//! analyse, decide, record, answer in the agent's dialect.
+//!
+//! Contract (DESIGN.md): stdout carries exactly one JSON object or nothing; stderr
+//! only the reason of an exit 2; silence when no rule has an opinion; any internal
+//! error on a guarding event in enforce mode becomes a deny naming what broke. A
+//! panic is caught and treated the same way.
+
+use std::io::Read;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, anyhow};
+use ward_agents::claude_code;
+use ward_core::{AnalysisContext, Event, EventKind};
+use ward_ledger::{OpenOptions, Stored};
+
+use crate::env;
+use crate::home::Home;
+use crate::layers;
+use crate::recording::{self, Actor, PolicyInfo};
+
+/// What the hook process prints and how it exits.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub(crate) struct HookReply {
+    pub(crate) stdout: Option<String>,
+    pub(crate) stderr: Option<String>,
+    pub(crate) exit_code: u8,
+}
+
+/// The agents Ward has an adapter for.
+pub(crate) const AGENTS: [&str; 2] = ["claude-code", "claude"];
+
+/// Runs the hook for one agent, reading the payload from stdin.
+pub(crate) fn run(agent: &str, home: Option<&Path>) -> HookReply {
+    // The default panic message goes to stderr, which Claude Code shows as a hook
+    // error; the panic is caught below and answered properly instead.
+    std::panic::set_hook(Box::new(|_| {}));
+    let mut input = Vec::new();
+    let limit = claude_code::MAX_PAYLOAD_BYTES as u64 + 1;
+    if let Err(error) = std::io::stdin().take(limit).read_to_end(&mut input) {
+        return unreadable_payload(&format!("cannot read the hook payload from stdin: {error}"));
+    }
+    match catch_unwind(AssertUnwindSafe(|| handle(agent, home, &input))) {
+        Ok(reply) => reply,
+        Err(panic) => {
+            let message = panic
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_owned())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "unknown panic".to_owned());
+            unreadable_payload(&format!(
+                "Ward hit an internal error ({message}); please report it with `ward audit verify` output"
+            ))
+        }
+    }
+}
+
+/// An answer for a payload Ward could not even attribute to an event: exit 2 with
+/// the reason on stderr, which blocks a tool call and shows the reason otherwise.
+fn unreadable_payload(message: &str) -> HookReply {
+    HookReply {
+        stdout: None,
+        stderr: Some(format!("Ward blocked this: {message}")),
+        exit_code: 2,
+    }
+}
+
+fn handle(agent: &str, home: Option<&Path>, input: &[u8]) -> HookReply {
+    if !AGENTS.contains(&agent) {
+        return unreadable_payload(&format!(
+            "`ward hook {agent}`: unknown agent (known: claude-code)"
+        ));
+    }
+    let home = match Home::locate(home) {
+        Ok(home) => home,
+        Err(error) => return unreadable_payload(&crate::error::one_line(&error)),
+    };
+    let event = match claude_code::parse_payload(input) {
+        Ok(event) => event,
+        Err(error) => {
+            let message = format!("the Claude Code hook payload is invalid: {error}");
+            record_invalid_payload(&home, input, &message);
+            return unreadable_payload(&message);
+        }
+    };
+    match decide_and_record(&home, &event) {
+        Ok(reply) => reply,
+        Err(failure) => fail(&home, &event, failure),
+    }
+}
+
+/// Why the pipeline could not finish, and whether the policy (if it loaded) enforces.
+struct Failure {
+    error: anyhow::Error,
+    enforce: bool,
+}
+
+fn decide_and_record(home: &Home, event: &Event) -> Result<HookReply, Failure> {
+    let failure = |enforce: bool| move |error: anyhow::Error| Failure { error, enforce };
+    if !home.is_initialised() {
+        return Err(failure(true)(anyhow!(
+            "Ward's home `{}` is not initialised; run `ward init`",
+            home.root.display()
+        )));
+    }
+    let user_home = env::var(env::HOME).unwrap_or_else(|| "/".to_owned());
+    let cwd = event_cwd(event);
+    let loaded = layers::load(home, &cwd, &user_home).map_err(failure(true))?;
+    let policy = &loaded.policy;
+    let enforce = policy.enforce();
+    let identity = home.read_identity().map_err(failure(enforce))?;
+    let context = AnalysisContext {
+        cwd: cwd.display().to_string(),
+        home: user_home,
+    };
+    let action = event
+        .tool
+        .as_ref()
+        .map(|_| ward_core::analyze(event, &context));
+    let verdict = match (&event.kind, &action) {
+        (EventKind::PreToolUse, Some(action)) => Some(
+            policy
+                .evaluate(event, action)
+                .map_err(|error| failure(enforce)(crate::error::policy(error)))?,
+        ),
+        _ => None,
+    };
+    let info = PolicyInfo {
+        hash: policy.hash().to_owned(),
+        preset: policy.preset().map(str::to_owned),
+        enforce,
+    };
+    let actor = Actor {
+        os_user: Some(identity.os_user),
+        host_key_id: Some(identity.key_id),
+    };
+    let record = recording::build(
+        event,
+        action.as_ref(),
+        verdict.as_ref(),
+        Some(&info),
+        &actor,
+        None,
+    );
+    store(home, record).map_err(failure(enforce))?;
+    let stdout = verdict
+        .as_ref()
+        .and_then(|verdict| claude_code::render(&event.kind, verdict));
+    Ok(HookReply {
+        stdout,
+        stderr: None,
+        exit_code: 0,
+    })
+}
+
+/// Commits the record, or spools it when the ledger cannot be written.
+fn store(home: &Home, record: ward_ledger::record::Record) -> Result<()> {
+    let path = home.ledger();
+    match ward_ledger::append_or_spool(&path, OpenOptions::default(), record)
+        .with_context(|| format!("cannot record this call in `{}`", path.display()))?
+    {
+        Stored::Committed(_) => Ok(()),
+        Stored::Spooled { reason } => {
+            log(home, &format!("ledger unavailable, record spooled: {reason}"));
+            Ok(())
+        }
+    }
+}
+
+/// The answer when the pipeline failed: fail closed on guarding events in enforce
+/// mode, silence otherwise; the failure is recorded if at all possible.
+fn fail(home: &Home, event: &Event, failure: Failure) -> HookReply {
+    let message = crate::error::one_line(&failure.error);
+    log(home, &format!("{}: {message}", event.kind.as_str()));
+    let actor = Actor {
+        os_user: Some(crate::home::os_user()),
+        host_key_id: home.read_identity().ok().map(|identity| identity.key_id),
+    };
+    let enforced = failure.enforce && event.kind.is_guarding();
+    let mut record = recording::build(event, None, None, None, &actor, Some(&message));
+    record.rules.enforce = failure.enforce;
+    if enforced {
+        record.result.decision = Some("deny".to_owned());
+        record.result.enforced = true;
+        record.result.reason = Some(format!("Ward failed closed: {message}"));
+    }
+    if home.is_initialised()
+        && let Err(error) = store(home, record)
+    {
+        log(home, &format!("cannot record the failure: {error:#}"));
+    }
+    let stdout = if enforced {
+        claude_code::render_failure(&event.kind, &message)
+    } else {
+        None
+    };
+    HookReply {
+        stdout,
+        stderr: None,
+        exit_code: 0,
+    }
+}
+
+/// Records a payload that did not parse, under a pseudo-session, so that garbage
+/// sent to the hook leaves a trace.
+fn record_invalid_payload(home: &Home, input: &[u8], message: &str) {
+    if !home.is_initialised() {
+        return;
+    }
+    let preview: String = String::from_utf8_lossy(input.get(..512).unwrap_or(input)).into_owned();
+    let event = Event {
+        agent: "claude-code".to_owned(),
+        kind: EventKind::Other("InvalidPayload".to_owned()),
+        session_id: "ward:invalid-payload".to_owned(),
+        cwd: String::new(),
+        tool: None,
+        subagent: None,
+        permission_mode: None,
+        prompt: None,
+        outcome: None,
+        details: [
+            ("preview".to_owned(), serde_json::Value::String(preview)),
+            ("bytes".to_owned(), serde_json::Value::from(input.len())),
+        ]
+        .into_iter()
+        .collect(),
+    };
+    let actor = Actor {
+        os_user: Some(crate::home::os_user()),
+        host_key_id: home.read_identity().ok().map(|identity| identity.key_id),
+    };
+    let record = recording::build(&event, None, None, None, &actor, Some(message));
+    if let Err(error) = store(home, record) {
+        log(home, &format!("cannot record an invalid payload: {error:#}"));
+    }
+}
+
+fn event_cwd(event: &Event) -> PathBuf {
+    if event.cwd.starts_with('/') {
+        PathBuf::from(&event.cwd)
+    } else {
+        env::var(env::CLAUDE_PROJECT_DIR)
+            .map(PathBuf::from)
+            .or_else(|| std::env::current_dir().ok())
+            .unwrap_or_else(|| PathBuf::from("/"))
+    }
+}
+
+/// Appends a line to `$WARD_HOME/logs/hook.log`. The hook never writes logs to
+/// stdout or stderr (the agent reads those); a failure to log is ignored.
+fn log(home: &Home, message: &str) {
+    use std::io::Write;
+    let dir = home.logs();
+    if std::fs::create_dir_all(&dir).is_err() {
+        return;
+    }
+    if let Ok(mut file) = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(dir.join("hook.log"))
+    {
+        let _ = writeln!(file, "{} {message}", recording::now());
+    }
+}

@@ -1,0 +1,30 @@
+//! One module per subcommand. Each returns its exit code; errors go to `output::error`.
+
+pub(crate) mod audit;
+pub(crate) mod check;
+pub(crate) mod demo;
+pub(crate) mod hook;
+pub(crate) mod init;
+pub(crate) mod install;
+pub(crate) mod policy;
+
+use std::process::ExitCode;
+
+use anyhow::Result;
+
+use crate::cli::{Cli, Command};
+use crate::home::Home;
+
+pub(crate) fn run(cli: Cli) -> Result<ExitCode> {
+    let home = || Home::locate(cli.home.as_deref());
+    match cli.command {
+        Command::Init { preset, json } => init::run(&home()?, preset, json),
+        Command::Install(args) => install::install(&home()?, &args),
+        Command::Uninstall(args) => install::uninstall(&args),
+        Command::Hook { .. } => Ok(ExitCode::SUCCESS),
+        Command::Check(args) => check::run(&home()?, &args),
+        Command::Policy { command } => policy::run(&home()?, command),
+        Command::Audit { command } => audit::run(&home()?, command),
+        Command::Demo { keep, json } => demo::run(cli.home.as_deref(), keep, json),
+    }
+}

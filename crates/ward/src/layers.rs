@@ -1,0 +1,91 @@
+//! Finding the policy layers on disk and building the effective policy.
+//!
+//! Managed: `$WARD_MANAGED_POLICY` or `/etc/ward/policy.toml`, if it exists. Project:
+//! the nearest `.ward/policy.toml` from the call's cwd upward. User:
+//! `$WARD_HOME/policy.toml`, which must exist (a missing user policy is an error,
+//! so a deleted file fails closed instead of silently dropping every rule).
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use ward_core::policy::{Layer, Placeholders, Policy, PolicySource};
+
+use crate::env;
+use crate::home::Home;
+
+/// The effective policy and where it came from.
+pub(crate) struct LoadedPolicy {
+    pub(crate) policy: Policy,
+    pub(crate) sources: Vec<PolicySource>,
+}
+
+/// The project root of a directory: the nearest ancestor (or itself) holding `.git`
+/// or `.ward`; `None` when there is none.
+pub(crate) fn project_root(cwd: &Path) -> Option<PathBuf> {
+    cwd.ancestors()
+        .find(|dir| dir.join(".git").exists() || dir.join(".ward").is_dir())
+        .map(Path::to_path_buf)
+}
+
+pub(crate) fn managed_policy_path() -> PathBuf {
+    PathBuf::from(
+        env::var(env::WARD_MANAGED_POLICY).unwrap_or_else(|| env::DEFAULT_MANAGED_POLICY.to_owned()),
+    )
+}
+
+/// Reads every layer that applies to a call made in `cwd`.
+pub(crate) fn load(home: &Home, cwd: &Path, user_home: &str) -> Result<LoadedPolicy> {
+    let mut sources = Vec::with_capacity(3);
+    let managed = managed_policy_path();
+    if let Some(text) = read_if_exists(&managed)? {
+        sources.push(PolicySource {
+            layer: Layer::Managed,
+            path: managed.display().to_string(),
+            text,
+        });
+    }
+    let project = project_root(cwd);
+    if let Some(root) = &project {
+        let path = root.join(".ward").join("policy.toml");
+        if let Some(text) = read_if_exists(&path)? {
+            sources.push(PolicySource {
+                layer: Layer::Project,
+                path: path.display().to_string(),
+                text,
+            });
+        }
+    }
+    let user = home.policy();
+    let text = std::fs::read_to_string(&user).with_context(|| {
+        format!(
+            "cannot read the user policy `{}`; run `ward init` to create it",
+            user.display()
+        )
+    })?;
+    sources.push(PolicySource {
+        layer: Layer::User,
+        path: user.display().to_string(),
+        text,
+    });
+    let placeholders = Placeholders {
+        home: user_home.to_owned(),
+        ward_home: home.root.display().to_string(),
+        project: project
+            .unwrap_or_else(|| cwd.to_path_buf())
+            .display()
+            .to_string(),
+        cwd: cwd.display().to_string(),
+    };
+    let policy = Policy::load(&sources, &placeholders).map_err(crate::error::policy)?;
+    Ok(LoadedPolicy { policy, sources })
+}
+
+fn read_if_exists(path: &Path) -> Result<Option<String>> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => Ok(Some(text)),
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(error) => {
+            Err(error).with_context(|| format!("cannot read the policy `{}`", path.display()))
+        }
+    }
+}

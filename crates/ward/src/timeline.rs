@@ -1,0 +1,184 @@
+//! The readable session timeline of `ward audit show` and `ward demo`: prompt →
+//! calls → decisions → outcomes, with each outcome folded into the line of the call
+//! it answers and subagents' calls indented under them.
+
+use std::collections::HashMap;
+
+use serde_json::Value;
+use ward_ledger::{SessionSummary, StoredRecord};
+
+/// At most this many characters of a call's input on one line.
+const SUMMARY_WIDTH: usize = 72;
+
+/// A one-line summary of a tool input: the command, the path, the URL, the query.
+pub(crate) fn input_summary(tool: &str, input: &Value) -> String {
+    let field = |name: &str| input.get(name).and_then(Value::as_str);
+    let text = match tool {
+        "Bash" | "PowerShell" => field("command").map(str::to_owned),
+        "Read" | "Write" | "Edit" | "MultiEdit" => field("file_path").map(str::to_owned),
+        "NotebookEdit" => field("notebook_path").map(str::to_owned),
+        "Glob" | "Grep" => field("pattern").map(|pattern| match field("path") {
+            Some(path) => format!("{pattern:?} in {path}"),
+            None => format!("{pattern:?}"),
+        }),
+        "WebFetch" => field("url").map(str::to_owned),
+        "WebSearch" => field("query").map(|q| format!("{q:?}")),
+        "Agent" | "Task" => field("description")
+            .or_else(|| field("subagent_type"))
+            .map(str::to_owned),
+        _ => None,
+    };
+    let text = text.unwrap_or_else(|| match input {
+        Value::Null => String::new(),
+        other => other.to_string(),
+    });
+    shorten(&text.replace('\n', " ⏎ "), SUMMARY_WIDTH)
+}
+
+fn shorten(text: &str, width: usize) -> String {
+    if text.chars().count() <= width {
+        return text.to_owned();
+    }
+    let mut out: String = text.chars().take(width.saturating_sub(1)).collect();
+    out.push('…');
+    out
+}
+
+/// `HH:MM:SS.mmm` of a record time.
+fn clock(time: &str) -> &str {
+    time.get(11..23).unwrap_or(time)
+}
+
+/// The header and timeline of one session.
+pub(crate) fn render_session(summary: &SessionSummary, records: &[StoredRecord]) -> String {
+    let mut out = String::new();
+    out.push_str(&format!(
+        "Session {}  ·  {}  ·  {}\n",
+        summary.session_id, summary.agent, summary.cwd
+    ));
+    out.push_str(&format!(
+        "{} records, {} tool calls: {} denied, {} asked, {} warned  ·  {} → {}\n\n",
+        summary.records,
+        summary.tool_calls,
+        summary.denied,
+        summary.asked,
+        summary.warned,
+        summary.started_at.as_deref().unwrap_or("?"),
+        summary.ended_at.as_deref().unwrap_or("(not ended)")
+    ));
+    // Outcome records, keyed by the pre record they answer.
+    let outcomes: HashMap<u64, &StoredRecord> = records
+        .iter()
+        .filter_map(|r| r.record.reference.pre_record.map(|pre| (pre, r)))
+        .collect();
+    for stored in records {
+        let record = &stored.record;
+        let request = &record.request;
+        let indent = if record.role.subagent_id.is_some() && request.event != "SubagentStart" && request.event != "SubagentStop" {
+            "    │ "
+        } else {
+            ""
+        };
+        let time = clock(&record.time);
+        let line = match request.event.as_str() {
+            "SessionStart" => Some(format!(
+                "▶ session start ({})",
+                detail(&request.input, "source").unwrap_or("startup")
+            )),
+            "SessionEnd" => Some(format!(
+                "■ session end ({})",
+                detail(&request.input, "reason").unwrap_or("other")
+            )),
+            "UserPromptSubmit" => Some(format!(
+                "» prompt  {:?}",
+                shorten(detail(&request.input, "prompt").unwrap_or(""), SUMMARY_WIDTH)
+            )),
+            "SubagentStart" => Some(format!(
+                "  ┌ subagent {} ({}) started",
+                record.role.subagent_type.as_deref().unwrap_or("?"),
+                record.role.subagent_id.as_deref().unwrap_or("?")
+            )),
+            "SubagentStop" => Some(format!(
+                "  └ subagent {} ({}) stopped",
+                record.role.subagent_type.as_deref().unwrap_or("?"),
+                record.role.subagent_id.as_deref().unwrap_or("?")
+            )),
+            "PreToolUse" => Some(call_line(stored, outcomes.get(&stored.seq).copied())),
+            "PostToolUse" | "PostToolUseFailure" if record.reference.pre_record.is_none() => {
+                Some(format!(
+                    "  {:<6} {}  → {} (no matching pre record)",
+                    request.tool.as_deref().unwrap_or("?"),
+                    input_summary(request.tool.as_deref().unwrap_or(""), &request.input),
+                    record.result.outcome.as_deref().unwrap_or("?")
+                ))
+            }
+            "PostToolUse" | "PostToolUseFailure" => None,
+            "PermissionRequest" => Some(format!(
+                "  · permission prompt for {}",
+                request.tool.as_deref().unwrap_or("?")
+            )),
+            "PermissionDenied" => Some(format!(
+                "  · permission denied for {}",
+                request.tool.as_deref().unwrap_or("?")
+            )),
+            "Stop" => Some("  · turn ended".to_owned()),
+            "Notification" => Some(format!(
+                "  · notification: {}",
+                shorten(detail(&request.input, "message").unwrap_or(""), SUMMARY_WIDTH)
+            )),
+            "PreCompact" => Some("  · context compaction".to_owned()),
+            other => Some(format!("  · {other}")),
+        };
+        if let Some(line) = line {
+            out.push_str(&format!("{time}  {indent}{line}\n"));
+        }
+        if let Some(error) = &record.result.error {
+            out.push_str(&format!("              {indent}  ⚠ Ward error: {error}\n"));
+        }
+    }
+    out
+}
+
+fn detail<'a>(input: &'a Value, name: &str) -> Option<&'a str> {
+    input.get(name).and_then(Value::as_str)
+}
+
+fn call_line(pre: &StoredRecord, outcome: Option<&StoredRecord>) -> String {
+    let record = &pre.record;
+    let tool = record.request.tool.as_deref().unwrap_or("?");
+    let marker = match record.result.decision.as_deref() {
+        Some("deny") => "✗",
+        Some("ask") => "?",
+        Some("warn") => "!",
+        Some("allow") => "✓",
+        _ => " ",
+    };
+    let mut line = format!("{marker} {tool:<6} {}", input_summary(tool, &record.request.input));
+    if let Some(decision) = record.result.decision.as_deref() {
+        let rule = record.rules.matched.first().map(String::as_str).unwrap_or("");
+        let mode = if record.result.enforced { "" } else { " (dry-run)" };
+        line.push_str(&format!("  {} {rule}{mode}", decision.to_uppercase()));
+    }
+    match outcome {
+        Some(post) => {
+            let result = &post.record.result;
+            line.push_str(&format!("  → {}", result.outcome.as_deref().unwrap_or("?")));
+            if let Some(ms) = post.record.resource.duration_ms {
+                line.push_str(&format!(" {}", duration(ms)));
+            }
+        }
+        None if record.result.decision.as_deref() == Some("deny") && record.result.enforced => {
+            line.push_str("  → blocked");
+        }
+        None => line.push_str("  → (no outcome recorded)"),
+    }
+    line
+}
+
+fn duration(ms: u64) -> String {
+    if ms < 1000 {
+        format!("{ms}ms")
+    } else {
+        format!("{:.1}s", ms as f64 / 1000.0)
+    }
+}
