@@ -179,13 +179,15 @@ impl LedgerError {
                 "run `ward verify` to see what is damaged; restore the file from a backup, \
                  or move it aside to start a new ledger",
             ),
-            Self::DiskFull { .. } => Some(
-                "free some disk space; records are spooled meanwhile and ingested later",
-            ),
+            Self::DiskFull { .. } => {
+                Some("free some disk space; records are spooled meanwhile and ingested later")
+            }
             Self::Open { .. } => {
                 Some("check that the folder exists and that you may read and write it")
             }
-            Self::Migration { .. } => Some("the ledger is unchanged; check disk space and permissions"),
+            Self::Migration { .. } => {
+                Some("the ledger is unchanged; check disk space and permissions")
+            }
             Self::Spool { .. } | Self::Unrecorded { .. } => {
                 Some("check disk space and the permissions of the ledger's folder")
             }
@@ -208,13 +210,20 @@ impl LedgerError {
                 waited: busy_timeout,
             },
             Some(ErrorCode::DiskFull) => Self::DiskFull { path },
-            Some(ErrorCode::NotADatabase | ErrorCode::DatabaseCorrupt) => {
-                Self::Corrupt { path, source: error }
-            }
+            Some(ErrorCode::NotADatabase | ErrorCode::DatabaseCorrupt) => Self::Corrupt {
+                path,
+                source: error,
+            },
             Some(ErrorCode::CannotOpen | ErrorCode::PermissionDenied | ErrorCode::ReadOnly) => {
-                Self::Open { path, source: error }
+                Self::Open {
+                    path,
+                    source: error,
+                }
             }
-            _ => Self::Database { path, source: error },
+            _ => Self::Database {
+                path,
+                source: error,
+            },
         }
     }
 }

@@ -28,7 +28,10 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 /// `sha256:<hex>` of the canonical form of a value, with its canonical length.
 pub fn digest_value(value: &Value) -> Result<(String, u64), LedgerError> {
     let text = canonical(value)?;
-    Ok((format!("sha256:{}", sha256_hex(text.as_bytes())), text.len() as u64))
+    Ok((
+        format!("sha256:{}", sha256_hex(text.as_bytes())),
+        text.len() as u64,
+    ))
 }
 
 /// The hash of a record body: SHA-256 hex of its canonical JSON.

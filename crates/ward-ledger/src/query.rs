@@ -7,9 +7,9 @@ use rusqlite::types::Value as SqlValue;
 use rusqlite::{OptionalExtension, Row, params, params_from_iter};
 use serde::Serialize;
 
+use crate::LedgerError;
 use crate::record::{Record, format_time};
 use crate::store::Ledger;
-use crate::LedgerError;
 
 /// One session, with counts computed from its records.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -157,13 +157,22 @@ impl Ledger {
             sql.push_str(if index == 0 { " WHERE " } else { " AND " });
             sql.push_str(&condition.replace("{}", &format!("?{}", index + 1)));
         }
-        let order = if filter.tail { "DESC" } else { "ASC" };
-        sql.push_str(&format!(" ORDER BY seq {order}"));
+        sql.push_str(if filter.tail {
+            " ORDER BY seq DESC"
+        } else {
+            " ORDER BY seq"
+        });
         if let Some(limit) = filter.limit {
-            sql.push_str(&format!(" LIMIT {}", to_i64(limit as u64)));
+            values.push(SqlValue::Integer(to_i64(
+                u64::try_from(limit).unwrap_or(u64::MAX),
+            )));
+            sql.push_str(&format!(" LIMIT ?{}", values.len()));
         }
 
-        let mut statement = self.conn.prepare(&sql).map_err(|error| self.sqlite(error))?;
+        let mut statement = self
+            .conn
+            .prepare(&sql)
+            .map_err(|error| self.sqlite(error))?;
         let rows = statement
             .query_map(params_from_iter(values), raw_record)
             .map_err(|error| self.sqlite(error))?;
@@ -183,9 +192,15 @@ impl Ledger {
         let found = self
             .conn
             .prepare_cached("SELECT seq, hash, body FROM records WHERE seq = ?1")
-            .and_then(|mut statement| statement.query_row(params![to_i64(seq)], raw_record).optional())
+            .and_then(|mut statement| {
+                statement
+                    .query_row(params![to_i64(seq)], raw_record)
+                    .optional()
+            })
             .map_err(|error| self.sqlite(error))?;
-        found.map(|(seq, hash, body)| parse(seq, hash, body)).transpose()
+        found
+            .map(|(seq, hash, body)| parse(seq, hash, body))
+            .transpose()
     }
 
     /// How many records the ledger holds.
@@ -210,8 +225,10 @@ impl Ledger {
             .query_map([prefix], |row| row.get::<_, String>(0))
             .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
             .map_err(|error| self.sqlite(error))?;
-        let candidates: Vec<String> =
-            ids.into_iter().filter(|id| id.starts_with(prefix)).collect();
+        let candidates: Vec<String> = ids
+            .into_iter()
+            .filter(|id| id.starts_with(prefix))
+            .collect();
         match candidates.as_slice() {
             [] => Err(LedgerError::SessionNotFound {
                 prefix: prefix.to_owned(),
@@ -231,7 +248,8 @@ fn raw_record(row: &Row<'_>) -> rusqlite::Result<(u64, String, String)> {
 }
 
 fn parse(seq: u64, hash: String, body: String) -> Result<StoredRecord, LedgerError> {
-    let record = serde_json::from_str(&body).map_err(|source| LedgerError::BadRecord { seq, source })?;
+    let record =
+        serde_json::from_str(&body).map_err(|source| LedgerError::BadRecord { seq, source })?;
     Ok(StoredRecord {
         seq,
         hash,

@@ -85,19 +85,22 @@ pub(crate) fn prepare(
     // Another process may have migrated while we waited for the lock.
     let found = user_version(&tx).map_err(sqlite)?;
     check_not_newer(path, found)?;
-    let start = usize::try_from(found).map_err(|_| LedgerError::Internal("negative user_version"))?;
+    let start =
+        usize::try_from(found).map_err(|_| LedgerError::Internal("negative user_version"))?;
     for (index, sql) in MIGRATIONS.iter().enumerate().skip(start) {
         let version = i64::try_from(index + 1).unwrap_or(i64::MAX);
         tx.execute_batch(sql)
             .and_then(|()| tx.pragma_update(None, "user_version", version))
-            .map_err(|source| match LedgerError::from_sqlite(path, busy_timeout, source) {
-                LedgerError::Database { path, source } => LedgerError::Migration {
-                    path,
-                    version,
-                    source,
+            .map_err(
+                |source| match LedgerError::from_sqlite(path, busy_timeout, source) {
+                    LedgerError::Database { path, source } => LedgerError::Migration {
+                        path,
+                        version,
+                        source,
+                    },
+                    other => other,
                 },
-                other => other,
-            })?;
+            )?;
     }
     tx.commit().map_err(sqlite)
 }

@@ -26,10 +26,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use rusqlite::{Connection, params};
 use serde::{Deserialize, Serialize};
 
+use crate::LedgerError;
 use crate::hash::sha256_hex;
 use crate::record::Record;
 use crate::store::{Context, insert_record};
-use crate::LedgerError;
 
 /// The spool file of the ledger at `db_path`: the path with `.spool.jsonl` appended.
 pub fn spool_path(db_path: &Path) -> PathBuf {
@@ -63,7 +63,10 @@ pub fn pending_spooled(db_path: &Path) -> Result<usize, LedgerError> {
         file.read_to_end(&mut text)?;
         Ok(lines(&text).count())
     };
-    count().map_err(|source| LedgerError::Spool { path: path.clone(), source })
+    count().map_err(|source| LedgerError::Spool {
+        path: path.clone(),
+        source,
+    })
 }
 
 /// One spool line.

@@ -13,7 +13,7 @@
 //! who rewrites a session's tail *and* its head consistently, or truncates the whole
 //! ledger together with the `sessions` table.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use rusqlite::Row;
 use rusqlite::types::ValueRef;
@@ -94,10 +94,7 @@ impl Ledger {
     /// `progress(done, total)` is called now and then with the records checked so far.
     /// An `Err` means the ledger could not be read at all; damage is reported in the
     /// [`VerifyReport`].
-    pub fn verify(
-        &self,
-        progress: &mut dyn FnMut(u64, u64),
-    ) -> Result<VerifyReport, LedgerError> {
+    pub fn verify(&self, progress: &mut dyn FnMut(u64, u64)) -> Result<VerifyReport, LedgerError> {
         let sqlite = |error| self.sqlite(error);
         let tx = self.conn.unchecked_transaction().map_err(sqlite)?;
         let total: u64 = tx
@@ -177,7 +174,13 @@ struct Check {
 type StoredHead = Result<(String, Head), String>;
 
 impl Check {
-    fn problem(&mut self, seq: Option<u64>, session_id: Option<&str>, kind: ProblemKind, message: String) {
+    fn problem(
+        &mut self,
+        seq: Option<u64>,
+        session_id: Option<&str>,
+        kind: ProblemKind,
+        message: String,
+    ) {
         if self.problems.len() < MAX_PROBLEMS {
             self.problems.push(Problem {
                 seq,
@@ -192,7 +195,12 @@ impl Check {
 
     fn record(&mut self, row: &Row<'_>) {
         let Some(row_seq) = integer(row, 0) else {
-            self.problem(None, None, ProblemKind::BadBody, "a record has no integer seq".into());
+            self.problem(
+                None,
+                None,
+                ProblemKind::BadBody,
+                "a record has no integer seq".into(),
+            );
             return;
         };
         self.gap_before(row_seq);
@@ -254,7 +262,10 @@ impl Check {
     fn gap_before(&mut self, seq: i64) {
         let expected = self.last_seq.saturating_add(1);
         if seq > expected {
-            let (first, last) = (expected.unsigned_abs(), seq.saturating_sub(1).unsigned_abs());
+            let (first, last) = (
+                expected.unsigned_abs(),
+                seq.saturating_sub(1).unsigned_abs(),
+            );
             let message = if first == last {
                 format!("record {first} is missing (deleted?)")
             } else {
@@ -343,9 +354,9 @@ impl Check {
                 continue;
             }
             let message = match found {
-                Some(target) if target >= seq || self.is_missing(target) => format!(
-                    "record {seq}: {field} points to record {target}, which does not exist"
-                ),
+                Some(target) if target >= seq || self.is_missing(target) => {
+                    format!("record {seq}: {field} points to record {target}, which does not exist")
+                }
                 _ => format!(
                     "record {seq}: {field} is {} but the ledger gives {}",
                     shown_seq(found),
@@ -373,73 +384,17 @@ impl Check {
             .is_some_and(|&(first, last)| first <= seq && seq <= last)
     }
 
-    /// Every stored session head must agree with the session's records.
+    /// Every stored session head must agree with the session's records, and every
+    /// session with records must have a head.
     fn heads(&mut self, stored: Vec<StoredHead>) {
-        let mut seen = std::collections::HashSet::new();
+        let mut seen = HashSet::new();
         for entry in stored {
-            let (session_id, stored) = match entry {
-                Ok(entry) => entry,
-                Err(message) => {
-                    self.problem(None, None, ProblemKind::SessionHead, message);
-                    continue;
+            match entry {
+                Ok((session_id, stored)) => {
+                    self.head(&session_id, &stored);
+                    seen.insert(session_id);
                 }
-            };
-            let session = Some(session_id.as_str());
-            let computed = self
-                .sessions
-                .get(&session_id)
-                .and_then(|chain| chain.head.clone());
-            seen.insert(session_id.clone());
-            let Some(computed) = computed else {
-                let message = format!(
-                    "session `{session_id}`: its head names record {} but the session has no \
-                     records (records deleted?)",
-                    stored.last_seq
-                );
-                self.problem(Some(stored.last_seq), session, ProblemKind::SessionHead, message);
-                continue;
-            };
-            if stored.last_seq != computed.last_seq || stored.record_count != computed.record_count
-            {
-                let message = format!(
-                    "session `{session_id}`: its head says the last record is {} (number {}), \
-                     but the last record found is {} (number {}) (the session's last records \
-                     deleted?)",
-                    stored.last_seq,
-                    stored.record_count,
-                    computed.last_seq,
-                    computed.record_count
-                );
-                self.problem(Some(stored.last_seq), session, ProblemKind::SessionHead, message);
-            } else if stored.last_hash != computed.last_hash {
-                let message = format!(
-                    "session `{session_id}`: its head hash does not match the content of record \
-                     {} (record or head edited?)",
-                    stored.last_seq
-                );
-                self.problem(Some(stored.last_seq), session, ProblemKind::SessionHead, message);
-            }
-            let fields = [
-                ("agent", stored.agent == computed.agent),
-                ("cwd", stored.cwd == computed.cwd),
-                ("first_seq", stored.first_seq == computed.first_seq),
-                ("last_prompt_seq", stored.last_prompt_seq == computed.last_prompt_seq),
-                ("started_at", stored.started_at == computed.started_at),
-                ("ended_at", stored.ended_at == computed.ended_at),
-                ("last_time", stored.last_time == computed.last_time),
-            ];
-            let wrong: Vec<&str> = fields
-                .iter()
-                .filter(|(_, same)| !same)
-                .map(|(name, _)| *name)
-                .collect();
-            if !wrong.is_empty() {
-                let message = format!(
-                    "session `{session_id}`: its head's {} disagree with its records \
-                     (head edited?)",
-                    wrong.join(", ")
-                );
-                self.problem(Some(stored.last_seq), session, ProblemKind::SessionHead, message);
+                Err(message) => self.problem(None, None, ProblemKind::SessionHead, message),
             }
         }
         let mut headless: Vec<(u64, String)> = self
@@ -457,7 +412,68 @@ impl Check {
                 "session `{session_id}` has records (the first is {first_seq}) but no head in \
                  `sessions` (head deleted?)"
             );
-            self.problem(Some(first_seq), Some(&session_id), ProblemKind::SessionHead, message);
+            let session = Some(session_id.as_str());
+            self.problem(Some(first_seq), session, ProblemKind::SessionHead, message);
+        }
+    }
+
+    fn head(&mut self, session_id: &str, stored: &Head) {
+        let session = Some(session_id);
+        let seq = Some(stored.last_seq);
+        let Some(computed) = self
+            .sessions
+            .get(session_id)
+            .and_then(|chain| chain.head.clone())
+        else {
+            let message = format!(
+                "session `{session_id}`: its head names record {} but the session has no \
+                 records (records deleted?)",
+                stored.last_seq
+            );
+            self.problem(seq, session, ProblemKind::SessionHead, message);
+            return;
+        };
+        // A missing tail changes the other head fields too; report only the cause.
+        if stored.last_seq != computed.last_seq || stored.record_count != computed.record_count {
+            let message = format!(
+                "session `{session_id}`: its head says the last record is {} (number {}), but \
+                 the last record found is {} (number {}) (the session's last records deleted?)",
+                stored.last_seq, stored.record_count, computed.last_seq, computed.record_count
+            );
+            self.problem(seq, session, ProblemKind::SessionHead, message);
+            return;
+        }
+        if stored.last_hash != computed.last_hash {
+            let message = format!(
+                "session `{session_id}`: its head hash does not match the content of record {} \
+                 (record or head edited?)",
+                stored.last_seq
+            );
+            self.problem(seq, session, ProblemKind::SessionHead, message);
+        }
+        let fields = [
+            ("agent", stored.agent == computed.agent),
+            ("cwd", stored.cwd == computed.cwd),
+            ("first_seq", stored.first_seq == computed.first_seq),
+            (
+                "last_prompt_seq",
+                stored.last_prompt_seq == computed.last_prompt_seq,
+            ),
+            ("started_at", stored.started_at == computed.started_at),
+            ("ended_at", stored.ended_at == computed.ended_at),
+            ("last_time", stored.last_time == computed.last_time),
+        ];
+        let wrong: Vec<&str> = fields
+            .iter()
+            .filter(|(_, same)| !same)
+            .map(|(name, _)| *name)
+            .collect();
+        if !wrong.is_empty() {
+            let message = format!(
+                "session `{session_id}`: its head does not match its records in {} (head edited?)",
+                wrong.join(", ")
+            );
+            self.problem(seq, session, ProblemKind::SessionHead, message);
         }
     }
 }

@@ -29,7 +29,8 @@ pub(crate) fn project_root(cwd: &Path) -> Option<PathBuf> {
 
 pub(crate) fn managed_policy_path() -> PathBuf {
     PathBuf::from(
-        env::var(env::WARD_MANAGED_POLICY).unwrap_or_else(|| env::DEFAULT_MANAGED_POLICY.to_owned()),
+        env::var(env::WARD_MANAGED_POLICY)
+            .unwrap_or_else(|| env::DEFAULT_MANAGED_POLICY.to_owned()),
     )
 }
 

@@ -1,11 +1,7 @@
 //! The one place that prints. Stdout carries data (the hook's reply, tables,
 //! JSON); stderr carries errors and progress.
 
-#![expect(
-    clippy::print_stdout,
-    clippy::print_stderr,
-    reason = "this module is the CLI's only printer"
-)]
+#![expect(clippy::print_stderr, reason = "this module is the CLI's only printer")]
 
 use std::io::Write;
 use std::process::ExitCode;

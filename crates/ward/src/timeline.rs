@@ -74,7 +74,10 @@ pub(crate) fn render_session(summary: &SessionSummary, records: &[StoredRecord])
     for stored in records {
         let record = &stored.record;
         let request = &record.request;
-        let indent = if record.role.subagent_id.is_some() && request.event != "SubagentStart" && request.event != "SubagentStop" {
+        let indent = if record.role.subagent_id.is_some()
+            && request.event != "SubagentStart"
+            && request.event != "SubagentStop"
+        {
             "    │ "
         } else {
             ""
@@ -91,7 +94,10 @@ pub(crate) fn render_session(summary: &SessionSummary, records: &[StoredRecord])
             )),
             "UserPromptSubmit" => Some(format!(
                 "» prompt  {:?}",
-                shorten(detail(&request.input, "prompt").unwrap_or(""), SUMMARY_WIDTH)
+                shorten(
+                    detail(&request.input, "prompt").unwrap_or(""),
+                    SUMMARY_WIDTH
+                )
             )),
             "SubagentStart" => Some(format!(
                 "  ┌ subagent {} ({}) started",
@@ -124,7 +130,10 @@ pub(crate) fn render_session(summary: &SessionSummary, records: &[StoredRecord])
             "Stop" => Some("  · turn ended".to_owned()),
             "Notification" => Some(format!(
                 "  · notification: {}",
-                shorten(detail(&request.input, "message").unwrap_or(""), SUMMARY_WIDTH)
+                shorten(
+                    detail(&request.input, "message").unwrap_or(""),
+                    SUMMARY_WIDTH
+                )
             )),
             "PreCompact" => Some("  · context compaction".to_owned()),
             other => Some(format!("  · {other}")),
@@ -153,10 +162,22 @@ fn call_line(pre: &StoredRecord, outcome: Option<&StoredRecord>) -> String {
         Some("allow") => "✓",
         _ => " ",
     };
-    let mut line = format!("{marker} {tool:<6} {}", input_summary(tool, &record.request.input));
+    let mut line = format!(
+        "{marker} {tool:<6} {}",
+        input_summary(tool, &record.request.input)
+    );
     if let Some(decision) = record.result.decision.as_deref() {
-        let rule = record.rules.matched.first().map(String::as_str).unwrap_or("");
-        let mode = if record.result.enforced { "" } else { " (dry-run)" };
+        let rule = record
+            .rules
+            .matched
+            .first()
+            .map(String::as_str)
+            .unwrap_or("");
+        let mode = if record.result.enforced {
+            ""
+        } else {
+            " (dry-run)"
+        };
         line.push_str(&format!("  {} {rule}{mode}", decision.to_uppercase()));
     }
     match outcome {

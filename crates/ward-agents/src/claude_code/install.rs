@@ -14,8 +14,8 @@ use serde_json::{Value, json};
 
 use crate::AgentError;
 
-use super::jsonc_edit::{Container, Document, Member, apply, value_type};
 use super::AGENT_NAME;
+use super::jsonc_edit::{Container, Document, Member, apply, value_type};
 
 /// The events Ward registers for: every event it decides on or records.
 pub const HANDLED_EVENTS: &[&str] = &[
@@ -114,14 +114,16 @@ pub fn install(original: Option<&str>, command: &str) -> Result<Edit, AgentError
 /// Removes every Ward handler ([`is_ward_handler`]) from every event, then the matcher
 /// groups, event arrays and `hooks` object this leaves empty.
 ///
-/// Everything else keeps its bytes. Undoing [`install`] gives back the original file
-/// exactly, with these exceptions, all of which leave equivalent JSON:
+/// Everything else keeps its bytes, comments included. Undoing [`install`] gives back
+/// the original file exactly, except in these cases, which Claude Code reads the same
+/// way as the original:
 ///
 /// - an event array or `hooks` object that was empty before install (`"Stop": []`,
 ///   `"hooks": {}`) is removed, since it is empty again;
-/// - an empty top-level object written with something inside (`{ }`, `{\n}`) comes
-///   back as `{}`;
-/// - a file that was empty or only whitespace comes back as `{}` and a line break.
+/// - an empty top-level object with whitespace inside (`{ }`, `{\n}`) comes back
+///   as `{}`;
+/// - a file that was empty or only whitespace comes back as `{}` and a line break; one
+///   that held only comments keeps them, followed by `{}` and a line break.
 ///
 /// # Errors
 ///
@@ -218,7 +220,10 @@ fn install_event(text: &str, event: &str, command: &str) -> Result<Option<String
     let Some(settings) = Settings::read(&document)? else {
         // Only comments: keep them and start a document after them.
         let separator = if text.ends_with('\n') { "" } else { "\n" };
-        return Ok(Some(format!("{text}{separator}{}", fresh_document(command))));
+        return Ok(Some(format!(
+            "{text}{separator}{}",
+            fresh_document(command)
+        )));
     };
     let group = matcher_group(event, command);
     let splice = match &settings.hooks {
@@ -296,7 +301,12 @@ fn uninstall_one(text: &str) -> Result<Option<String>, AgentError> {
         } else {
             let (handlers, handler_index) = group
                 .handlers
-                .zip(group.commands.iter().position(|c| c.is_some_and(is_ward_handler)))
+                .zip(
+                    group
+                        .commands
+                        .iter()
+                        .position(|c| c.is_some_and(is_ward_handler)),
+                )
                 .ok_or(internal("the group with a Ward handler has none"))?;
             document.remove(&Container::of_array(handlers), handler_index)?
         }
@@ -453,7 +463,11 @@ fn parse(text: &str) -> Result<Document<'_>, AgentError> {
     })
 }
 
-fn key_type(key: String, expected: &'static str, found: &jsonc_parser::ast::Value<'_>) -> AgentError {
+fn key_type(
+    key: String,
+    expected: &'static str,
+    found: &jsonc_parser::ast::Value<'_>,
+) -> AgentError {
     AgentError::SettingsKeyType {
         agent: AGENT_NAME,
         key,
@@ -469,5 +483,9 @@ fn internal(message: &'static str) -> AgentError {
     }
 }
 
+#[cfg(test)]
+mod output_tests;
+#[cfg(test)]
+mod properties;
 #[cfg(test)]
 mod tests;

@@ -136,9 +136,7 @@ impl<'a> Document<'a> {
         let root_spans_lines = match &self.root {
             Some(AstValue::Object(root)) => {
                 root.properties.is_empty()
-                    || self
-                        .slice(root.range.start, root.range.end)?
-                        .contains('\n')
+                    || self.slice(root.range.start, root.range.end)?.contains('\n')
             }
             _ => true,
         };
@@ -156,25 +154,23 @@ impl<'a> Document<'a> {
         let newline = style.newline;
         if inner.contains('\n') {
             // Keep what is inside (a comment, the line break before the close).
-            Ok(Splice {
+            return Ok(Splice {
                 start: open_end,
                 end: open_end,
                 text: format!("{newline}{inner_indent}{rendered}"),
-            })
-        } else if inner.trim().is_empty() {
-            Ok(Splice {
-                start: open_end,
-                end: close,
-                text: format!("{newline}{inner_indent}{rendered}{newline}{outer_indent}"),
-            })
-        } else {
-            // A block comment on the same line as the braces: keep it after the member.
-            Ok(Splice {
-                start: open_end,
-                end: open_end,
-                text: format!("{newline}{inner_indent}{rendered}{newline}{outer_indent}"),
-            })
+            });
         }
+        // Spaces inside (`{ }`) are replaced; a block comment (`{ /* none */ }`) is
+        // kept after the member.
+        Ok(Splice {
+            start: open_end,
+            end: if inner.trim().is_empty() {
+                close
+            } else {
+                open_end
+            },
+            text: format!("{newline}{inner_indent}{rendered}{newline}{outer_indent}"),
+        })
     }
 
     /// The splices that remove member `index` of `container`, with the comma and the
@@ -196,8 +192,8 @@ impl<'a> Document<'a> {
         let line_start = line_break_start(self.text, indent_start);
 
         if container.members.len() == 1 {
-            let keeps_comment = self.has_comment(open_end, member.start)
-                || self.has_comment(removed_end, close);
+            let keeps_comment =
+                self.has_comment(open_end, member.start) || self.has_comment(member.end, close);
             if !keeps_comment {
                 // The container is empty again: `{}` / `[]`.
                 return Ok(vec![deletion(open_end, close)]);
@@ -517,3 +513,6 @@ fn internal(message: &'static str) -> AgentError {
         message,
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -19,8 +19,8 @@ mod payload;
 mod response;
 
 pub use install::{
-    Edit, GUARDING_EVENTS, HANDLED_EVENTS, PLUGIN_COMMAND, install, is_ward_handler,
-    plugin_files, uninstall, unified_diff,
+    Edit, GUARDING_EVENTS, HANDLED_EVENTS, PLUGIN_COMMAND, install, is_ward_handler, plugin_files,
+    unified_diff, uninstall,
 };
 pub use payload::{AGENT, MAX_PAYLOAD_BYTES, MAX_SESSION_ID_BYTES, parse_payload};
 pub use response::{FAILURE_PREFIX, render, render_failure};

@@ -71,11 +71,10 @@ pub fn parse_payload(bytes: &[u8]) -> Result<Event, AgentError> {
     if text.trim().is_empty() {
         return Err(AgentError::PayloadEmpty { agent: AGENT_NAME });
     }
-    let value: Value =
-        serde_json::from_str(text).map_err(|error| AgentError::PayloadNotJson {
-            agent: AGENT_NAME,
-            message: error.to_string(),
-        })?;
+    let value: Value = serde_json::from_str(text).map_err(|error| AgentError::PayloadNotJson {
+        agent: AGENT_NAME,
+        message: error.to_string(),
+    })?;
     let mut fields = match value {
         Value::Object(fields) => fields,
         other => {
@@ -279,7 +278,10 @@ fn check_identifier(field: &'static str, value: &str, max_bytes: usize) -> Resul
     if value.len() > max_bytes {
         return Err(invalid(
             field,
-            format!("is {} bytes long, more than the limit of {max_bytes}", value.len()),
+            format!(
+                "is {} bytes long, more than the limit of {max_bytes}",
+                value.len()
+            ),
         ));
     }
     if let Some(bad) = value.chars().find(|c| is_unprintable(*c)) {
@@ -331,5 +333,7 @@ fn json_type(value: &Value) -> &'static str {
     }
 }
 
+#[cfg(test)]
+mod refusals;
 #[cfg(test)]
 mod tests;

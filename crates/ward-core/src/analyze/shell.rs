@@ -1,63 +1,106 @@
-//! Shell analysis (placeholder; being written).
+//! Shell analysis: the simple commands a command line would run, and the paths and
+//! URLs they would touch.
+//!
+//! The line is parsed with `brush-parser` (bash syntax) and its syntax tree walked
+//! (`walk`). Every simple command that would run becomes a [`crate::CommandInvocation`]
+//! once its words are expanded (`words`: quotes removed, variables assigned earlier
+//! in the line substituted) and its wrappers seen through (`wrappers`: `sudo`, `env`,
+//! `xargs`, ...). The programs Ward knows then add what they touch as targets
+//! (`programs`, `files`, `network`, `code`), resolved lexically by
+//! [`super::resolve_path`]. Shell code hidden in strings (`bash -c`, `eval`, `$(…)`,
+//! a heredoc fed to `sh`) is parsed in turn, up to [`MAX_NESTING`] levels deep.
+//!
+//! Analysis is static and errs on the side of saying "unknown": whatever depends on
+//! the machine (an unset variable, a file's content, a command's output, code in
+//! another language) is not guessed. The action is marked opaque instead, with a
+//! note saying why. Nothing here runs, reads or looks anything up.
+
+mod args;
+mod code;
+mod files;
+mod network;
+mod programs;
+mod walk;
+mod words;
+mod wrappers;
+
+#[cfg(test)]
+mod tests;
+
+use brush_parser::{ParserOptions, ast};
 
 use super::AnalysisContext;
 use crate::Action;
 
+/// How many levels of shell code inside strings (`bash -c "eval '…'"`, `$(…)`) are
+/// analysed; deeper code marks the action opaque.
+pub(super) const MAX_NESTING: usize = 8;
+
+/// The longest command line analysed, in bytes.
+const MAX_SOURCE_BYTES: usize = 1 << 20;
+
+/// The most syntax levels (see [`syntax_levels`]) a single string may have; beyond
+/// this it is not parsed at all.
+const MAX_SYNTAX_LEVELS: usize = 8192;
+
+/// Syntax levels parsed on the caller's own stack. Larger strings are parsed on a
+/// thread whose stack is sized for them: `brush-parser` recurses once per level and
+/// a stack overflow would abort the process, which a hook must never do.
+const INLINE_SYNTAX_LEVELS: usize = 48;
+
+/// Stack reserved per syntax level on a parsing thread. Measured at about 16 KiB per
+/// level in debug builds (less in release); twice that leaves a margin.
+const STACK_BYTES_PER_LEVEL: usize = 32 * 1024;
+
+/// Stack a parsing thread gets besides its levels.
+const STACK_BASE_BYTES: usize = 1 << 20;
+
 /// Analyses a shell command line into simple commands, targets and categories.
 pub(crate) fn analyze_shell(command: &str, context: &AnalysisContext, action: &mut Action) {
-    let _ = (command, context, action);
+    let mut walker = walk::Walker::new(context, action);
+    walker.analyze_source(command, &walk::Stream::Inherited);
 }
 
-#[cfg(test)]
-mod explore {
-    fn show(s: &str) {
-        let options = brush_parser::ParserOptions::default();
-        let mut p = brush_parser::Parser::new(s.as_bytes(), &options);
-        println!("=== {s:?}\n{:?}", p.parse_program());
-    }
-    fn word(s: &str) {
-        let options = brush_parser::ParserOptions::default();
-        println!("--- word {s:?}\n{:#?}", brush_parser::word::parse(s, &options));
-    }
+/// The parser options for bash syntax (the shell agents run).
+fn parser_options() -> ParserOptions {
+    ParserOptions::default()
+}
 
-    #[test]
-    fn explore() {
-        show("X=a echo \"r\"\"m\" \\rm 'a b' >f 2>&1 <in >&out");
-        show("cat <<'EOF' | sh\necho hi\nEOF\n");
-        show("bash <<EOF\necho $X\nEOF");
-        show("time ls | wc");
-        show("f() { echo; }; f");
-        show("diff <(ls) >(wc)");
-        show("export A=b; echo a\\\nb");
-        word("\"a\\\"b $X ${Y:-$(ls)}\"");
-        word("`echo \\`x\\` \\$y \\\\`");
-        word("$'\\x72m'");
-        word("~/x");
-        word("{a,b}c");
-        word("\\\n");
+/// Parses a shell program, turning a parser error (or a parser panic) into a message.
+fn parse(source: &str) -> Result<ast::Program, String> {
+    let options = parser_options();
+    let parsed = guarded(|| brush_parser::Parser::new(source.as_bytes(), &options).parse_program());
+    match parsed {
+        Some(Ok(program)) => Ok(program),
+        Some(Err(error)) => Err(format!("the shell parser rejected the command: {error}")),
+        None => Err("the shell parser failed on the command".to_owned()),
     }
+}
 
-    #[test]
-    fn nesting_depth() {
-        let cases: Vec<(&str, &str, &str)> = vec![
-            ("subst", "echo $(", ")"),
-            ("dq", "echo \"$(", ")\""),
-            ("param", "echo ${a:-", "}"),
-            ("bq", "echo `", "`"),
-        ];
-        for (name, open, close) in cases {
-            for depth in [100usize, 300, 1000, 3000] {
-                let s = format!("{}true{}", open.repeat(depth), close.repeat(depth));
-                let handle = std::thread::Builder::new()
-                    .stack_size(2 * 1024 * 1024)
-                    .spawn(move || {
-                        let options = brush_parser::ParserOptions::default();
-                        let r = brush_parser::uncached_tokenize_str(&s, &options.tokenizer_options());
-                        r.is_ok()
-                    })
-                    .unwrap();
-                println!("{name} depth {depth}: {:?}", handle.join());
-            }
-        }
-    }
+/// Runs a call into `brush-parser`, which has `unwrap`s reachable from its input,
+/// turning a panic into `None`.
+fn guarded<T>(call: impl FnOnce() -> T) -> Option<T> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(call)).ok()
+}
+
+/// An upper bound on how deeply parsing `source` (and walking or dropping its
+/// syntax tree) can recurse: every construct the parsers nest needs one of `(`,
+/// `{`, `[`, `!`, `&&`, `||` (which nest inside `[[ ]]`) or a compound keyword, so
+/// their count bounds the depth whatever the quoting. Most lines count a few.
+fn syntax_levels(source: &str) -> usize {
+    let brackets = source
+        .bytes()
+        .filter(|byte| matches!(byte, b'(' | b'{' | b'[' | b'!'))
+        .count();
+    let operators = source.matches("&&").count() + source.matches("||").count();
+    let keywords = source
+        .split(|c: char| !c.is_ascii_alphabetic())
+        .filter(|word| {
+            matches!(
+                *word,
+                "if" | "case" | "for" | "while" | "until" | "select" | "coproc"
+            )
+        })
+        .count();
+    brackets + operators + keywords
 }

@@ -41,7 +41,12 @@ pub(crate) fn analyze_tool(tool: &ToolCall, context: &AnalysisContext) -> Action
             add_path(&mut action, field("file_path"), TargetKind::Write, context);
         }
         "NotebookEdit" => {
-            add_path(&mut action, field("notebook_path"), TargetKind::Write, context);
+            add_path(
+                &mut action,
+                field("notebook_path"),
+                TargetKind::Write,
+                context,
+            );
         }
         "Glob" | "Grep" | "LS" => {
             let path = field("path").unwrap_or(context.cwd.as_str());
@@ -98,12 +103,7 @@ pub(crate) fn analyze_tool(tool: &ToolCall, context: &AnalysisContext) -> Action
     action
 }
 
-fn add_path(
-    action: &mut Action,
-    raw: Option<&str>,
-    kind: TargetKind,
-    context: &AnalysisContext,
-) {
+fn add_path(action: &mut Action, raw: Option<&str>, kind: TargetKind, context: &AnalysisContext) {
     match raw {
         Some(raw) if !raw.is_empty() => action.add_target(resolve_path(raw, context), kind),
         _ => {
@@ -119,10 +119,14 @@ fn add_path(
 /// Whether an MCP tool's name says it changes something (`create_issue`,
 /// `write_file`, `delete_branch`): its path arguments are then write targets.
 fn mcp_tool_writes(name: &str) -> bool {
-    let tool = name.rsplit("__").next().unwrap_or(name).to_ascii_lowercase();
+    let tool = name
+        .rsplit("__")
+        .next()
+        .unwrap_or(name)
+        .to_ascii_lowercase();
     [
-        "write", "edit", "create", "update", "delete", "remove", "move", "rename", "put",
-        "set", "push", "merge", "upload",
+        "write", "edit", "create", "update", "delete", "remove", "move", "rename", "put", "set",
+        "push", "merge", "upload",
     ]
     .iter()
     .any(|verb| tool.contains(verb))
@@ -201,10 +205,7 @@ pub(crate) fn is_credential_path(path: &str, home: &str) -> bool {
         || name.ends_with(".pem")
         || name.ends_with(".p12")
         || name.ends_with(".pfx");
-    let store = [
-        ".netrc", ".pgpass", ".npmrc", ".pypirc", ".git-credentials",
-    ]
-    .contains(&name);
+    let store = [".netrc", ".pgpass", ".npmrc", ".pypirc", ".git-credentials"].contains(&name);
     let in_home = |suffix: &str| {
         path.strip_prefix(home)
             .is_some_and(|rest| rest == suffix || rest.starts_with(&format!("{suffix}/")))
@@ -213,10 +214,7 @@ pub(crate) fn is_credential_path(path: &str, home: &str) -> bool {
         || in_home("/.kube/config")
         || in_home("/.docker/config.json")
         || in_home("/.gnupg")
-        || in_home("/.ssh")
-            && !name.ends_with(".pub")
-            && name != "known_hosts"
-            && name != "config";
+        || in_home("/.ssh") && !name.ends_with(".pub") && name != "known_hosts" && name != "config";
     env_file || key_file || store || home_store
 }
 
@@ -259,12 +257,21 @@ mod tests {
             read.targets,
             vec![target("/home/dev/app/src/lib.rs", TargetKind::Read)]
         );
-        let write = analyse("Write", json!({"file_path": "/home/dev/app/a.txt", "content": "x"}));
+        let write = analyse(
+            "Write",
+            json!({"file_path": "/home/dev/app/a.txt", "content": "x"}),
+        );
         assert_eq!(write.category(), Category::FileWrite);
         let edit = analyse("Edit", json!({"file_path": "../b.txt"}));
-        assert_eq!(edit.targets, vec![target("/home/dev/b.txt", TargetKind::Write)]);
+        assert_eq!(
+            edit.targets,
+            vec![target("/home/dev/b.txt", TargetKind::Write)]
+        );
         let grep = analyse("Grep", json!({"pattern": "x"}));
-        assert_eq!(grep.targets, vec![target("/home/dev/app", TargetKind::Read)]);
+        assert_eq!(
+            grep.targets,
+            vec![target("/home/dev/app", TargetKind::Read)]
+        );
     }
 
     #[test]
@@ -290,7 +297,12 @@ mod tests {
                 "{path} should be credential access"
             );
         }
-        for path in [".env.example", "~/.ssh/id_ed25519.pub", "src/env.rs", "~/.ssh/known_hosts"] {
+        for path in [
+            ".env.example",
+            "~/.ssh/id_ed25519.pub",
+            "src/env.rs",
+            "~/.ssh/known_hosts",
+        ] {
             let read = analyse("Read", json!({ "file_path": path }));
             assert!(
                 !read.categories.contains(&Category::CredentialAccess),
@@ -301,7 +313,10 @@ mod tests {
 
     #[test]
     fn web_delegation_state_and_unknown_tools() {
-        let fetch = analyse("WebFetch", json!({"url": "https://example.com/x", "prompt": "p"}));
+        let fetch = analyse(
+            "WebFetch",
+            json!({"url": "https://example.com/x", "prompt": "p"}),
+        );
         assert_eq!(fetch.category(), Category::Network);
         assert_eq!(
             fetch.targets,
@@ -314,7 +329,10 @@ mod tests {
         assert_eq!(analyse("TodoWrite", json!({})).category(), Category::State);
         let unknown = analyse("Frobnicate", json!({"where": "/etc/passwd"}));
         assert_eq!(unknown.category(), Category::Other);
-        assert_eq!(unknown.targets, vec![target("/etc/passwd", TargetKind::Read)]);
+        assert_eq!(
+            unknown.targets,
+            vec![target("/etc/passwd", TargetKind::Read)]
+        );
     }
 
     #[test]
@@ -324,13 +342,20 @@ mod tests {
             json!({"path": "/home/dev/app/x", "nested": {"url": "https://h.example/p"}}),
         );
         assert_eq!(write.category(), Category::Mcp);
-        assert!(write.targets.contains(&target("/home/dev/app/x", TargetKind::Write)));
+        assert!(
+            write
+                .targets
+                .contains(&target("/home/dev/app/x", TargetKind::Write))
+        );
         assert!(
             write
                 .targets
                 .contains(&target("https://h.example/p", TargetKind::Network))
         );
-        let read = analyse("mcp__github__get_issue", json!({"owner": "acme", "number": 3}));
+        let read = analyse(
+            "mcp__github__get_issue",
+            json!({"owner": "acme", "number": 3}),
+        );
         assert!(read.targets.is_empty());
     }
 }

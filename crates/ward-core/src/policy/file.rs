@@ -69,7 +69,7 @@ pub struct MatchSpec {
     /// too, a matching target must be of one of these categories.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub categories: Vec<String>,
-    /// Target globs. `~`, `$HOME`, `$PROJECT`, `$CWD` and `$WARD_HOME` expand; a
+    /// Target globs (`*`, `**`, `?`, `[...]`; no `{a,b}`). `~`, `$HOME`, `$PROJECT`, `$CWD` and `$WARD_HOME` expand; a
     /// glob that does not start with `/`, `~`, `$` or `*` matches at any depth.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub targets: Vec<String>,
@@ -131,15 +131,29 @@ pub(crate) fn line_of(text: &str, offset: usize) -> u32 {
     u32::try_from(lines).unwrap_or(u32::MAX)
 }
 
-/// The 1-based line where rule `id` is defined in `text`, for error messages.
-pub(crate) fn line_of_rule(text: &str, id: &str) -> u32 {
-    let quoted = [format!("\"{id}\""), format!("'{id}'")];
-    text.lines()
-        .position(|line| {
-            let line = line.trim_start();
-            line.starts_with("id") && quoted.iter().any(|q| line.contains(q.as_str()))
-                || line.starts_with("\"id\"") && line.contains(quoted[0].as_str())
-        })
-        .and_then(|index| u32::try_from(index + 1).ok())
-        .unwrap_or(0)
+/// The 1-based line of each rule's `id` in a TOML or JSON policy text, in one pass
+/// (used for messages and `ward policy show`).
+pub(crate) fn rule_lines(text: &str) -> std::collections::HashMap<&str, u32> {
+    let mut lines = std::collections::HashMap::new();
+    for (index, line) in text.lines().enumerate() {
+        let line = line.trim_start();
+        let Some(rest) = line
+            .strip_prefix("id")
+            .or_else(|| line.strip_prefix("\"id\""))
+        else {
+            continue;
+        };
+        let Some(value) = rest.trim_start().strip_prefix(['=', ':']) else {
+            continue;
+        };
+        let value = value.trim().trim_end_matches(',');
+        let id = value
+            .strip_prefix('"')
+            .and_then(|v| v.strip_suffix('"'))
+            .or_else(|| value.strip_prefix('\'').and_then(|v| v.strip_suffix('\'')));
+        if let (Some(id), Ok(number)) = (id, u32::try_from(index + 1)) {
+            lines.entry(id).or_insert(number);
+        }
+    }
+    lines
 }

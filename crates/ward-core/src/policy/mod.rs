@@ -17,7 +17,7 @@ mod rule;
 use sha2::{Digest, Sha256};
 
 pub use file::{MatchSpec, PolicyFile, RuleSpec, parse_policy_text};
-pub use presets::{PRESETS, preset_text};
+pub use presets::{PRESETS, PresetText, preset_text};
 pub use rule::{Rule, RuleOrigin};
 
 use crate::decision::RuleMatch;
@@ -99,7 +99,7 @@ impl Placeholders {
 
     /// Expands a target glob: placeholders, then any-depth matching for relative globs.
     pub(crate) fn expand_glob(&self, glob: &str) -> String {
-        let expanded = self.substitute(glob, escape_glob);
+        let expanded = self.substitute(glob, glob::Pattern::escape);
         if expanded.starts_with('/') || expanded.starts_with('*') || expanded.contains("://") {
             expanded
         } else {
@@ -109,22 +109,8 @@ impl Placeholders {
 
     /// Expands a target regex: placeholders become escaped literals.
     pub(crate) fn expand_regex(&self, regex: &str) -> String {
-        self.substitute(regex, |value| regex::escape(value))
+        self.substitute(regex, regex::escape)
     }
-}
-
-fn escape_glob(value: &str) -> String {
-    let mut out = String::with_capacity(value.len());
-    for c in value.chars() {
-        if matches!(c, '*' | '?' | '[' | ']' | '{' | '}' | '\\') {
-            out.push('[');
-            out.push(c);
-            out.push(']');
-        } else {
-            out.push(c);
-        }
-    }
-    out
 }
 
 /// Errors in a policy. Every message names the file and, when known, the line.
@@ -194,7 +180,10 @@ pub struct Policy {
 impl Policy {
     /// Builds the effective policy from layer sources (any order). Built-in
     /// self-protection is added unless the managed layer switches it off.
-    pub fn load(sources: &[PolicySource], placeholders: &Placeholders) -> Result<Policy, PolicyError> {
+    pub fn load(
+        sources: &[PolicySource],
+        placeholders: &Placeholders,
+    ) -> Result<Policy, PolicyError> {
         let mut sources: Vec<&PolicySource> = sources.iter().collect();
         sources.sort_by_key(|source| source.layer);
         let mut hasher = Sha256::new();
@@ -219,8 +208,13 @@ impl Policy {
             disabled: Vec::new(),
         };
         if self_protection {
-            let builtin = parse_policy_text("builtin", presets::BUILTIN)?;
-            builder.add_rules(Layer::Builtin, "builtin", presets::BUILTIN, builtin.rules)?;
+            let builtin = parse_policy_text("builtin", presets::BUILTIN.json)?;
+            builder.add_rules(
+                Layer::Builtin,
+                "builtin",
+                presets::BUILTIN.toml,
+                builtin.rules,
+            )?;
         }
         let mut enforce = None;
         let mut default: Option<Decision> = None;
@@ -239,11 +233,12 @@ impl Policy {
                     preset: name.clone(),
                 })?;
                 for text in texts {
-                    let preset_file = parse_policy_text(&format!("preset:{name}"), text)?;
+                    let origin = format!("preset:{}", text.name);
+                    let preset_file = parse_policy_text(&origin, text.json)?;
                     if let Some(value) = preset_file.enforce {
                         enforce.get_or_insert(value);
                     }
-                    layer_rules.push((format!("preset:{name}"), text, preset_file.rules));
+                    layer_rules.push((origin, text.toml, preset_file.rules));
                     builder.disable_in(&mut layer_rules, &preset_file.disable);
                 }
                 preset.get_or_insert_with(|| name.clone());
@@ -377,6 +372,7 @@ impl Builder<'_> {
         text: &str,
         specs: Vec<RuleSpec>,
     ) -> Result<(), PolicyError> {
+        let lines = file::rule_lines(text);
         for spec in specs {
             if layer != Layer::Builtin && self.disabled.contains(&spec.id) {
                 continue;
@@ -384,13 +380,18 @@ impl Builder<'_> {
             let origin = RuleOrigin {
                 layer,
                 file: file.to_owned(),
-                line: file::line_of_rule(text, &spec.id),
+                line: lines.get(spec.id.as_str()).copied().unwrap_or(0),
             };
             let rule = Rule::new(spec, origin, self.placeholders)?;
             let existing = self.rules.iter().position(|r| r.spec.id == rule.spec.id);
             match existing {
                 // Same layer: the later definition (the file over its preset) replaces.
-                Some(index) if self.rules.get(index).is_some_and(|r| r.origin.layer == layer) => {
+                Some(index)
+                    if self
+                        .rules
+                        .get(index)
+                        .is_some_and(|r| r.origin.layer == layer) =>
+                {
                     if let Some(slot) = self.rules.get_mut(index) {
                         *slot = rule;
                     }
@@ -398,7 +399,10 @@ impl Builder<'_> {
                 // A lower layer may tighten a higher layer's rule (both then apply)
                 // but never loosen it.
                 Some(index) => {
-                    let higher = self.rules.get(index).map(|r| (r.decision, r.origin.to_string()));
+                    let higher = self
+                        .rules
+                        .get(index)
+                        .map(|r| (r.decision, r.origin.to_string()));
                     match higher {
                         Some((decision, origin)) if rule.decision < decision => {
                             self.warnings.push(format!(

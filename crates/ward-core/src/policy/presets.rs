@@ -1,14 +1,39 @@
 //! The presets, embedded in the binary. A preset is a list of policy texts applied
 //! in order within the layer that names it (later texts replace earlier rules with
 //! the same id, and may `disable` them).
+//!
+//! Each preset is written in TOML (`presets/*.toml`) and embedded twice: as JSON,
+//! converted by `build.rs` because it parses several times faster on the hook's
+//! path, and as the TOML itself, for line numbers and for people to read.
+
+/// One embedded policy text.
+#[derive(Debug, Clone, Copy)]
+pub struct PresetText {
+    /// The preset's file name without extension (`safety`).
+    pub name: &'static str,
+    /// The TOML as written.
+    pub toml: &'static str,
+    /// The same, as JSON.
+    pub(crate) json: &'static str,
+}
+
+macro_rules! preset {
+    ($name:literal) => {
+        PresetText {
+            name: $name,
+            toml: include_str!(concat!("presets/", $name, ".toml")),
+            json: include_str!(concat!(env!("OUT_DIR"), "/", $name, ".json")),
+        }
+    };
+}
 
 /// Ward's built-in self-protection rules.
-pub(crate) const BUILTIN: &str = include_str!("presets/builtin.toml");
+pub(crate) const BUILTIN: PresetText = preset!("builtin");
 
-const SAFETY: &str = include_str!("presets/safety.toml");
-const STRICT: &str = include_str!("presets/strict.toml");
-const PERMISSIVE: &str = include_str!("presets/permissive.toml");
-const AUDIT_ONLY: &str = include_str!("presets/audit-only.toml");
+const SAFETY: PresetText = preset!("safety");
+const STRICT: PresetText = preset!("strict");
+const PERMISSIVE: PresetText = preset!("permissive");
+const AUDIT_ONLY: PresetText = preset!("audit-only");
 
 /// Every preset's name with a one-line description.
 pub const PRESETS: [(&str, &str); 4] = [
@@ -31,7 +56,7 @@ pub const PRESETS: [(&str, &str); 4] = [
 ];
 
 /// The policy texts of a preset, in the order they apply.
-pub fn preset_text(name: &str) -> Option<Vec<&'static str>> {
+pub fn preset_text(name: &str) -> Option<Vec<PresetText>> {
     match name {
         "safety" => Some(vec![SAFETY]),
         "strict" => Some(vec![SAFETY, STRICT]),

@@ -63,7 +63,11 @@ fn every_preset_parses_and_compiles() {
         let policy = load(&[source(Layer::User, &format!("preset = \"{name}\""))]);
         policy.validate_patterns().unwrap();
         assert!(policy.rules().len() >= 3, "{name} has rules");
-        assert!(policy.warnings().is_empty(), "{name}: {:?}", policy.warnings());
+        assert!(
+            policy.warnings().is_empty(),
+            "{name}: {:?}",
+            policy.warnings()
+        );
     }
     let audit = load(&[source(Layer::User, "preset = \"audit-only\"")]);
     assert!(!audit.enforce());
@@ -128,7 +132,10 @@ targets_outside = ["$PROJECT/**"]
         Some(Decision::Deny)
     );
     // A read of .env is not a write: the category filters the target.
-    assert_eq!(decide(&policy, "Read", json!({"file_path": ".env"})).decision, None);
+    assert_eq!(
+        decide(&policy, "Read", json!({"file_path": ".env"})).decision,
+        None
+    );
     assert_eq!(
         decide(&policy, "Read", json!({"file_path": "/etc/hosts"})).decision,
         Some(Decision::Ask)
@@ -215,7 +222,10 @@ reason = "project forbids"
 [rules.match]
 tools = ["WebFetch"]
 "#;
-    let policy = load(&[source(Layer::Managed, managed), source(Layer::Project, project)]);
+    let policy = load(&[
+        source(Layer::Managed, managed),
+        source(Layer::Project, project),
+    ]);
     let verdict = decide(&policy, "WebFetch", json!({"url": "https://x"}));
     assert_eq!(verdict.decision, Some(Decision::Deny));
     assert!(verdict.matched[0].source.starts_with("project"));
@@ -234,15 +244,30 @@ fn enforce_can_only_be_tightened_downwards() {
 
 #[test]
 fn self_protection_is_builtin_and_only_managed_can_lift_it() {
-    let policy = load(&[source(Layer::User, "disable = [\"self.protect-ward-files\"]")]);
-    let verdict = decide(&policy, "Write", json!({"file_path": "/home/dev/.ward/policy.toml"}));
+    let policy = load(&[source(
+        Layer::User,
+        "disable = [\"self.protect-ward-files\"]",
+    )]);
+    let verdict = decide(
+        &policy,
+        "Write",
+        json!({"file_path": "/home/dev/.ward/policy.toml"}),
+    );
     assert_eq!(verdict.decision, Some(Decision::Deny));
     assert_eq!(verdict.matched[0].rule_id, "self.protect-ward-files");
-    let read_key = decide(&policy, "Read", json!({"file_path": "~/.ward/host-key.pem"}));
+    let read_key = decide(
+        &policy,
+        "Read",
+        json!({"file_path": "~/.ward/host-key.pem"}),
+    );
     assert_eq!(read_key.decision, Some(Decision::Deny));
 
     let lifted = load(&[source(Layer::Managed, "self_protection = false")]);
-    let verdict = decide(&lifted, "Write", json!({"file_path": "/home/dev/.ward/policy.toml"}));
+    let verdict = decide(
+        &lifted,
+        "Write",
+        json!({"file_path": "/home/dev/.ward/policy.toml"}),
+    );
     assert_eq!(verdict.decision, None);
 }
 
@@ -264,20 +289,31 @@ fn errors_name_file_line_and_rule() {
     );
     let typo = "[[rules]]\nid = \"x\"\ndecision = \"deny\"\n[rules.match]\ntool = [\"Bash\"]\n";
     let error = Policy::load(&[source(Layer::User, typo)], &placeholders()).unwrap_err();
-    assert!(error.to_string().starts_with("user.toml:5: unknown field `tool`"), "{error}");
-    let category = "[[rules]]\nid = \"x\"\ndecision = \"deny\"\n[rules.match]\ncategories = [\"disk\"]\n";
+    assert!(
+        error
+            .to_string()
+            .starts_with("user.toml:5: unknown field `tool`"),
+        "{error}"
+    );
+    let category =
+        "[[rules]]\nid = \"x\"\ndecision = \"deny\"\n[rules.match]\ncategories = [\"disk\"]\n";
     let error = Policy::load(&[source(Layer::User, category)], &placeholders()).unwrap_err();
-    assert!(error.to_string().contains("unknown category `disk`"), "{error}");
+    assert!(
+        error.to_string().contains("unknown category `disk`"),
+        "{error}"
+    );
     let glob = "[[rules]]\nid = \"g\"\ndecision = \"deny\"\n[rules.match]\ntargets = [\"a[\"]\n";
     let policy = load(&[source(Layer::User, glob)]);
     assert!(policy.validate_patterns().is_err());
-    let error = Policy::load(&[source(Layer::User, "preset = \"lax\"")], &placeholders()).unwrap_err();
+    let error =
+        Policy::load(&[source(Layer::User, "preset = \"lax\"")], &placeholders()).unwrap_err();
     assert_eq!(error.to_string(), "user.toml: unknown preset `lax`");
 }
 
 #[test]
 fn json_policies_are_accepted() {
-    let text = r#"{"rules":[{"id":"j","decision":"deny","reason":"r","match":{"tools":["Bash"]}}]}"#;
+    let text =
+        r#"{"rules":[{"id":"j","decision":"deny","reason":"r","match":{"tools":["Bash"]}}]}"#;
     let policy = load(&[source(Layer::User, text)]);
     let verdict = decide(&policy, "Bash", json!({"command": "ls"}));
     assert_eq!(verdict.decision, Some(Decision::Deny));

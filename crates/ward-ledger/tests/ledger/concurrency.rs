@@ -5,9 +5,7 @@ use std::sync::{Arc, Barrier};
 use std::thread;
 use std::time::Duration;
 
-use ward_ledger::{
-    Ledger, OpenOptions, RecordFilter, Stored, append_or_spool, pending_spooled,
-};
+use ward_ledger::{Ledger, OpenOptions, RecordFilter, Stored, append_or_spool, pending_spooled};
 
 use crate::support::{record, tool_call, verify};
 
@@ -36,8 +34,14 @@ fn sixteen_writers_keep_every_record_and_every_chain() {
                 for index in 0..APPENDS {
                     let session = format!("session-{}", (thread + index) % SESSIONS);
                     let id = format!("t{thread}-{index}");
-                    let event = if index % 2 == 0 { "PreToolUse" } else { "PostToolUse" };
-                    ledger.append(tool_call(&session, event, "Bash", &id)).unwrap();
+                    let event = if index % 2 == 0 {
+                        "PreToolUse"
+                    } else {
+                        "PostToolUse"
+                    };
+                    ledger
+                        .append(tool_call(&session, event, "Bash", &id))
+                        .unwrap();
                 }
             })
         })
@@ -50,7 +54,11 @@ fn sixteen_writers_keep_every_record_and_every_chain() {
     let records = ledger.records(&RecordFilter::default()).unwrap();
     assert_eq!(records.len(), THREADS * APPENDS);
     let seqs: Vec<u64> = records.iter().map(|stored| stored.seq).collect();
-    assert_eq!(seqs, (1..=(THREADS * APPENDS) as u64).collect::<Vec<_>>(), "gap-free seq");
+    assert_eq!(
+        seqs,
+        (1..=(THREADS * APPENDS) as u64).collect::<Vec<_>>(),
+        "gap-free seq"
+    );
     // Every session is one unbroken chain.
     let mut heads: HashMap<String, (u64, String)> = HashMap::new();
     for stored in &records {
@@ -66,7 +74,10 @@ fn sixteen_writers_keep_every_record_and_every_chain() {
     assert_eq!(heads.len(), SESSIONS);
     let report = verify(&ledger);
     assert!(report.ok, "{:#?}", report.problems);
-    assert_eq!((report.records, report.sessions), ((THREADS * APPENDS) as u64, SESSIONS as u64));
+    assert_eq!(
+        (report.records, report.sessions),
+        ((THREADS * APPENDS) as u64, SESSIONS as u64)
+    );
 }
 
 #[test]
@@ -85,7 +96,8 @@ fn writers_that_give_up_spool_and_nothing_is_lost() {
             thread::spawn(move || {
                 let mut spooled = 0;
                 for index in 0..40 {
-                    let mut pre = tool_call("s", "PreToolUse", "Bash", &format!("t{thread}-{index}"));
+                    let mut pre =
+                        tool_call("s", "PreToolUse", "Bash", &format!("t{thread}-{index}"));
                     pre.request.input = serde_json::json!({"thread": thread, "index": index});
                     match append_or_spool(&path, options, pre).unwrap() {
                         Stored::Committed(_) => {}
@@ -96,12 +108,19 @@ fn writers_that_give_up_spool_and_nothing_is_lost() {
             })
         })
         .collect();
-    let spooled: usize = threads.into_iter().map(|thread| thread.join().unwrap()).sum();
+    let spooled: usize = threads
+        .into_iter()
+        .map(|thread| thread.join().unwrap())
+        .sum();
 
     let mut ledger = Ledger::open(&path).unwrap();
     ledger.append(record("s", "Stop")).unwrap();
     assert_eq!(pending_spooled(&path).unwrap(), 0);
-    assert_eq!(ledger.count().unwrap(), 8 * 40 + 1, "{spooled} were spooled");
+    assert_eq!(
+        ledger.count().unwrap(),
+        8 * 40 + 1,
+        "{spooled} were spooled"
+    );
     // Each thread's records are in the ledger in the order it wrote them.
     let records = ledger.records(&RecordFilter::default()).unwrap();
     for thread in 0..8 {
@@ -110,7 +129,11 @@ fn writers_that_give_up_spool_and_nothing_is_lost() {
             .filter(|stored| stored.record.request.input["thread"] == thread)
             .map(|stored| stored.record.request.input["index"].as_u64().unwrap())
             .collect();
-        assert_eq!(order, (0..40).collect::<Vec<_>>(), "thread {thread}: once each, in order");
+        assert_eq!(
+            order,
+            (0..40).collect::<Vec<_>>(),
+            "thread {thread}: once each, in order"
+        );
     }
     let report = verify(&ledger);
     assert!(report.ok, "{:#?}", report.problems);
@@ -127,7 +150,9 @@ fn concurrent_first_opens_migrate_once() {
             thread::spawn(move || {
                 barrier.wait();
                 let mut ledger = Ledger::open(&path).unwrap();
-                ledger.append(record(&format!("s{thread}"), "SessionStart")).unwrap();
+                ledger
+                    .append(record(&format!("s{thread}"), "SessionStart"))
+                    .unwrap();
             })
         })
         .collect();

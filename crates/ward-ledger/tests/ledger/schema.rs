@@ -12,8 +12,12 @@ fn an_empty_file_gets_the_schema_in_wal_mode() {
     let mut ledger = Ledger::open(&path).unwrap();
     ledger.append(record("s", "SessionStart")).unwrap();
     let conn = raw(&path);
-    let version: i64 = conn.query_row("PRAGMA user_version", [], |row| row.get(0)).unwrap();
-    let mode: String = conn.query_row("PRAGMA journal_mode", [], |row| row.get(0)).unwrap();
+    let version: i64 = conn
+        .query_row("PRAGMA user_version", [], |row| row.get(0))
+        .unwrap();
+    let mode: String = conn
+        .query_row("PRAGMA journal_mode", [], |row| row.get(0))
+        .unwrap();
     assert_eq!((version, mode.as_str()), (SCHEMA_VERSION, "wal"));
     let tables: Vec<String> = conn
         .prepare("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name")
@@ -46,7 +50,14 @@ fn a_newer_schema_is_refused_with_a_hint() {
     raw(&path).execute_batch("PRAGMA user_version = 7").unwrap();
     let error = Ledger::open(&path).unwrap_err();
     assert!(
-        matches!(error, LedgerError::SchemaTooNew { found: 7, supported: SCHEMA_VERSION, .. }),
+        matches!(
+            error,
+            LedgerError::SchemaTooNew {
+                found: 7,
+                supported: SCHEMA_VERSION,
+                ..
+            }
+        ),
         "{error:?}"
     );
     assert!(error.to_string().contains(&path.display().to_string()));
@@ -60,7 +71,10 @@ fn a_corrupt_file_is_a_typed_error_naming_the_path() {
     std::fs::write(&path, vec![0x5a; 8192]).unwrap();
     let error = Ledger::open(&path).unwrap_err();
     assert!(matches!(error, LedgerError::Corrupt { .. }), "{error:?}");
-    assert!(error.to_string().contains(&path.display().to_string()), "{error}");
+    assert!(
+        error.to_string().contains(&path.display().to_string()),
+        "{error}"
+    );
     assert!(error.hint().is_some());
 }
 

@@ -5,12 +5,11 @@ use std::path::{Path, PathBuf};
 use serde_json::json;
 use tempfile::TempDir;
 use ward_ledger::{
-    Ledger, Outcome, RECORD_VERSION, Record, Reference, Request, Resource, Role, Rules,
-    format_time,
+    Ledger, Outcome, RECORD_VERSION, Record, Reference, Request, Resource, Role, Rules, format_time,
 };
 
 /// A fresh ledger in a temporary folder (dropping the folder deletes it).
-pub fn ledger() -> (TempDir, PathBuf, Ledger) {
+pub(crate) fn ledger() -> (TempDir, PathBuf, Ledger) {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("ledger.db");
     let ledger = Ledger::open(&path).unwrap();
@@ -18,7 +17,7 @@ pub fn ledger() -> (TempDir, PathBuf, Ledger) {
 }
 
 /// A record of `event` in `session`, with the current time.
-pub fn record(session: &str, event: &str) -> Record {
+pub(crate) fn record(session: &str, event: &str) -> Record {
     Record {
         version: RECORD_VERSION,
         time: format_time(jiff::Timestamp::now()),
@@ -57,7 +56,7 @@ pub fn record(session: &str, event: &str) -> Record {
 }
 
 /// A tool event (`PreToolUse`, `PostToolUse`, ...) of `tool` with `tool_use_id`.
-pub fn tool_call(session: &str, event: &str, tool: &str, tool_use_id: &str) -> Record {
+pub(crate) fn tool_call(session: &str, event: &str, tool: &str, tool_use_id: &str) -> Record {
     let mut record = record(session, event);
     record.request.tool = Some(tool.into());
     record.request.category = Some(if tool == "Bash" { "exec" } else { "file_read" }.into());
@@ -67,22 +66,26 @@ pub fn tool_call(session: &str, event: &str, tool: &str, tool_use_id: &str) -> R
 }
 
 /// A raw SQLite connection to the ledger file, for tampering.
-pub fn raw(path: &Path) -> rusqlite::Connection {
+pub(crate) fn raw(path: &Path) -> rusqlite::Connection {
     rusqlite::Connection::open(path).unwrap()
 }
 
 /// Appends `per_session` PreToolUse/PostToolUse pairs to each session, round robin.
-pub fn fill(ledger: &mut Ledger, sessions: &[&str], per_session: usize) {
+pub(crate) fn fill(ledger: &mut Ledger, sessions: &[&str], per_session: usize) {
     for index in 0..per_session {
         for session in sessions {
             let id = format!("tu-{index}");
-            ledger.append(tool_call(session, "PreToolUse", "Bash", &id)).unwrap();
-            ledger.append(tool_call(session, "PostToolUse", "Bash", &id)).unwrap();
+            ledger
+                .append(tool_call(session, "PreToolUse", "Bash", &id))
+                .unwrap();
+            ledger
+                .append(tool_call(session, "PostToolUse", "Bash", &id))
+                .unwrap();
         }
     }
 }
 
 /// Runs verify with no progress reporting.
-pub fn verify(ledger: &Ledger) -> ward_ledger::VerifyReport {
+pub(crate) fn verify(ledger: &Ledger) -> ward_ledger::VerifyReport {
     ledger.verify(&mut |_, _| {}).unwrap()
 }

@@ -106,7 +106,9 @@ fn since(text: &str) -> Result<String> {
         .map(|index| text.split_at(index))
         && !number.is_empty()
     {
-        let amount: i64 = number.parse().context("the number in --since is too large")?;
+        let amount: i64 = number
+            .parse()
+            .context("the number in --since is too large")?;
         let seconds = match unit {
             "s" => 1,
             "m" | "min" => 60,
@@ -130,7 +132,9 @@ fn since(text: &str) -> Result<String> {
     if let Ok(date) = text.parse::<jiff::civil::Date>() {
         return Ok(format!("{date}T00:00:00.000000Z"));
     }
-    bail!("--since `{text}` is neither a duration (30m, 2h, 7d) nor a date (2026-11-01) or RFC 3339 time")
+    bail!(
+        "--since `{text}` is neither a duration (30m, 2h, 7d) nor a date (2026-11-01) or RFC 3339 time"
+    )
 }
 
 fn query(ledger: &Ledger, args: &QueryArgs) -> Result<ExitCode> {
@@ -168,13 +172,23 @@ fn query(ledger: &Ledger, args: &QueryArgs) -> Result<ExitCode> {
         event: args.event.clone(),
         since: args.since.as_deref().map(since).transpose()?,
         // The target glob is applied here, after the SQL filters, so no SQL limit.
-        limit: if target.is_some() { None } else { Some(args.limit) },
+        limit: if target.is_some() {
+            None
+        } else {
+            Some(args.limit)
+        },
         seq_after: None,
         tail: true,
     };
     let mut records = ledger.records(&filter)?;
     if let Some(matcher) = &target {
-        records.retain(|r| r.record.request.targets.iter().any(|t| matcher.is_match(&t.path)));
+        records.retain(|r| {
+            r.record
+                .request
+                .targets
+                .iter()
+                .any(|t| matcher.is_match(&t.path))
+        });
         let excess = records.len().saturating_sub(args.limit);
         records.drain(..excess);
     }
@@ -296,7 +310,11 @@ fn export(
                 .with_context(|| format!("cannot create `{}`", path.display()))?;
             file.write_all(text.as_bytes())
                 .with_context(|| format!("cannot write `{}`", path.display()))?;
-            output::status(&format!("Exported {} records to {}", records.len(), path.display()));
+            output::status(&format!(
+                "Exported {} records to {}",
+                records.len(),
+                path.display()
+            ));
         }
         None => {
             if !text.is_empty() {

@@ -161,7 +161,11 @@ fn render_text(e: &Explanation<'_>) -> String {
     }
     for (index, target) in e.action.targets.iter().enumerate() {
         let label = if index == 0 { "Targets" } else { "" };
-        out.push_str(&format!("{label:<10} {:<8} {}\n", target.kind.as_str(), target.path));
+        out.push_str(&format!(
+            "{label:<10} {:<8} {}\n",
+            target.kind.as_str(),
+            target.path
+        ));
     }
     if !e.action.tags.is_empty() {
         out.push_str(&format!("Risks      {}\n", e.action.tags.join(", ")));

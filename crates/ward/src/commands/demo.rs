@@ -140,11 +140,14 @@ struct Environment<'a> {
 /// `$PROJECT` replaced by the demo project's path.
 fn load_steps(project: &Path) -> Result<Vec<Vec<Value>>> {
     let text = SESSION.replace("$PROJECT", &project.display().to_string());
-    let document: Value = serde_json::from_str(&text).context("the bundled demo session is not JSON")?;
+    let document: Value =
+        serde_json::from_str(&text).context("the bundled demo session is not JSON")?;
     let Some(steps) = document.get("steps").and_then(Value::as_array) else {
         bail!("the bundled demo session has no `steps`");
     };
-    let transcript = project.join(".transcripts").join(format!("{SESSION_ID}.jsonl"));
+    let transcript = project
+        .join(".transcripts")
+        .join(format!("{SESSION_ID}.jsonl"));
     let fill = |payload: &Value| -> Value {
         let mut payload = payload.clone();
         if let Some(object) = payload.as_object_mut() {
@@ -159,10 +162,12 @@ fn load_steps(project: &Path) -> Result<Vec<Vec<Value>>> {
     };
     Ok(steps
         .iter()
-        .map(|step| match step.get("parallel").and_then(Value::as_array) {
-            Some(parallel) => parallel.iter().map(fill).collect(),
-            None => vec![fill(step)],
-        })
+        .map(
+            |step| match step.get("parallel").and_then(Value::as_array) {
+                Some(parallel) => parallel.iter().map(fill).collect(),
+                None => vec![fill(step)],
+            },
+        )
         .collect())
 }
 
@@ -205,8 +210,9 @@ fn run_step(environment: &Environment<'_>, step: &[Value]) -> Result<Vec<Answer>
                 .and_then(Value::as_str)
                 .map(str::to_owned),
             exit_code: out.status.code().unwrap_or(-1),
-            reply: (!stdout.trim().is_empty())
-                .then(|| serde_json::from_str(&stdout).unwrap_or(Value::String(stdout.into_owned()))),
+            reply: (!stdout.trim().is_empty()).then(|| {
+                serde_json::from_str(&stdout).unwrap_or(Value::String(stdout.into_owned()))
+            }),
             stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
             micros: elapsed.min(Duration::from_secs(60)).as_micros(),
         });
@@ -270,7 +276,12 @@ fn render_summary(summary: &Summary, answers: &[Answer]) -> String {
     let mut out = format!(
         "\nSummary: {} events, one `ward hook claude-code` process each ({:.1} ms mean, wall clock incl. parallel runs).\n\
          Claude Code was told: deny ×{}, ask ×{}, warn ×{}; silent ×{} (its own permission prompts apply).\n",
-        summary.events, summary.mean_hook_ms, summary.denied, summary.asked, summary.warned, summary.silent
+        summary.events,
+        summary.mean_hook_ms,
+        summary.denied,
+        summary.asked,
+        summary.warned,
+        summary.silent
     );
     for answer in answers {
         if let Some(reply) = &answer.reply {
@@ -292,7 +303,11 @@ fn render_summary(summary: &Summary, answers: &[Answer]) -> String {
     out.push_str(&format!(
         "Ledger: {} records, {}.\n",
         summary.records,
-        if summary.verified { "verified" } else { "VERIFICATION FAILED" }
+        if summary.verified {
+            "verified"
+        } else {
+            "VERIFICATION FAILED"
+        }
     ));
     out
 }

@@ -162,7 +162,10 @@ fn store(home: &Home, record: ward_ledger::record::Record) -> Result<()> {
     {
         Stored::Committed(_) => Ok(()),
         Stored::Spooled { reason } => {
-            log(home, &format!("ledger unavailable, record spooled: {reason}"));
+            log(
+                home,
+                &format!("ledger unavailable, record spooled: {reason}"),
+            );
             Ok(())
         }
     }
@@ -232,7 +235,10 @@ fn record_invalid_payload(home: &Home, input: &[u8], message: &str) {
     };
     let record = recording::build(&event, None, None, None, &actor, Some(message));
     if let Err(error) = store(home, record) {
-        log(home, &format!("cannot record an invalid payload: {error:#}"));
+        log(
+            home,
+            &format!("cannot record an invalid payload: {error:#}"),
+        );
     }
 }
 

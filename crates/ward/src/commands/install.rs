@@ -62,7 +62,10 @@ pub(crate) fn uninstall(args: &InstallArgs) -> Result<ExitCode> {
     }
     let path = settings_path(args)?;
     let Some(original) = read_settings(&path)? else {
-        output::data(&format!("{} does not exist; nothing to remove.", path.display()));
+        output::data(&format!(
+            "{} does not exist; nothing to remove.",
+            path.display()
+        ));
         return Ok(ExitCode::SUCCESS);
     };
     let edit = claude_code::uninstall(&original).with_context(|| {
@@ -89,7 +92,10 @@ pub(crate) fn uninstall(args: &InstallArgs) -> Result<ExitCode> {
 
 fn print_dry_run(path: &Path, edit: &Edit) {
     if edit.changed {
-        output::data(&claude_code::unified_diff(&path.display().to_string(), edit));
+        output::data(&claude_code::unified_diff(
+            &path.display().to_string(),
+            edit,
+        ));
     } else {
         output::data(&format!("{}: no change.", path.display()));
     }
@@ -164,7 +170,10 @@ fn write_plugin(home: &Home, dir: &Path, dry_run: bool) -> Result<ExitCode> {
         for (path, text) in &files {
             output::data(&format!("--- {}\n{text}", dir.join(path).display()));
         }
-        output::data(&format!("--- {} (this binary)", dir.join("bin/ward").display()));
+        output::data(&format!(
+            "--- {} (this binary)",
+            dir.join("bin/ward").display()
+        ));
         return Ok(ExitCode::SUCCESS);
     }
     for (relative, text) in &files {

@@ -124,7 +124,11 @@ fn render(view: &PolicyView<'_>) -> String {
         "Effective policy {}  preset: {}  mode: {}  default: {}\n",
         view.hash.get(..12).unwrap_or(view.hash),
         view.preset.unwrap_or("none"),
-        if view.enforce { "enforce" } else { "dry-run (not enforced)" },
+        if view.enforce {
+            "enforce"
+        } else {
+            "dry-run (not enforced)"
+        },
         view.default.unwrap_or("none (silent)")
     ));
     out.push_str("Layers (most authoritative first): builtin");
@@ -136,11 +140,7 @@ fn render(view: &PolicyView<'_>) -> String {
     for rule in &view.rules {
         out.push_str(&format!(
             "{:<5} {:<width$}  {}\n      {:<width$}  from {}\n",
-            rule.decision,
-            rule.id,
-            rule.description,
-            "",
-            rule.source
+            rule.decision, rule.id, rule.description, "", rule.source
         ));
     }
     out.push_str(&format!("\n{} rules.\n", view.rules.len()));

@@ -1,8 +1,6 @@
-use proptest::prelude::*;
-
 use super::*;
 
-const COMMAND: &str = "/usr/local/bin/ward hook claude-code";
+pub(super) const COMMAND: &str = "/usr/local/bin/ward hook claude-code";
 
 /// Installs, checks the result, uninstalls, and checks the original comes back.
 fn assert_round_trip(original: &str) -> String {
@@ -48,12 +46,7 @@ fn assert_has_all_ward_groups(text: &str) {
         let ward = groups
             .elements
             .iter()
-            .filter(|group| {
-                Group::read(group)
-                    .commands
-                    .iter()
-                    .any(|command| *command == Some(COMMAND))
-            })
+            .filter(|group| Group::read(group).commands.contains(&Some(COMMAND)))
             .count();
         assert_eq!(ward, 1, "{event} has {ward} Ward groups");
     }
@@ -68,7 +61,10 @@ fn missing_file_gets_a_pretty_hooks_document() {
     assert_eq!(edit.before, "");
     assert!(edit.after.ends_with("}\n"));
     let value: serde_json::Value = serde_json::from_str(&edit.after).unwrap();
-    assert_eq!(value, json!({ "hooks": hooks_object(HANDLED_EVENTS, COMMAND) }));
+    assert_eq!(
+        value,
+        json!({ "hooks": hooks_object(HANDLED_EVENTS, COMMAND) })
+    );
     insta::assert_snapshot!("missing_file", edit.after);
 }
 
@@ -111,6 +107,10 @@ fn file_with_only_a_comment_keeps_it() {
     assert!(edit.after.starts_with(original));
     assert_has_all_ward_groups(&edit.after);
     assert!(!install(Some(&edit.after), COMMAND).unwrap().changed);
+    assert_eq!(
+        uninstall(&edit.after).unwrap().after,
+        "// user settings\n{}\n"
+    );
 }
 
 // --- Round trips -------------------------------------------------------------------
@@ -239,15 +239,25 @@ fn round_trip_four_space_indentation() {
 fn round_trip_tabs() {
     let original = "{\n\t\"model\": \"sonnet\",\n\t\"permissions\": {\n\t\t\"deny\": []\n\t}\n}\n";
     let after = assert_round_trip(original);
-    assert!(after.contains("\n\t\"hooks\": {\n\t\t\"PreToolUse\": [\n\t\t\t{\n\t\t\t\t\"matcher\": \"*\","));
-    assert!(!after.contains("  "), "spaces used for indentation:\n{after}");
+    assert!(
+        after.contains(
+            "\n\t\"hooks\": {\n\t\t\"PreToolUse\": [\n\t\t\t{\n\t\t\t\t\"matcher\": \"*\","
+        )
+    );
+    assert!(
+        !after.contains("  "),
+        "spaces used for indentation:\n{after}"
+    );
 }
 
 #[test]
 fn round_trip_minified_one_line() {
     let original = r#"{"model":"opus","hooks":{"PreToolUse":[{"matcher":"Bash","hooks":[{"type":"command","command":"guard.sh"}]}]}}"#;
     let after = assert_round_trip(original);
-    assert!(!after.contains('\n'), "minified file gained line breaks:\n{after}");
+    assert!(
+        !after.contains('\n'),
+        "minified file gained line breaks:\n{after}"
+    );
     assert!(after.starts_with(
         r#"{"model":"opus","hooks":{"PreToolUse":[{"matcher":"Bash","hooks":[{"type":"command","command":"guard.sh"}]},{"matcher":"*","hooks":[{"type":"command","command":"/usr/local/bin/ward hook claude-code","timeout":30,"onFailure":"block"}]}],"PostToolUse":[{"#
     ));
@@ -273,7 +283,8 @@ fn round_trip_one_line_with_spaces() {
 
 #[test]
 fn round_trip_crlf() {
-    let original = "{\r\n  \"model\": \"opus\",\r\n  \"hooks\": {\r\n    \"Stop\": []\r\n  }\r\n}\r\n";
+    let original =
+        "{\r\n  \"model\": \"opus\",\r\n  \"hooks\": {\r\n    \"Stop\": []\r\n  }\r\n}\r\n";
     let installed = install(Some(original), COMMAND).unwrap();
     assert!(!installed.after.replace("\r\n", "").contains('\n'));
     // `"Stop": []` was empty before, so uninstall removes it (documented).
@@ -380,6 +391,15 @@ fn round_trip_group_shared_with_a_ward_handler_keeps_the_others() {
     assert_eq!(value["hooks"]["PreToolUse"].as_array().unwrap().len(), 1);
 }
 
+#[test]
+fn round_trip_with_odd_group_shapes() {
+    // Claude Code would reject these groups, but they are the user's to fix; Ward
+    // leaves them alone and appends after them.
+    let original =
+        r#"{"hooks":{"PreToolUse":["weird",1,{"hooks":"no"},{"hooks":[{"command":7}]}]}}"#;
+    assert_round_trip(original);
+}
+
 // --- Documented differences --------------------------------------------------------
 
 #[test]
@@ -444,214 +464,12 @@ fn uninstall_removes_ward_groups_under_any_event_and_keeps_empty_user_groups() {
 fn is_ward_handler_looks_at_the_last_two_words() {
     assert!(is_ward_handler("ward hook claude-code"));
     assert!(is_ward_handler("/home/me/.cargo/bin/ward hook claude-code"));
-    assert!(is_ward_handler("${CLAUDE_PLUGIN_ROOT}/bin/ward\thook claude-code  "));
+    assert!(is_ward_handler(
+        "${CLAUDE_PLUGIN_ROOT}/bin/ward\thook claude-code  "
+    ));
     assert!(!is_ward_handler("ward hook gemini"));
     assert!(!is_ward_handler("hook claude-code-x"));
     assert!(!is_ward_handler("ward hook claude-code --verbose"));
     assert!(!is_ward_handler("claude-code"));
     assert!(!is_ward_handler(""));
-}
-
-// --- Errors ------------------------------------------------------------------------
-
-#[test]
-fn install_refuses_what_it_cannot_edit() {
-    let cases: &[(&str, &str)] = &[
-        ("{\"model\": }", "Claude Code settings are not valid JSON"),
-        ("{\"a\": 1,,}", "Claude Code settings are not valid JSON"),
-        ("{'a': 1}", "Claude Code settings are not valid JSON"),
-        ("{\"a\": 1} {}", "Claude Code settings are not valid JSON"),
-        ("[1, 2]", "Claude Code settings hold a JSON array at the top, not an object"),
-        ("\"hooks\"", "Claude Code settings hold a JSON string at the top, not an object"),
-        (
-            "{\"hooks\": []}",
-            "Claude Code settings key `hooks` is a JSON array, expected an object",
-        ),
-        (
-            "{\"hooks\": {\"PreToolUse\": {}}}",
-            "Claude Code settings key `hooks.PreToolUse` is a JSON object, expected an array",
-        ),
-        (
-            "{\"hooks\": {}, \"hooks\": {}}",
-            "Claude Code settings name the key `hooks` more than once",
-        ),
-        (
-            "{\"hooks\": {\"Stop\": [], \"Stop\": []}}",
-            "Claude Code settings name the key `hooks.Stop` more than once",
-        ),
-    ];
-    for (text, message) in cases {
-        let error = install(Some(text), COMMAND).unwrap_err();
-        assert!(
-            error.to_string().starts_with(message),
-            "{text}: got {error}"
-        );
-        assert!(error.hint().is_some());
-        let error = uninstall(text).unwrap_err();
-        assert!(error.to_string().starts_with(message), "{text}: got {error}");
-    }
-}
-
-#[test]
-fn parse_error_names_line_and_column() {
-    let error = install(Some("{\n  \"model\": \"opus\"\n  \"env\": {}\n}"), COMMAND).unwrap_err();
-    insta::assert_snapshot!(error.to_string(), @"Claude Code settings are not valid JSON: Expected comma on line 2 column 18");
-}
-
-#[test]
-fn deeply_nested_settings_are_refused_not_overflowed() {
-    let depth = 100_000;
-    let text = format!("{{\"a\": {}{}}}", "[".repeat(depth), "]".repeat(depth));
-    assert!(matches!(
-        install(Some(&text), COMMAND),
-        Err(AgentError::SettingsNotJson { .. })
-    ));
-}
-
-// --- Diff and plugin ---------------------------------------------------------------
-
-#[test]
-fn unified_diff_shows_the_added_lines() {
-    let original = "{\n  \"model\": \"opus\"\n}\n";
-    let edit = install(Some(original), COMMAND).unwrap();
-    let diff = unified_diff("~/.claude/settings.json", &edit);
-    assert!(diff.starts_with("--- ~/.claude/settings.json\n+++ ~/.claude/settings.json\n@@ -1,3 +1,"));
-    assert!(diff.contains("\n-  \"model\": \"opus\"\n+  \"model\": \"opus\",\n+  \"hooks\": {\n"));
-    assert_eq!(unified_diff("x", &install(Some(&edit.after), COMMAND).unwrap()), "");
-}
-
-#[test]
-fn plugin_files_hold_the_manifest_and_hooks() {
-    let files = plugin_files(PLUGIN_COMMAND);
-    let paths: Vec<_> = files.iter().map(|(path, _)| path.as_str()).collect();
-    assert_eq!(paths, [".claude-plugin/plugin.json", "hooks/hooks.json"]);
-    let manifest: serde_json::Value = serde_json::from_str(&files[0].1).unwrap();
-    assert_eq!(manifest["name"], "ward");
-    assert_eq!(manifest["version"], env!("CARGO_PKG_VERSION"));
-    let hooks: serde_json::Value = serde_json::from_str(&files[1].1).unwrap();
-    assert!(hooks["description"].is_string());
-    assert_eq!(hooks["hooks"], hooks_object(HANDLED_EVENTS, PLUGIN_COMMAND));
-    assert_eq!(
-        hooks["hooks"]["PreToolUse"][0]["hooks"][0]["command"],
-        "${CLAUDE_PLUGIN_ROOT}/bin/ward hook claude-code"
-    );
-    assert!(files.iter().all(|(_, text)| text.ends_with("}\n")));
-    insta::with_settings!({ filters => vec![(env!("CARGO_PKG_VERSION"), "[VERSION]")] }, {
-        insta::assert_snapshot!("plugin_json", files[0].1);
-    });
-}
-
-// --- Properties --------------------------------------------------------------------
-
-/// A JSON value for a settings key: scalars, small arrays and objects.
-fn settings_value() -> impl Strategy<Value = serde_json::Value> {
-    let leaf = prop_oneof![
-        Just(serde_json::Value::Null),
-        any::<bool>().prop_map(serde_json::Value::from),
-        any::<i32>().prop_map(serde_json::Value::from),
-        "[a-zA-Z0-9 _./*()-]{0,12}".prop_map(serde_json::Value::from),
-    ];
-    leaf.prop_recursive(3, 16, 4, |inner| {
-        prop_oneof![
-            prop::collection::vec(inner.clone(), 0..4).prop_map(serde_json::Value::from),
-            prop::collection::btree_map("[a-z]{1,8}", inner, 0..4)
-                .prop_map(|map| serde_json::Value::Object(map.into_iter().collect())),
-        ]
-    })
-}
-
-/// A user's own hook group for an event.
-fn user_hooks() -> impl Strategy<Value = serde_json::Value> {
-    let event = prop::sample::select(vec![
-        "PreToolUse",
-        "PostToolUse",
-        "Stop",
-        "UserPromptSubmit",
-        "FileChanged",
-        "Notification",
-    ]);
-    let group = ("[a-zA-Z|*]{0,8}", "[a-z./-]{1,16}").prop_map(|(matcher, command)| {
-        json!({ "matcher": matcher, "hooks": [{ "type": "command", "command": command }] })
-    });
-    prop::collection::btree_map(event, prop::collection::vec(group, 1..3), 1..4).prop_map(
-        |map| {
-            serde_json::Value::Object(
-                map.into_iter()
-                    .map(|(event, groups)| (event.to_owned(), serde_json::Value::from(groups)))
-                    .collect(),
-            )
-        },
-    )
-}
-
-/// How a generated settings object is written out.
-#[derive(Debug, Clone, Copy)]
-enum Layout {
-    Minified,
-    Pretty(&'static str),
-    PrettyCrlf,
-}
-
-fn write(value: &serde_json::Value, layout: Layout, trailing_newline: bool) -> String {
-    let mut text = match layout {
-        Layout::Minified => value.to_string(),
-        Layout::Pretty(indent) => {
-            let mut out = Vec::new();
-            let formatter = serde_json::ser::PrettyFormatter::with_indent(indent.as_bytes());
-            let mut serializer = serde_json::Serializer::with_formatter(&mut out, formatter);
-            serde::Serialize::serialize(value, &mut serializer).unwrap();
-            String::from_utf8(out).unwrap()
-        }
-        Layout::PrettyCrlf => serde_json::to_string_pretty(value).unwrap().replace('\n', "\r\n"),
-    };
-    if trailing_newline {
-        text.push('\n');
-    }
-    text
-}
-
-proptest! {
-    #[test]
-    fn install_then_uninstall_gives_back_the_file(
-        keys in prop::collection::btree_map("[a-zA-Z$]{1,10}", settings_value(), 1..5),
-        hooks in prop::option::of(user_hooks()),
-        layout in prop_oneof![
-            Just(Layout::Minified),
-            Just(Layout::Pretty("  ")),
-            Just(Layout::Pretty("    ")),
-            Just(Layout::Pretty("\t")),
-            Just(Layout::PrettyCrlf),
-        ],
-        trailing_newline in any::<bool>(),
-    ) {
-        let mut settings: serde_json::Map<String, serde_json::Value> =
-            keys.into_iter().filter(|(key, _)| key != "hooks").collect();
-        if let Some(hooks) = hooks {
-            settings.insert("hooks".to_owned(), hooks);
-        }
-        let original = write(&serde_json::Value::Object(settings.clone()), layout, trailing_newline);
-
-        let installed = install(Some(&original), COMMAND).unwrap();
-        prop_assert!(installed.changed);
-        // Strict JSON in, strict JSON out, with the user's content intact.
-        let mut value: serde_json::Value = serde_json::from_str(&installed.after).unwrap();
-        for (key, kept) in &settings {
-            if key != "hooks" {
-                prop_assert_eq!(&value[key], kept);
-            }
-        }
-        let installed_hooks = value["hooks"].as_object_mut().unwrap();
-        for event in HANDLED_EVENTS {
-            let groups = installed_hooks.get_mut(*event).unwrap().as_array_mut().unwrap();
-            prop_assert_eq!(groups.pop(), Some(matcher_group(event, COMMAND)));
-        }
-        prop_assert!(!install(Some(&installed.after), COMMAND).unwrap().changed);
-        prop_assert_eq!(uninstall(&installed.after).unwrap().after, original);
-    }
-
-    #[test]
-    fn install_and_uninstall_never_panic(text in "[{}\\[\\]\",: \n\ta-z0-9/*]{0,64}") {
-        let _ = install(Some(&text), COMMAND);
-        let _ = uninstall(&text);
-    }
 }

@@ -68,7 +68,11 @@ fn render_table() {
 fn dry_run_prints_nothing_ever() {
     for kind in all_kinds() {
         for decision in DECISIONS {
-            assert_eq!(render(&kind, &verdict(decision, false)), None, "{kind:?} {decision:?}");
+            assert_eq!(
+                render(&kind, &verdict(decision, false)),
+                None,
+                "{kind:?} {decision:?}"
+            );
         }
     }
 }
@@ -113,7 +117,10 @@ fn reasons_are_escaped() {
         assert!(!output.contains('\n'));
         let value: Value = serde_json::from_str(&output).unwrap();
         let text = value.to_string();
-        assert!(text.contains(r#"quote \" backslash \\ newline \n nul \u0000 end"#), "{text}");
+        assert!(
+            text.contains(r#"quote \" backslash \\ newline \n nul \u0000 end"#),
+            "{text}"
+        );
     }
 }
 
@@ -132,7 +139,8 @@ fn decision_without_a_rule_still_says_ward_decided() {
 
 #[test]
 fn failure_blocks_guarding_events_only() {
-    let message = "policy file ~/.ward/policy.toml:3: unknown category `fs`\nhint: run `ward policy check`";
+    let message =
+        "policy file ~/.ward/policy.toml:3: unknown category `fs`\nhint: run `ward policy check`";
     let mut table = String::new();
     for kind in all_kinds() {
         let output = render_failure(&kind, message);

@@ -1,0 +1,389 @@
+//! Programs that run code: shells (`bash -c`, a script, commands on stdin),
+//! `eval`, `source`, `trap`, `watch`, `su -c`, and the interpreters of other
+//! languages. Shell code is analysed in turn, one nesting level deeper; code in
+//! other languages is not analysed and marks the action opaque.
+
+use super::args::{OptionSpec, parse};
+use super::walk::{Stream, Walker};
+use super::words::{Arg, Origin};
+use crate::TargetKind;
+
+/// Shells whose syntax is (close enough to) bash's.
+const SHELLS: &[&str] = &[
+    "sh", "bash", "zsh", "dash", "ksh", "mksh", "ash", "yash", "posh", "rbash",
+];
+
+const WATCH: OptionSpec = OptionSpec::new("nq", &["interval"]).stopping();
+const SU: OptionSpec = OptionSpec::new(
+    "cgGsw",
+    &[
+        "command",
+        "group",
+        "supp-group",
+        "shell",
+        "whitelist-environment",
+        "session-command",
+    ],
+);
+
+/// An interpreter of another language.
+struct Interpreter {
+    /// Its names (versions stripped: `python3.12` is `python`).
+    names: &'static [&'static str],
+    /// The language, for notes.
+    language: &'static str,
+    /// The options whose value is code (`-c`, `-e`, `--eval`).
+    inline: &'static [&'static str],
+    /// The option that names a module to run instead of a script (`python -m`).
+    module: &'static [&'static str],
+    spec: OptionSpec,
+}
+
+const INTERPRETERS: &[Interpreter] = &[
+    Interpreter {
+        names: &["python", "pypy"],
+        language: "Python",
+        inline: &["c"],
+        module: &["m"],
+        spec: OptionSpec::new("cmWXQ", &[]).stopping(),
+    },
+    Interpreter {
+        names: &["node", "nodejs", "bun"],
+        language: "JavaScript",
+        inline: &["e", "eval", "p", "print"],
+        module: &[],
+        spec: OptionSpec::new(
+            "eprC",
+            &[
+                "eval",
+                "print",
+                "require",
+                "import",
+                "loader",
+                "input-type",
+                "conditions",
+            ],
+        )
+        .stopping(),
+    },
+    Interpreter {
+        names: &["perl"],
+        language: "Perl",
+        inline: &["e", "E"],
+        module: &[],
+        spec: OptionSpec::new("eEI", &[]).attached("MmixlCdD0").stopping(),
+    },
+    Interpreter {
+        names: &["ruby"],
+        language: "Ruby",
+        inline: &["e"],
+        module: &[],
+        spec: OptionSpec::new("eIrCEF", &[]).stopping(),
+    },
+    Interpreter {
+        names: &["php"],
+        language: "PHP",
+        inline: &["r", "B", "R", "E"],
+        module: &[],
+        spec: OptionSpec::new("rBREfcdz", &[]).stopping(),
+    },
+    Interpreter {
+        names: &["lua", "luajit"],
+        language: "Lua",
+        inline: &["e"],
+        module: &[],
+        spec: OptionSpec::new("el", &[]).stopping(),
+    },
+    Interpreter {
+        names: &["Rscript"],
+        language: "R",
+        inline: &["e"],
+        module: &[],
+        spec: OptionSpec::new("e", &[]).stopping(),
+    },
+    Interpreter {
+        names: &["osascript"],
+        language: "AppleScript",
+        inline: &["e"],
+        module: &[],
+        spec: OptionSpec::new("els", &[]).stopping(),
+    },
+    Interpreter {
+        names: &["fish"],
+        language: "fish",
+        inline: &["c", "command"],
+        module: &[],
+        spec: OptionSpec::new("cC", &["command", "init-command"]).stopping(),
+    },
+];
+
+/// Applies the rule of a program that runs code, if `program` is one.
+pub(super) fn run(
+    walker: &mut Walker<'_>,
+    program: &str,
+    args: &[Arg],
+    stdin: &Stream,
+) -> Option<Stream> {
+    if SHELLS.contains(&program) {
+        shell(walker, program, args, stdin);
+        return Some(Stream::output_of(program));
+    }
+    match program {
+        "source" | "." => {
+            if let Some(script) = parse(args, &OptionSpec::NONE.stopping()).operands.first() {
+                if matches!(script.origin, Origin::Pipe { .. }) {
+                    run_code(walker, script, program, stdin);
+                } else {
+                    walker.add_path(script, TargetKind::Read, program);
+                    walker.add_path(script, TargetKind::Execute, program);
+                }
+            }
+        }
+        "eval" => {
+            if !args.is_empty() {
+                let code = join(args);
+                // `eval` runs in the current shell: no scope of its own.
+                run_code_here(walker, &code, "eval", stdin);
+            }
+        }
+        "trap" => {
+            if let [action, _signal, ..] = args
+                && !action.text.starts_with('-')
+            {
+                run_code(walker, action, "trap", &Stream::Inherited);
+            }
+        }
+        "watch" => {
+            let parsed = parse(args, &WATCH);
+            let words = args.get(parsed.rest..).unwrap_or_default();
+            if parsed.has(&["x", "exec"]) {
+                walker.invoke(words.to_vec(), &Stream::Inherited, vec!["watch".to_owned()]);
+            } else if !words.is_empty() {
+                run_code(walker, &join(words), "watch", &Stream::Inherited);
+            }
+        }
+        "su" | "runuser" => {
+            let parsed = parse(args, &SU);
+            for command in parsed.values(&["c", "command", "session-command"]) {
+                run_code(walker, &command.to_arg(), &format!("{program} -c"), stdin);
+            }
+        }
+        _ => return interpreter(walker, program, args, stdin),
+    }
+    Some(Stream::output_of(program))
+}
+
+/// How the options of a program that runs code are written.
+pub(super) fn option_spec(program: &str) -> Option<OptionSpec> {
+    match program {
+        "watch" => Some(WATCH),
+        "su" | "runuser" => Some(SU),
+        _ => find_interpreter(program).map(|interpreter| interpreter.spec),
+    }
+}
+
+/// Programs whose operand is code they run.
+pub(super) fn operand_kind(program: &str) -> Option<TargetKind> {
+    let runs_code = SHELLS.contains(&program)
+        || matches!(program, "source" | "." | "eval")
+        || find_interpreter(program).is_some();
+    runs_code.then_some(TargetKind::Execute)
+}
+
+fn find_interpreter(program: &str) -> Option<&'static Interpreter> {
+    let name = program.trim_end_matches(|c: char| c.is_ascii_digit() || c == '.');
+    INTERPRETERS
+        .iter()
+        .find(|interpreter| interpreter.names.contains(&name))
+}
+
+/// Analyses shell code given as a string to `what` (`bash -c`, `trap`, `watch`),
+/// which runs it in a shell of its own.
+pub(super) fn run_code(walker: &mut Walker<'_>, code: &Arg, what: &str, stdin: &Stream) {
+    walker.scoped(|walker| run_code_here(walker, code, what, stdin));
+}
+
+/// Analyses shell code given as a string, in the current shell (`eval`).
+fn run_code_here(walker: &mut Walker<'_>, code: &Arg, what: &str, stdin: &Stream) {
+    match code.origin {
+        Origin::Literal => {
+            walker.nested_source(&code.text, stdin, &format!("the code given to `{what}`"));
+        }
+        Origin::Remote | Origin::Pipe { remote: true } => remote_code(
+            walker,
+            format!(
+                "remote code piped into a shell: `{what}` runs the output of a network program"
+            ),
+        ),
+        Origin::Dynamic | Origin::Pipe { remote: false } => walker.opaque(format!(
+            "the code given to `{what}` is only known when the line runs"
+        )),
+    }
+}
+
+/// `bash [OPTION]... [-c CODE | SCRIPT | -s] [ARG]...`.
+fn shell(walker: &mut Walker<'_>, name: &str, args: &[Arg], stdin: &Stream) {
+    let mut command_mode = false;
+    let mut read_stdin = false;
+    let mut index = 0;
+    while let Some(arg) = args.get(index) {
+        let text = arg.text.as_str();
+        if text == "--" || text == "-" {
+            index += 1;
+            break;
+        }
+        if let Some(long) = text.strip_prefix("--") {
+            index += if matches!(long, "rcfile" | "init-file") {
+                2
+            } else {
+                1
+            };
+            continue;
+        }
+        let Some(letters) = text
+            .strip_prefix(['-', '+'])
+            .filter(|letters| !letters.is_empty())
+        else {
+            break;
+        };
+        index += 1;
+        command_mode |= letters.contains('c');
+        read_stdin |= letters.contains('s');
+        if letters.contains(['o', 'O']) {
+            index += 1;
+        }
+    }
+    let operands = args.get(index..).unwrap_or_default();
+    if command_mode {
+        if let Some(code) = operands.first() {
+            run_code(walker, code, &format!("{name} -c"), stdin);
+        }
+        return;
+    }
+    match operands.first() {
+        Some(script) if !read_stdin => match script.origin {
+            Origin::Pipe { .. } => run_code(walker, script, name, stdin),
+            _ => walker.add_path(script, TargetKind::Execute, name),
+        },
+        _ => shell_stdin(walker, name, stdin),
+    }
+}
+
+/// A shell reading its commands from stdin.
+fn shell_stdin(walker: &mut Walker<'_>, shell: &str, stdin: &Stream) {
+    match stdin {
+        Stream::Inherited => {}
+        Stream::Text(code) => walker.scoped(|walker| {
+            walker.nested_source(
+                code,
+                &Stream::Inherited,
+                &format!("the code fed to `{shell}`"),
+            );
+        }),
+        Stream::File(path) => walker.action.add_target(path.clone(), TargetKind::Execute),
+        Stream::Remote(source) => remote_code(
+            walker,
+            format!("remote code piped into a shell: `{shell}` runs {source}"),
+        ),
+        Stream::Unknown(source) => walker.opaque(format!(
+            "`{shell}` runs commands from {source}, which are not analysed"
+        )),
+    }
+}
+
+/// `python`, `node`, `perl`, ...: scripts are executed targets; inline code and
+/// code on stdin are not analysed.
+fn interpreter(
+    walker: &mut Walker<'_>,
+    program: &str,
+    args: &[Arg],
+    stdin: &Stream,
+) -> Option<Stream> {
+    let interpreter = find_interpreter(program)?;
+    let language = interpreter.language;
+    let parsed = parse(args, &interpreter.spec);
+    let in_place = program == "perl" && parsed.has(&["i"]);
+    let inline = parsed.has(interpreter.inline);
+    let files: &[&Arg] = if inline {
+        inline_code(
+            walker,
+            format!("inline {language} code (`{program}`) is not analysed"),
+        );
+        parsed.operands.as_slice()
+    } else if parsed.has(interpreter.module) {
+        &[]
+    } else {
+        let script = parsed.value(&["f"]).map(|script| script.to_arg());
+        let script = script.as_ref().or(parsed.operands.first().copied());
+        match script.filter(|script| script.text != "-") {
+            Some(script) => match script.origin {
+                Origin::Pipe { remote: true } => remote_code(
+                    walker,
+                    format!(
+                        "remote code piped into `{program}`: {language} code from a network program is not analysed"
+                    ),
+                ),
+                Origin::Pipe { remote: false } => walker.opaque(format!(
+                    "{language} code from a process substitution (`{program}`) is not analysed"
+                )),
+                _ => walker.add_path(script, TargetKind::Execute, program),
+            },
+            None => match stdin {
+                Stream::Inherited => {}
+                Stream::File(path) => walker.action.add_target(path.clone(), TargetKind::Execute),
+                Stream::Remote(source) => remote_code(
+                    walker,
+                    format!(
+                        "remote code piped into `{program}`: {language} code from {source} is not analysed"
+                    ),
+                ),
+                Stream::Text(_) | Stream::Unknown(_) => walker.opaque(format!(
+                    "{language} code fed to `{program}` on stdin is not analysed"
+                )),
+            },
+        }
+        parsed.operands.get(1..).unwrap_or_default()
+    };
+    if in_place {
+        for file in files {
+            walker.add_path(file, TargetKind::Write, program);
+        }
+    }
+    Some(Stream::output_of(program))
+}
+
+/// Words joined by spaces, as `eval` and `watch` do.
+fn join(words: &[Arg]) -> Arg {
+    let mut origin = Origin::Literal;
+    for word in words {
+        origin = match (origin, word.origin) {
+            (Origin::Remote, _) | (_, Origin::Remote | Origin::Pipe { remote: true }) => {
+                Origin::Remote
+            }
+            (Origin::Literal, Origin::Literal) => Origin::Literal,
+            _ => Origin::Dynamic,
+        };
+    }
+    Arg {
+        text: words
+            .iter()
+            .map(|word| word.text.as_str())
+            .collect::<Vec<_>>()
+            .join(" "),
+        origin,
+    }
+}
+
+/// Marks code fetched from the network and run: opaque, and tagged `remote-code` so
+/// that policies can deny it outright rather than merely ask.
+fn remote_code(walker: &mut Walker<'_>, note: String) {
+    walker.action.add_tag("remote-code");
+    walker.opaque(note);
+}
+
+/// Marks code of another language given on the command line: opaque, and tagged
+/// `inline-script`.
+fn inline_code(walker: &mut Walker<'_>, note: String) {
+    walker.action.add_tag("inline-script");
+    walker.opaque(note);
+}

@@ -1,0 +1,226 @@
+//! What Ward knows of each program once its wrappers are seen through. The rules
+//! live by theme in `files` (paths), `network` (hosts and URLs) and `code` (shells
+//! and interpreters); this module dispatches to them and handles the shell
+//! builtins that change the walk's state (`cd`, `unset`, `read`) or feed the next
+//! command (`echo`, `printf`).
+
+use super::args::{OptionSpec, parse};
+use super::walk::{Stream, Value, Walker};
+use super::words::{Arg, Origin, decode_escapes};
+use super::{code, files, network};
+use crate::TargetKind;
+
+const READ: OptionSpec = OptionSpec::new("adinNptu", &[]);
+const MAPFILE: OptionSpec = OptionSpec::new("dnOsuCc", &[]);
+
+/// Applies what Ward knows of `program` to its arguments; returns what it writes
+/// on stdout, for the next command of a pipeline.
+pub(super) fn run(walker: &mut Walker<'_>, program: &str, args: &[Arg], stdin: &Stream) -> Stream {
+    if let Some(output) = files::run(walker, program, args, stdin) {
+        return output;
+    }
+    if let Some(output) = network::run(walker, program, args) {
+        return output;
+    }
+    if let Some(output) = code::run(walker, program, args, stdin) {
+        return output;
+    }
+    match program {
+        "echo" => echo(args),
+        "printf" => printf(walker, args),
+        "cd" => {
+            let parsed = parse(args, &OptionSpec::NONE);
+            match parsed.operands.first() {
+                None => {
+                    let home = Arg::literal(walker.scope.context.home.as_str());
+                    walker.scope.change_directory(&home);
+                }
+                Some(directory) if directory.text == "-" => walker.scope.cwd_known = false,
+                Some(directory) => walker.scope.change_directory(directory),
+            }
+            Stream::empty()
+        }
+        "pushd" => {
+            match parse(args, &OptionSpec::NONE).operands.first() {
+                Some(directory) if !directory.text.starts_with('+') => {
+                    walker.scope.push_directory(directory);
+                }
+                _ => walker.scope.cwd_known = false,
+            }
+            Stream::empty()
+        }
+        "popd" => {
+            walker.scope.pop_directory();
+            Stream::empty()
+        }
+        "unset" => {
+            let parsed = parse(args, &OptionSpec::NONE);
+            if !parsed.has(&["f"]) {
+                for name in parsed.operands {
+                    walker.scope.set_variable(&name.text, Value::Unset);
+                }
+            }
+            Stream::empty()
+        }
+        "read" => {
+            let parsed = parse(args, &READ);
+            let mut names: Vec<&str> = parsed
+                .operands
+                .iter()
+                .map(|name| name.text.as_str())
+                .collect();
+            names.extend(parsed.values(&["a"]).map(|value| value.text));
+            if names.is_empty() {
+                names.push("REPLY");
+            }
+            for name in names {
+                walker.scope.set_variable(name, Value::Unknown);
+            }
+            Stream::empty()
+        }
+        "mapfile" | "readarray" => {
+            let parsed = parse(args, &MAPFILE);
+            let name = parsed
+                .operands
+                .last()
+                .map_or("MAPFILE", |name| name.text.as_str());
+            walker.scope.set_variable(name, Value::Unknown);
+            Stream::empty()
+        }
+        "export" | "declare" | "typeset" | "local" | "readonly" | "true" | "false" | ":"
+        | "set" | "shopt" | "wait" | "exit" | "return" => Stream::empty(),
+        _ => {
+            // A program Ward has no rule for still names the URLs it is given.
+            for arg in args.iter().filter(|arg| network::is_url(&arg.text)) {
+                walker.add_network(arg, program);
+            }
+            Stream::output_of(program)
+        }
+    }
+}
+
+/// How a program's options are written, for the flags of its invocation.
+pub(super) fn option_spec(program: &str) -> Option<OptionSpec> {
+    files::option_spec(program)
+        .or_else(|| network::option_spec(program))
+        .or_else(|| code::option_spec(program))
+}
+
+/// How a program touches the paths among its operands, for commands whose
+/// operands are not known (`xargs rm`).
+pub(super) fn operand_kind(program: &str) -> Option<TargetKind> {
+    files::operand_kind(program).or_else(|| code::operand_kind(program))
+}
+
+/// Whether a program's output comes from the network (so that running it as code
+/// runs remote code).
+pub(super) fn is_fetcher(program: &str) -> bool {
+    network::is_fetcher(program)
+}
+
+/// `echo [-neE] ARG...`.
+fn echo(args: &[Arg]) -> Stream {
+    let mut newline = true;
+    let mut escapes = false;
+    let mut words = args;
+    while let Some((first, rest)) = words.split_first() {
+        let Some(letters) = first.text.strip_prefix('-') else {
+            break;
+        };
+        if letters.is_empty() || !letters.chars().all(|c| matches!(c, 'n' | 'e' | 'E')) {
+            break;
+        }
+        for letter in letters.chars() {
+            match letter {
+                'n' => newline = false,
+                'e' => escapes = true,
+                _ => escapes = false,
+            }
+        }
+        words = rest;
+    }
+    if let Some(stream) = unknown_output(words, "echo") {
+        return stream;
+    }
+    let mut text = words
+        .iter()
+        .map(|word| word.text.as_str())
+        .collect::<Vec<_>>()
+        .join(" ");
+    if escapes {
+        text = decode_escapes(&text);
+    }
+    if newline {
+        text.push('\n');
+    }
+    Stream::Text(text)
+}
+
+/// `printf FORMAT ARG...`, for simple formats (`%s`, `%b`, `%d`).
+fn printf(walker: &mut Walker<'_>, args: &[Arg]) -> Stream {
+    let mut words = args;
+    if let Some((first, rest)) = words.split_first()
+        && first.text == "-v"
+    {
+        // The output goes to a variable instead of stdout.
+        if let Some(name) = rest.first() {
+            walker.scope.set_variable(&name.text, Value::Unknown);
+        }
+        return Stream::empty();
+    }
+    if let Some((first, rest)) = words.split_first()
+        && first.text == "--"
+    {
+        words = rest;
+    }
+    let Some((format, values)) = words.split_first() else {
+        return Stream::empty();
+    };
+    if let Some(stream) = unknown_output(words, "printf") {
+        return stream;
+    }
+    let mut values = values.iter().map(|value| value.text.as_str());
+    let mut out = String::new();
+    let mut literal = String::new();
+    let mut chars = format.text.chars();
+    while let Some(c) = chars.next() {
+        if c != '%' {
+            literal.push(c);
+            continue;
+        }
+        let directive = chars.next();
+        if directive == Some('%') {
+            literal.push('%');
+            continue;
+        }
+        out.push_str(&decode_escapes(&std::mem::take(&mut literal)));
+        match directive {
+            Some('s') => out.push_str(values.next().unwrap_or("")),
+            Some('b') => out.push_str(&decode_escapes(values.next().unwrap_or(""))),
+            Some('d' | 'i' | 'u') => out.push_str(values.next().unwrap_or("0")),
+            _ => return Stream::output_of("printf"),
+        }
+    }
+    out.push_str(&decode_escapes(&literal));
+    if values.next().is_some() {
+        // The format is reused for the remaining values; not followed.
+        return Stream::output_of("printf");
+    }
+    Stream::Text(out)
+}
+
+/// The stream of a command printing its words, if any is not known.
+fn unknown_output(words: &[Arg], program: &str) -> Option<Stream> {
+    if words
+        .iter()
+        .any(|word| matches!(word.origin, Origin::Remote | Origin::Pipe { remote: true }))
+    {
+        return Some(Stream::Remote(format!(
+            "the output of `{program}`, which prints what a network program fetched"
+        )));
+    }
+    words
+        .iter()
+        .any(|word| !word.is_literal())
+        .then(|| Stream::output_of(program))
+}

@@ -1,0 +1,891 @@
+//! The walk over the syntax tree: scopes (variables, the working directory), lists,
+//! pipelines, compound commands, redirections, and simple commands up to the point
+//! where their program is known. What a program does with its arguments is left to
+//! [`super::programs`].
+
+use brush_parser::ast;
+
+use super::super::{AnalysisContext, resolve_path};
+use super::words::{Arg, Origin};
+use super::{
+    INLINE_SYNTAX_LEVELS, MAX_NESTING, MAX_SOURCE_BYTES, MAX_SYNTAX_LEVELS, STACK_BASE_BYTES,
+    STACK_BYTES_PER_LEVEL, args, parse, programs, syntax_levels, wrappers,
+};
+use crate::{Action, CommandInvocation, TargetKind};
+
+/// The most notes one action collects; past it, further reasons are dropped.
+const MAX_NOTES: usize = 32;
+
+/// A `for` loop over at most this many known values has its body analysed once per
+/// value (`for f in src/*.rs` reads `src/*.rs`); longer loops run it once with the
+/// variable unknown.
+const MAX_LOOP_VALUES: usize = 8;
+
+/// How many `for` loops may be unrolled inside each other (the work multiplies).
+const MAX_UNROLLED_LOOPS: usize = 2;
+
+/// The longest value a variable keeps; longer values count as unknown
+/// (`A=$A$A` repeated would otherwise grow without bound).
+const MAX_VARIABLE_BYTES: usize = 64 * 1024;
+
+/// What a command reads on stdin, or writes on stdout for the next one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) enum Stream {
+    /// Whatever the line as a whole was given: nothing Ward can see.
+    Inherited,
+    /// Known text: a heredoc, a here-string, the output of `echo`.
+    Text(String),
+    /// A file (already resolved).
+    File(String),
+    /// The output of a program that fetches from the network (named).
+    Remote(String),
+    /// Anything else, described for notes ("the output of `cat`").
+    Unknown(String),
+}
+
+impl Stream {
+    /// Nothing at all (a command that prints nothing).
+    pub(super) fn empty() -> Stream {
+        Stream::Text(String::new())
+    }
+
+    /// The output of a program Ward does not follow.
+    pub(super) fn output_of(program: &str) -> Stream {
+        Stream::Unknown(format!("the output of `{program}`"))
+    }
+}
+
+/// What the line tells about a variable.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) enum Value {
+    /// Assigned this value.
+    Set(String),
+    /// Unset in the line.
+    Unset,
+    /// Assigned something only known when the line runs.
+    Unknown,
+}
+
+impl Value {
+    /// The value of an expanded assignment.
+    pub(super) fn of(arg: &Arg) -> Value {
+        if arg.is_literal() && arg.text.len() <= MAX_VARIABLE_BYTES {
+            Value::Set(arg.text.clone())
+        } else {
+            Value::Unknown
+        }
+    }
+}
+
+/// The shell state analysis tracks; subshells work on a copy.
+#[derive(Debug, Clone)]
+pub(super) struct Scope {
+    /// Where relative paths resolve (changed by `cd`), and the home directory.
+    pub(super) context: AnalysisContext,
+    /// Whether `context.cwd` is really the directory (false after `cd "$X"`).
+    pub(super) cwd_known: bool,
+    /// Variables assigned in the line, latest last.
+    variables: Vec<(String, Value)>,
+    /// The `pushd` stack.
+    directories: Vec<String>,
+}
+
+impl Scope {
+    pub(super) fn variable(&self, name: &str) -> Option<&Value> {
+        self.variables
+            .iter()
+            .rev()
+            .find(|(known, _)| known == name)
+            .map(|(_, value)| value)
+    }
+
+    pub(super) fn set_variable(&mut self, name: &str, value: Value) {
+        self.variables.retain(|(known, _)| known != name);
+        self.variables.push((name.to_owned(), value));
+    }
+
+    /// Changes the working directory as `cd DIR` would.
+    pub(super) fn change_directory(&mut self, directory: &Arg) {
+        if directory.is_literal() {
+            self.context.cwd = resolve_path(&directory.text, &self.context);
+            if directory.text.starts_with('/') {
+                self.cwd_known = true;
+            }
+        } else {
+            self.cwd_known = false;
+        }
+    }
+
+    /// `pushd DIR`.
+    pub(super) fn push_directory(&mut self, directory: &Arg) {
+        let current = if self.cwd_known {
+            self.context.cwd.clone()
+        } else {
+            String::new()
+        };
+        self.directories.push(current);
+        self.change_directory(directory);
+    }
+
+    /// `popd`.
+    pub(super) fn pop_directory(&mut self) {
+        match self.directories.pop() {
+            Some(directory) if !directory.is_empty() => {
+                self.context.cwd = directory;
+                self.cwd_known = true;
+            }
+            _ => self.cwd_known = false,
+        }
+    }
+}
+
+/// Walks syntax trees, filling one action.
+pub(super) struct Walker<'a> {
+    pub(super) action: &'a mut Action,
+    pub(super) scope: Scope,
+    /// How many levels of shell code in strings the walk is in.
+    nesting: usize,
+    /// Syntax levels that may still be parsed on the current thread's stack.
+    stack_levels: usize,
+    /// The shell code being walked (syntax tree locations index into it).
+    source: String,
+    /// How many unrolled `for` loops the walk is in.
+    unrolled_loops: usize,
+}
+
+impl<'a> Walker<'a> {
+    pub(super) fn new(context: &AnalysisContext, action: &'a mut Action) -> Walker<'a> {
+        Walker {
+            action,
+            scope: Scope {
+                context: context.clone(),
+                cwd_known: true,
+                variables: Vec::new(),
+                directories: Vec::new(),
+            },
+            nesting: 0,
+            stack_levels: INLINE_SYNTAX_LEVELS,
+            source: String::new(),
+            unrolled_loops: 0,
+        }
+    }
+}
+
+impl Walker<'_> {
+    /// Marks the action opaque, saying why.
+    pub(super) fn opaque(&mut self, note: String) {
+        self.action.opaque = true;
+        if self.action.notes.len() < MAX_NOTES && !self.action.notes.contains(&note) {
+            self.action.notes.push(note);
+        }
+    }
+
+    /// Runs `walk` on a copy of the scope, as a subshell would.
+    pub(super) fn scoped<R>(&mut self, walk: impl FnOnce(&mut Self) -> R) -> R {
+        let saved = self.scope.clone();
+        let result = walk(self);
+        self.scope = saved;
+        result
+    }
+
+    /// Runs `walk` with the working directory changed to `directory`, if given
+    /// (`git -C DIR`, `env -C DIR`, `tar -C DIR`).
+    pub(super) fn in_directory<R>(
+        &mut self,
+        directory: Option<&Arg>,
+        walk: impl FnOnce(&mut Self) -> R,
+    ) -> R {
+        let Some(directory) = directory else {
+            return walk(self);
+        };
+        let saved = (self.scope.context.cwd.clone(), self.scope.cwd_known);
+        self.scope.change_directory(directory);
+        let result = walk(self);
+        (self.scope.context.cwd, self.scope.cwd_known) = saved;
+        result
+    }
+
+    /// Parses and walks shell code.
+    pub(super) fn analyze_source(&mut self, source: &str, stdin: &Stream) {
+        if source.len() > MAX_SOURCE_BYTES {
+            self.opaque(format!(
+                "shell code of {} bytes is too long to analyse (the limit is {MAX_SOURCE_BYTES})",
+                source.len()
+            ));
+            return;
+        }
+        let levels = syntax_levels(source);
+        if levels > MAX_SYNTAX_LEVELS {
+            self.opaque(format!(
+                "shell code with {levels} brackets and compound keywords is too complex to analyse"
+            ));
+            return;
+        }
+        if levels <= self.stack_levels {
+            self.stack_levels -= levels;
+            self.parse_and_walk(source, stdin);
+            self.stack_levels += levels;
+            return;
+        }
+        // Too deep for the caller's stack: parse on a thread with a stack sized for it.
+        let saved_levels = std::mem::replace(&mut self.stack_levels, INLINE_SYNTAX_LEVELS);
+        let stack_bytes = (levels + INLINE_SYNTAX_LEVELS)
+            .saturating_mul(STACK_BYTES_PER_LEVEL)
+            .saturating_add(STACK_BASE_BYTES);
+        let outcome = std::thread::scope(|threads| {
+            std::thread::Builder::new()
+                .name("ward-shell-parse".to_owned())
+                .stack_size(stack_bytes)
+                .spawn_scoped(threads, || self.parse_and_walk(source, stdin))
+                .map(std::thread::ScopedJoinHandle::join)
+        });
+        self.stack_levels = saved_levels;
+        match outcome {
+            Ok(Ok(())) => {}
+            Ok(Err(_)) => self.opaque("the shell parser failed on the command".to_owned()),
+            Err(error) => self.opaque(format!("cannot start the shell parser: {error}")),
+        }
+    }
+
+    fn parse_and_walk(&mut self, source: &str, stdin: &Stream) {
+        match parse(source) {
+            Ok(program) => {
+                let outer = std::mem::replace(&mut self.source, source.to_owned());
+                for list in &program.complete_commands {
+                    self.compound_list(list, stdin);
+                }
+                self.source = outer;
+            }
+            Err(message) => self.opaque(message),
+        }
+    }
+
+    /// Analyses shell code found in a string (`bash -c`, `eval`, a heredoc fed to
+    /// `sh`), one level deeper. `what` names it for the note if it is too deep.
+    pub(super) fn nested_source(&mut self, source: &str, stdin: &Stream, what: &str) {
+        if self.nesting >= MAX_NESTING {
+            self.opaque(format!(
+                "{what} is nested more than {MAX_NESTING} levels of shell code deep and is not analysed"
+            ));
+            return;
+        }
+        self.nesting += 1;
+        self.analyze_source(source, stdin);
+        self.nesting -= 1;
+    }
+
+    /// Analyses a command substitution and tells where its output comes from.
+    pub(super) fn substitute(&mut self, code: &str) -> Origin {
+        let before = self.action.commands.len();
+        self.scoped(|walker| {
+            walker.nested_source(code, &Stream::Inherited, "a command substitution")
+        });
+        if self.ran_fetcher_since(before) {
+            Origin::Remote
+        } else {
+            Origin::Dynamic
+        }
+    }
+
+    fn ran_fetcher_since(&self, before: usize) -> bool {
+        self.action
+            .commands
+            .get(before..)
+            .unwrap_or_default()
+            .iter()
+            .any(|command| programs::is_fetcher(&command.program))
+    }
+
+    fn compound_list(&mut self, list: &ast::CompoundList, stdin: &Stream) {
+        for ast::CompoundListItem(and_or, separator) in &list.0 {
+            if matches!(separator, ast::SeparatorOperator::Async) {
+                self.scoped(|walker| walker.and_or(and_or, stdin));
+            } else {
+                self.and_or(and_or, stdin);
+            }
+        }
+    }
+
+    fn and_or(&mut self, list: &ast::AndOrList, stdin: &Stream) {
+        self.pipeline(&list.first, stdin);
+        for next in &list.additional {
+            let (ast::AndOr::And(pipeline) | ast::AndOr::Or(pipeline)) = next;
+            self.pipeline(pipeline, stdin);
+        }
+    }
+
+    fn pipeline(&mut self, pipeline: &ast::Pipeline, stdin: &Stream) {
+        let timed = pipeline.timed.is_some();
+        if let [command] = pipeline.seq.as_slice() {
+            self.command(command, stdin, timed);
+            return;
+        }
+        // Each part of a longer pipeline runs in a subshell.
+        let mut input = stdin.clone();
+        for command in &pipeline.seq {
+            input = self.scoped(|walker| walker.command(command, &input, timed));
+        }
+    }
+
+    fn command(&mut self, command: &ast::Command, stdin: &Stream, timed: bool) -> Stream {
+        match command {
+            ast::Command::Simple(simple) => self.simple_command(simple, stdin, timed),
+            ast::Command::Compound(compound, redirects) => {
+                let mut stdin = stdin.clone();
+                for redirect in redirects.iter().flat_map(|list| &list.0) {
+                    self.redirect(redirect, &mut stdin);
+                }
+                let before = self.action.commands.len();
+                self.compound(compound, &stdin);
+                if self.ran_fetcher_since(before) {
+                    Stream::Remote("the output of a group that runs a network program".to_owned())
+                } else {
+                    Stream::Unknown("the output of a compound command".to_owned())
+                }
+            }
+            ast::Command::Function(function) => {
+                // The body runs when the function is called; analyse it once, here.
+                let ast::FunctionBody(body, redirects) = &function.body;
+                self.scoped(|walker| {
+                    let mut stdin = Stream::Inherited;
+                    for redirect in redirects.iter().flat_map(|list| &list.0) {
+                        walker.redirect(redirect, &mut stdin);
+                    }
+                    walker.compound(body, &stdin);
+                });
+                Stream::empty()
+            }
+            ast::Command::ExtendedTest(test, redirects) => {
+                let mut stdin = stdin.clone();
+                for redirect in redirects.iter().flat_map(|list| &list.0) {
+                    self.redirect(redirect, &mut stdin);
+                }
+                self.extended_test(&test.expr);
+                Stream::empty()
+            }
+        }
+    }
+
+    fn compound(&mut self, compound: &ast::CompoundCommand, stdin: &Stream) {
+        match compound {
+            ast::CompoundCommand::Arithmetic(arithmetic) => self.arithmetic(arithmetic, stdin),
+            ast::CompoundCommand::ArithmeticForClause(clause) => {
+                for expression in [&clause.initializer, &clause.condition, &clause.updater]
+                    .into_iter()
+                    .flatten()
+                {
+                    self.scan(&expression.value);
+                }
+                self.compound_list(&clause.body.list, stdin);
+            }
+            ast::CompoundCommand::BraceGroup(group) => self.compound_list(&group.list, stdin),
+            ast::CompoundCommand::Subshell(subshell) => {
+                self.scoped(|walker| walker.compound_list(&subshell.list, stdin));
+            }
+            ast::CompoundCommand::ForClause(clause) => self.for_loop(clause, stdin),
+            ast::CompoundCommand::CaseClause(clause) => {
+                self.expand_single(&clause.value.value);
+                for case in &clause.cases {
+                    for pattern in &case.patterns {
+                        self.scan(&pattern.value);
+                    }
+                    if let Some(list) = &case.cmd {
+                        self.compound_list(list, stdin);
+                    }
+                }
+            }
+            ast::CompoundCommand::IfClause(clause) => {
+                self.compound_list(&clause.condition, stdin);
+                self.compound_list(&clause.then, stdin);
+                for branch in clause.elses.iter().flatten() {
+                    if let Some(condition) = &branch.condition {
+                        self.compound_list(condition, stdin);
+                    }
+                    self.compound_list(&branch.body, stdin);
+                }
+            }
+            ast::CompoundCommand::WhileClause(clause)
+            | ast::CompoundCommand::UntilClause(clause) => {
+                let ast::WhileOrUntilClauseCommand(condition, body, _) = clause;
+                self.compound_list(condition, stdin);
+                self.compound_list(&body.list, stdin);
+            }
+            ast::CompoundCommand::Coprocess(coprocess) => {
+                self.scoped(|walker| walker.command(&coprocess.body, &Stream::Inherited, false));
+            }
+        }
+    }
+
+    /// `for NAME in WORDS; do BODY; done`.
+    fn for_loop(&mut self, clause: &ast::ForClauseCommand, stdin: &Stream) {
+        let mut values = Vec::new();
+        for word in clause.values.iter().flatten() {
+            values.extend(self.expand_fields(&word.value));
+        }
+        let unroll = clause.values.is_some()
+            && !values.is_empty()
+            && values.len() <= MAX_LOOP_VALUES
+            && values.iter().all(Arg::is_literal)
+            && self.unrolled_loops < MAX_UNROLLED_LOOPS;
+        if !unroll {
+            self.scope
+                .set_variable(&clause.variable_name, Value::Unknown);
+            self.compound_list(&clause.body.list, stdin);
+            return;
+        }
+        self.unrolled_loops += 1;
+        for value in values {
+            self.scope
+                .set_variable(&clause.variable_name, Value::Set(value.text));
+            self.compound_list(&clause.body.list, stdin);
+        }
+        self.unrolled_loops -= 1;
+    }
+
+    /// `(( EXPR ))`. The parser also reads `( (cmd) )` this way, which bash runs as
+    /// two subshells: without adjacent parentheses, the inside is analysed as code.
+    fn arithmetic(&mut self, arithmetic: &ast::ArithmeticCommand, stdin: &Stream) {
+        let start = arithmetic.loc.start.index;
+        let end = arithmetic.loc.end.index;
+        let mut chars = self.source.char_indices().skip(start);
+        let adjacent = matches!(
+            (chars.next(), chars.next()),
+            (Some((_, '(')), Some((_, '(')))
+        );
+        let inner = || {
+            let mut indices = self.source.char_indices().map(|(at, _)| at);
+            let from = indices.nth(start + 1)?;
+            let to = indices.nth(end.checked_sub(start + 3)?)?;
+            self.source.get(from..to).map(str::to_owned)
+        };
+        match inner() {
+            Some(code) if !adjacent => self.nested_source(&code, stdin, "a subshell"),
+            _ => self.scan(&arithmetic.expr.value),
+        }
+    }
+
+    fn extended_test(&mut self, expression: &ast::ExtendedTestExpr) {
+        match expression {
+            ast::ExtendedTestExpr::And(left, right) | ast::ExtendedTestExpr::Or(left, right) => {
+                self.extended_test(left);
+                self.extended_test(right);
+            }
+            ast::ExtendedTestExpr::Not(inner) | ast::ExtendedTestExpr::Parenthesized(inner) => {
+                self.extended_test(inner);
+            }
+            ast::ExtendedTestExpr::UnaryTest(_, word) => self.scan(&word.value),
+            ast::ExtendedTestExpr::BinaryTest(_, left, right) => {
+                self.scan(&left.value);
+                self.scan(&right.value);
+            }
+        }
+    }
+
+    fn simple_command(
+        &mut self,
+        command: &ast::SimpleCommand,
+        stdin: &Stream,
+        timed: bool,
+    ) -> Stream {
+        // As in POSIX: the command's words are expanded first, then the
+        // assignments before it, left to right.
+        let mut stdin = stdin.clone();
+        let mut argv: Vec<Arg> = Vec::new();
+        let mut declared = Vec::new();
+        if let Some(word) = &command.word_or_name {
+            argv.extend(self.expand_fields(&word.value));
+        }
+        for item in command.suffix.iter().flat_map(|suffix| &suffix.0) {
+            if let ast::CommandPrefixOrSuffixItem::AssignmentWord(assignment, _) = item {
+                // An argument that looks like an assignment (`export A=b`, `dd of=x`).
+                let (name, value) = self.assignment(assignment);
+                declared.push((name.clone(), Value::of(&value)));
+                argv.push(Arg {
+                    text: format!("{name}={}", value.text),
+                    origin: value.origin,
+                });
+            } else {
+                self.word_item(item, &mut argv, &mut stdin);
+            }
+        }
+        // Assignments before a program only hold for it (its environment), so the
+        // variables are restored after it; `X=/tmp bash -c 'rm -r $X'` still sees X.
+        let outer_variables =
+            (!argv.is_empty() && command.prefix.is_some()).then(|| self.scope.variables.clone());
+        let mut prefix_argv = Vec::new();
+        for item in command.prefix.iter().flat_map(|prefix| &prefix.0) {
+            if let ast::CommandPrefixOrSuffixItem::AssignmentWord(assignment, _) = item {
+                let (name, value) = self.assignment(assignment);
+                self.scope.set_variable(&name, Value::of(&value));
+            } else {
+                self.word_item(item, &mut prefix_argv, &mut stdin);
+            }
+        }
+        if !prefix_argv.is_empty() {
+            prefix_argv.append(&mut argv);
+            argv = prefix_argv;
+        }
+        if argv.is_empty() {
+            return Stream::empty();
+        }
+        let declares = argv.first().is_some_and(|first| {
+            first.is_literal()
+                && matches!(
+                    first.text.as_str(),
+                    "export" | "declare" | "typeset" | "local" | "readonly"
+                )
+        });
+        let wrappers = if timed {
+            vec!["time".to_owned()]
+        } else {
+            Vec::new()
+        };
+        let output = self.invoke(argv, &stdin, wrappers);
+        if let Some(variables) = outer_variables {
+            self.scope.variables = variables;
+        }
+        if declares {
+            for (name, value) in declared {
+                self.scope.set_variable(&name, value);
+            }
+        }
+        output
+    }
+
+    /// The name and expanded value of an assignment.
+    fn assignment(&mut self, assignment: &ast::Assignment) -> (String, Arg) {
+        let name = match &assignment.name {
+            ast::AssignmentName::VariableName(name) => name.clone(),
+            ast::AssignmentName::ArrayElementName(name, index) => format!("{name}[{index}]"),
+        };
+        let mut value = match &assignment.value {
+            ast::AssignmentValue::Scalar(word) => self.expand_single(&word.value),
+            ast::AssignmentValue::Array(items) => {
+                for (key, item) in items {
+                    if let Some(key) = key {
+                        self.scan(&key.value);
+                    }
+                    self.expand_fields(&item.value);
+                }
+                Arg {
+                    text: "(…)".to_owned(),
+                    origin: Origin::Dynamic,
+                }
+            }
+        };
+        if assignment.append {
+            value.origin = Origin::Dynamic;
+        }
+        (name, value)
+    }
+
+    fn word_item(
+        &mut self,
+        item: &ast::CommandPrefixOrSuffixItem,
+        argv: &mut Vec<Arg>,
+        stdin: &mut Stream,
+    ) {
+        match item {
+            ast::CommandPrefixOrSuffixItem::IoRedirect(redirect) => self.redirect(redirect, stdin),
+            ast::CommandPrefixOrSuffixItem::Word(word) => {
+                argv.extend(self.expand_fields(&word.value))
+            }
+            ast::CommandPrefixOrSuffixItem::ProcessSubstitution(kind, subshell) => {
+                let remote = self.process_substitution(subshell);
+                let text = match kind {
+                    ast::ProcessSubstitutionKind::Read => "<(…)",
+                    ast::ProcessSubstitutionKind::Write => ">(…)",
+                };
+                argv.push(Arg {
+                    text: text.to_owned(),
+                    origin: Origin::Pipe { remote },
+                });
+            }
+            ast::CommandPrefixOrSuffixItem::AssignmentWord(..) => {}
+        }
+    }
+
+    /// Analyses a process substitution; true if it runs a network program.
+    fn process_substitution(&mut self, subshell: &ast::SubshellCommand) -> bool {
+        let before = self.action.commands.len();
+        self.scoped(|walker| walker.compound_list(&subshell.list, &Stream::Inherited));
+        self.ran_fetcher_since(before)
+    }
+
+    fn redirect(&mut self, redirect: &ast::IoRedirect, stdin: &mut Stream) {
+        let reads_stdin = |fd: &Option<ast::IoFd>| matches!(fd, None | Some(0));
+        match redirect {
+            ast::IoRedirect::File(fd, kind, target) => match target {
+                ast::IoFileRedirectTarget::Filename(word) => {
+                    let file = self.expand_single(&word.value);
+                    if is_stream_device(&file.text) {
+                        return;
+                    }
+                    match kind {
+                        ast::IoFileRedirectKind::Read => {
+                            self.add_path(&file, TargetKind::Read, "<");
+                            if reads_stdin(fd) {
+                                *stdin = if file.is_literal() {
+                                    Stream::File(resolve_path(&file.text, &self.scope.context))
+                                } else {
+                                    Stream::Unknown(format!("the file `{}`", file.text))
+                                };
+                            }
+                        }
+                        ast::IoFileRedirectKind::ReadAndWrite => {
+                            self.add_path(&file, TargetKind::Read, "<>");
+                            self.add_path(&file, TargetKind::Write, "<>");
+                        }
+                        _ => self.add_path(&file, TargetKind::Write, ">"),
+                    }
+                }
+                ast::IoFileRedirectTarget::Duplicate(word) => {
+                    // `>&file` sends stdout and stderr to a file; `>&2`, `>&-` only
+                    // duplicate or close descriptors.
+                    let file = self.expand_single(&word.value);
+                    let descriptor = file.text.trim_end_matches('-');
+                    let is_descriptor = descriptor.bytes().all(|byte| byte.is_ascii_digit());
+                    if matches!(kind, ast::IoFileRedirectKind::DuplicateOutput)
+                        && !is_descriptor
+                        && !is_stream_device(&file.text)
+                    {
+                        self.add_path(&file, TargetKind::Write, ">&");
+                    }
+                }
+                ast::IoFileRedirectTarget::Fd(_) => {}
+                ast::IoFileRedirectTarget::ProcessSubstitution(_, subshell) => {
+                    let remote = self.process_substitution(subshell);
+                    if reads_stdin(fd) && matches!(kind, ast::IoFileRedirectKind::Read) {
+                        *stdin = if remote {
+                            Stream::Remote("a process substitution".to_owned())
+                        } else {
+                            Stream::Unknown("a process substitution".to_owned())
+                        };
+                    }
+                }
+            },
+            ast::IoRedirect::OutputAndError(word, _) => {
+                let file = self.expand_single(&word.value);
+                if !is_stream_device(&file.text) {
+                    self.add_path(&file, TargetKind::Write, "&>");
+                }
+            }
+            ast::IoRedirect::HereDocument(fd, heredoc) => {
+                let body = if heredoc.requires_expansion {
+                    self.expand_heredoc(&heredoc.doc.value)
+                } else {
+                    Arg::literal(heredoc.doc.value.as_str())
+                };
+                if reads_stdin(fd) {
+                    *stdin = text_stream(body, "a heredoc");
+                }
+            }
+            ast::IoRedirect::HereString(fd, word) => {
+                let mut text = self.expand_single(&word.value);
+                text.text.push('\n');
+                if reads_stdin(fd) {
+                    *stdin = text_stream(text, "a here-string");
+                }
+            }
+        }
+    }
+
+    /// Runs the words of a simple command: sees through wrappers, records the
+    /// invocation, and applies what Ward knows of the program.
+    pub(super) fn invoke(
+        &mut self,
+        argv: Vec<Arg>,
+        stdin: &Stream,
+        mut wrappers: Vec<String>,
+    ) -> Stream {
+        let mut argv = argv;
+        let mut start = 0;
+        let mut via_xargs = false;
+        let mut directory = None;
+        loop {
+            let Some(first) = argv.get(start) else {
+                return Stream::empty();
+            };
+            if !first.is_literal() {
+                let note = format!(
+                    "the program `{}` is only known when the line runs",
+                    first.text
+                );
+                self.opaque(note);
+                return Stream::output_of(&first.text);
+            }
+            let name = base_name(&first.text).to_owned();
+            let rest = argv.get(start + 1..).unwrap_or_default();
+            let Some(unwrapped) = wrappers::unwrap(&name, rest) else {
+                break;
+            };
+            for file in &unwrapped.reads {
+                self.add_path(file, TargetKind::Read, &name);
+            }
+            for file in &unwrapped.writes {
+                self.add_path(file, TargetKind::Write, &name);
+            }
+            via_xargs |= unwrapped.args_from_stdin;
+            if unwrapped.directory.is_some() {
+                directory = unwrapped.directory;
+            }
+            wrappers.push(name);
+            match unwrapped.split {
+                Some(command) => {
+                    if !command.is_literal() {
+                        self.opaque(format!(
+                            "the command `{}` given to `env -S` is only known when the line runs",
+                            command.text
+                        ));
+                        return Stream::output_of("env");
+                    }
+                    let mut next: Vec<Arg> =
+                        command.text.split_whitespace().map(Arg::literal).collect();
+                    next.extend(argv.drain(..).skip(start + 1 + unwrapped.skip));
+                    argv = next;
+                    start = 0;
+                }
+                None => start += 1 + unwrapped.skip,
+            }
+        }
+        let program_word = argv
+            .get(start)
+            .map(|first| first.text.clone())
+            .unwrap_or_default();
+        let program = base_name(&program_word).to_owned();
+        let args = argv.get(start + 1..).unwrap_or_default();
+        self.action.commands.push(CommandInvocation {
+            program: program.clone(),
+            args: args.iter().map(|arg| arg.text.clone()).collect(),
+            flags: args::flags(&program, args),
+            wrappers,
+        });
+
+        self.in_directory(directory.as_ref(), |walker| {
+            if program_word.contains('/') && !is_system_program(&program_word) {
+                let script = Arg::literal(program_word.as_str());
+                walker.add_path(&script, TargetKind::Execute, &program);
+            }
+            let stdin = if via_xargs {
+                Stream::Inherited
+            } else {
+                stdin.clone()
+            };
+            let output = programs::run(walker, &program, args, &stdin);
+            if via_xargs
+                && let Some(kind) = programs::operand_kind(&program)
+                && kind != TargetKind::Read
+            {
+                walker.opaque(format!(
+                    "the operands of `{program}` come from stdin through `xargs`"
+                ));
+            }
+            output
+        })
+    }
+
+    /// Adds a path target, resolved against the current directory; a path only
+    /// known when the line runs marks the action opaque instead.
+    pub(super) fn add_path(&mut self, file: &Arg, kind: TargetKind, program: &str) {
+        match file.origin {
+            Origin::Pipe { .. } => {}
+            _ if file.text.is_empty() => {}
+            Origin::Literal => {
+                if !self.scope.cwd_known && !file.text.starts_with('/') {
+                    let note = format!(
+                        "`{program}` {} the relative path `{}` after `cd` to a directory only known when the line runs",
+                        verb(kind),
+                        file.text
+                    );
+                    self.opaque(note);
+                    return;
+                }
+                let path = resolve_path(&file.text, &self.scope.context);
+                self.action.add_target(path, kind);
+            }
+            Origin::Dynamic | Origin::Remote => {
+                let note = format!(
+                    "`{program}` {} `{}`, a path only known when the line runs",
+                    verb(kind),
+                    file.text
+                );
+                self.opaque(note);
+            }
+        }
+    }
+
+    /// Adds a network target (a URL or host, kept as written).
+    pub(super) fn add_network(&mut self, address: &Arg, program: &str) {
+        self.action.add_category(crate::Category::Network);
+        if address.text.is_empty() || matches!(address.origin, Origin::Pipe { .. }) {
+            return;
+        }
+        if address.is_literal() {
+            self.action
+                .add_target(address.text.clone(), TargetKind::Network);
+        } else {
+            let note = format!(
+                "`{program}` connects to `{}`, an address only known when the line runs",
+                address.text
+            );
+            self.opaque(note);
+        }
+    }
+}
+
+/// The stream of a heredoc or here-string.
+fn text_stream(text: Arg, what: &str) -> Stream {
+    match text.origin {
+        Origin::Literal => Stream::Text(text.text),
+        Origin::Remote | Origin::Pipe { remote: true } => Stream::Remote(what.to_owned()),
+        _ => Stream::Unknown(format!("{what} with values only known when the line runs")),
+    }
+}
+
+/// How a note says a program touches a path.
+fn verb(kind: TargetKind) -> &'static str {
+    match kind {
+        TargetKind::Read => "reads",
+        TargetKind::Write => "writes",
+        TargetKind::Delete => "deletes",
+        TargetKind::Chmod => "changes the mode of",
+        TargetKind::Network => "connects to",
+        TargetKind::Execute => "runs",
+    }
+}
+
+/// The base name of a program path (`rm` for `/bin/rm`).
+pub(super) fn base_name(program: &str) -> &str {
+    match program.rsplit_once('/') {
+        Some((_, name)) if !name.is_empty() => name,
+        _ => program,
+    }
+}
+
+/// Whether a program path is in a system directory (`/usr/bin/rm` is `rm`, not a
+/// script of the project).
+fn is_system_program(path: &str) -> bool {
+    const SYSTEM_DIRECTORIES: [&str; 7] = [
+        "/bin/",
+        "/sbin/",
+        "/usr/bin/",
+        "/usr/sbin/",
+        "/usr/local/bin/",
+        "/usr/local/sbin/",
+        "/opt/homebrew/bin/",
+    ];
+    SYSTEM_DIRECTORIES.iter().any(|directory| {
+        path.strip_prefix(directory)
+            .is_some_and(|name| !name.contains('/'))
+    })
+}
+
+/// Special files a redirection may name that are streams, not targets.
+fn is_stream_device(path: &str) -> bool {
+    matches!(
+        path,
+        "/dev/null" | "/dev/stdout" | "/dev/stderr" | "/dev/stdin" | "/dev/tty"
+    ) || path
+        .strip_prefix("/dev/fd/")
+        .is_some_and(|fd| fd.bytes().all(|byte| byte.is_ascii_digit()))
+}

@@ -1,0 +1,601 @@
+//! Word expansion: a word of the syntax tree as the program would receive it.
+//!
+//! Quotes and escapes are removed, `~` and the variables known in the line are
+//! substituted, unquoted expansions are split into fields and brace expansion is
+//! applied. Command substitutions are analysed as shell code, but their output is
+//! not known. Whatever cannot be known stays in the text as written and makes the
+//! word [`Origin::Dynamic`] (or [`Origin::Remote`]), so that a target built from it
+//! is reported as unknown rather than guessed. Globs are kept as written.
+
+use brush_parser::word::{
+    self, BraceExpressionMember, BraceExpressionOrText, Parameter, ParameterExpr,
+    ParameterTestType, TildeExpr, WordPiece, WordPieceWithSource,
+};
+
+use super::walk::{Value, Walker};
+use super::{guarded, parser_options};
+
+/// The most words one brace expansion (`{a,b}{c,d}`) may give before analysis
+/// gives up on it.
+const MAX_BRACE_WORDS: usize = 256;
+
+/// Where the text of a word came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Origin {
+    /// Written in the line (after quote removal and substitution of known values).
+    Literal,
+    /// Depends on what is only known when the line runs: an unset variable, the
+    /// output of a command.
+    Dynamic,
+    /// Depends on the output of a program that fetches from the network.
+    Remote,
+    /// A process substitution (`<(…)`): a pipe, not a file.
+    Pipe {
+        /// Whether the pipe carries the output of a network program.
+        remote: bool,
+    },
+}
+
+impl Origin {
+    /// The origin of text made of parts of both origins.
+    fn join(self, other: Origin) -> Origin {
+        match (self, other) {
+            (Origin::Remote | Origin::Pipe { remote: true }, _)
+            | (_, Origin::Remote | Origin::Pipe { remote: true }) => Origin::Remote,
+            (Origin::Literal, Origin::Literal) => Origin::Literal,
+            _ => Origin::Dynamic,
+        }
+    }
+}
+
+/// One argument after expansion.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct Arg {
+    /// The text the program receives; unknown parts are left as written (`$X`).
+    pub(super) text: String,
+    /// Where the text came from.
+    pub(super) origin: Origin,
+}
+
+impl Arg {
+    /// An argument known exactly.
+    pub(super) fn literal(text: impl Into<String>) -> Arg {
+        Arg {
+            text: text.into(),
+            origin: Origin::Literal,
+        }
+    }
+
+    /// Whether the text is known exactly.
+    pub(super) fn is_literal(&self) -> bool {
+        self.origin == Origin::Literal
+    }
+}
+
+/// Collects the fields of one word as its pieces are expanded.
+struct Fields {
+    /// Whether unquoted expansions are split on blanks (not in assignments).
+    split: bool,
+    done: Vec<Arg>,
+    text: String,
+    origin: Origin,
+    /// Whether the current field exists even if empty (`""` gives one empty field).
+    started: bool,
+}
+
+impl Fields {
+    fn new(split: bool) -> Fields {
+        Fields {
+            split,
+            done: Vec::new(),
+            text: String::new(),
+            origin: Origin::Literal,
+            started: false,
+        }
+    }
+
+    /// Adds quoted text: never split, and makes the field exist.
+    fn quoted(&mut self, text: &str) {
+        self.text.push_str(text);
+        self.started = true;
+    }
+
+    /// Adds unquoted literal text.
+    fn unquoted(&mut self, text: &str) {
+        if !text.is_empty() {
+            self.text.push_str(text);
+            self.started = true;
+        }
+    }
+
+    /// Adds the value of an expansion, split into fields unless quoted.
+    fn value(&mut self, value: &str, quoted: bool) {
+        if quoted || !self.split {
+            self.quoted(value);
+            return;
+        }
+        let mut parts = value.split([' ', '\t', '\n']);
+        if let Some(first) = parts.next() {
+            self.unquoted(first);
+        }
+        for part in parts {
+            self.end_field();
+            self.unquoted(part);
+        }
+    }
+
+    /// Adds text only known when the line runs, kept as written.
+    fn unknown(&mut self, written: &str, origin: Origin) {
+        self.text.push_str(written);
+        self.started = true;
+        self.origin = self.origin.join(origin);
+    }
+
+    fn end_field(&mut self) {
+        if self.started {
+            self.done.push(Arg {
+                text: std::mem::take(&mut self.text),
+                origin: std::mem::replace(&mut self.origin, Origin::Literal),
+            });
+            self.started = false;
+        }
+    }
+
+    fn into_fields(mut self) -> Vec<Arg> {
+        self.end_field();
+        self.done
+    }
+
+    /// Everything as one argument (for expansions that are not split).
+    fn into_single(self) -> Arg {
+        let mut text = String::new();
+        let mut origin = Origin::Literal;
+        for field in self.done {
+            text.push_str(&field.text);
+            origin = origin.join(field.origin);
+        }
+        text.push_str(&self.text);
+        Arg {
+            text,
+            origin: origin.join(self.origin),
+        }
+    }
+}
+
+impl Walker<'_> {
+    /// Expands a command word into the arguments it gives (none, one or several).
+    pub(super) fn expand_fields(&mut self, word: &str) -> Vec<Arg> {
+        if let Some(alternatives) = self.brace_alternatives(word) {
+            let mut out = Vec::new();
+            for alternative in &alternatives {
+                let mut fields = Fields::new(true);
+                self.expand_into(alternative, false, &mut fields);
+                out.extend(fields.into_fields());
+            }
+            return out;
+        }
+        let mut fields = Fields::new(true);
+        self.expand_into(word, false, &mut fields);
+        fields.into_fields()
+    }
+
+    /// Expands a word that is not split into fields (an assignment's value, a
+    /// redirection's target, a here-string).
+    pub(super) fn expand_single(&mut self, word: &str) -> Arg {
+        let mut fields = Fields::new(false);
+        self.expand_into(word, false, &mut fields);
+        fields.into_single()
+    }
+
+    /// Expands a heredoc's body as the shell would before feeding it to the program.
+    pub(super) fn expand_heredoc(&mut self, body: &str) -> Arg {
+        if !body.contains(['$', '`', '\\']) {
+            return Arg::literal(body);
+        }
+        match guarded(|| word::parse_heredoc(body, &parser_options())) {
+            Some(Ok(pieces)) => {
+                let mut fields = Fields::new(false);
+                self.expand_pieces(&pieces, body, true, &mut fields);
+                fields.into_single()
+            }
+            Some(Err(_)) | None => {
+                self.opaque("cannot parse the expansions of a heredoc".to_owned());
+                Arg {
+                    text: body.to_owned(),
+                    origin: Origin::Dynamic,
+                }
+            }
+        }
+    }
+
+    /// Analyses the command substitutions in a text whose value does not matter
+    /// (an arithmetic expression, an unused default value).
+    pub(super) fn scan(&mut self, text: &str) {
+        if text.contains(['$', '`']) {
+            let mut sink = Fields::new(false);
+            self.expand_into(text, false, &mut sink);
+        }
+    }
+
+    fn expand_into(&mut self, word: &str, quoted: bool, fields: &mut Fields) {
+        let special = |byte: u8| matches!(byte, b'\'' | b'"' | b'\\' | b'$' | b'`' | b'~');
+        if !word.bytes().any(special) {
+            if quoted {
+                fields.quoted(word);
+            } else {
+                fields.unquoted(word);
+            }
+            return;
+        }
+        match guarded(|| word::parse(word, &parser_options())) {
+            Some(Ok(pieces)) => self.expand_pieces(&pieces, word, quoted, fields),
+            Some(Err(_)) | None => {
+                self.opaque(format!("cannot parse the word `{word}`"));
+                fields.unknown(word, Origin::Dynamic);
+            }
+        }
+    }
+
+    fn expand_pieces(
+        &mut self,
+        pieces: &[WordPieceWithSource],
+        word: &str,
+        quoted: bool,
+        fields: &mut Fields,
+    ) {
+        for piece in pieces {
+            let written = word.get(piece.start_index..piece.end_index).unwrap_or("");
+            match &piece.piece {
+                WordPiece::Text(text) if quoted => fields.quoted(text),
+                WordPiece::Text(text) => fields.unquoted(text),
+                WordPiece::SingleQuotedText(text) => fields.quoted(text),
+                WordPiece::AnsiCQuotedText(text) => fields.quoted(&decode_escapes(text)),
+                WordPiece::DoubleQuotedSequence(inner)
+                | WordPiece::GettextDoubleQuotedSequence(inner) => {
+                    fields.quoted("");
+                    self.expand_pieces(inner, word, true, fields);
+                }
+                WordPiece::TildeExpansion(tilde) => match tilde {
+                    TildeExpr::Home => fields.quoted(&self.scope.context.home),
+                    TildeExpr::WorkingDir if self.scope.cwd_known => {
+                        fields.quoted(&self.scope.context.cwd);
+                    }
+                    _ => fields.unknown(written, Origin::Dynamic),
+                },
+                WordPiece::ParameterExpansion(expression) => {
+                    self.expand_parameter(expression, written, quoted, fields);
+                }
+                WordPiece::CommandSubstitution(code) => {
+                    let origin = self.substitute(code);
+                    fields.unknown(written, origin);
+                }
+                WordPiece::BackquotedCommandSubstitution(code) => {
+                    let origin = self.substitute(&unescape_backquoted(code));
+                    fields.unknown(written, origin);
+                }
+                WordPiece::EscapeSequence(escape) => {
+                    let escaped = escape.strip_prefix('\\').unwrap_or(escape);
+                    if escaped != "\n" {
+                        fields.quoted(escaped);
+                    }
+                }
+                WordPiece::ArithmeticExpression(expression) => {
+                    self.scan(&expression.value);
+                    fields.unknown(written, Origin::Dynamic);
+                }
+            }
+        }
+    }
+
+    fn expand_parameter(
+        &mut self,
+        expression: &ParameterExpr,
+        written: &str,
+        quoted: bool,
+        fields: &mut Fields,
+    ) {
+        match expression {
+            ParameterExpr::Parameter {
+                parameter,
+                indirect: false,
+            } => match self.lookup(parameter) {
+                Value::Set(value) => fields.value(&value, quoted),
+                Value::Unset => {}
+                Value::Unknown => fields.unknown(written, Origin::Dynamic),
+            },
+            ParameterExpr::UseDefaultValues {
+                parameter,
+                indirect: false,
+                test_type,
+                default_value,
+            }
+            | ParameterExpr::AssignDefaultValues {
+                parameter,
+                indirect: false,
+                test_type,
+                default_value,
+            } => match self.lookup(parameter) {
+                Value::Set(value) if !is_null(&value, test_type) => fields.value(&value, quoted),
+                Value::Set(_) | Value::Unset => {
+                    if let Some(default) = default_value {
+                        self.expand_into(default, quoted, fields);
+                    }
+                }
+                Value::Unknown => {
+                    self.scan(default_value.as_deref().unwrap_or(""));
+                    fields.unknown(written, Origin::Dynamic);
+                }
+            },
+            ParameterExpr::UseAlternativeValue {
+                parameter,
+                indirect: false,
+                test_type,
+                alternative_value,
+            } => match self.lookup(parameter) {
+                Value::Set(value) if !is_null(&value, test_type) => {
+                    if let Some(alternative) = alternative_value {
+                        self.expand_into(alternative, quoted, fields);
+                    }
+                }
+                Value::Set(_) | Value::Unset => {}
+                Value::Unknown => {
+                    self.scan(alternative_value.as_deref().unwrap_or(""));
+                    fields.unknown(written, Origin::Dynamic);
+                }
+            },
+            other => {
+                for text in nested_texts(other).into_iter().flatten() {
+                    self.scan(text);
+                }
+                fields.unknown(written, Origin::Dynamic);
+            }
+        }
+    }
+
+    /// A variable's value as far as the line tells.
+    fn lookup(&self, parameter: &Parameter) -> Value {
+        let Parameter::Named(name) = parameter else {
+            return Value::Unknown;
+        };
+        if let Some(value) = self.scope.variable(name) {
+            return value.clone();
+        }
+        match name.as_str() {
+            "HOME" => Value::Set(self.scope.context.home.clone()),
+            "PWD" if self.scope.cwd_known => Value::Set(self.scope.context.cwd.clone()),
+            _ => Value::Unknown,
+        }
+    }
+
+    /// The words a brace expansion gives, if the word has one.
+    fn brace_alternatives(&mut self, word: &str) -> Option<Vec<String>> {
+        if !word.contains('{') || !(word.contains(',') || word.contains("..")) {
+            return None;
+        }
+        let pieces = guarded(|| word::parse_brace_expansions(word, &parser_options()))?
+            .ok()
+            .flatten()?;
+        if !pieces
+            .iter()
+            .any(|piece| matches!(piece, BraceExpressionOrText::Expr(_)))
+        {
+            return None;
+        }
+        let mut words = vec![String::new()];
+        if expand_braces(&pieces, &mut words).is_none() {
+            self.opaque(format!(
+                "the brace expansion `{word}` gives more than {MAX_BRACE_WORDS} words"
+            ));
+            return None;
+        }
+        Some(words)
+    }
+}
+
+/// Whether a set value counts as null for a `${X:-…}` (colon) test.
+fn is_null(value: &str, test_type: &ParameterTestType) -> bool {
+    value.is_empty() && matches!(test_type, ParameterTestType::UnsetOrNull)
+}
+
+/// The texts inside a parameter expansion that are themselves expanded (and may
+/// hold command substitutions).
+fn nested_texts(expression: &ParameterExpr) -> [Option<&str>; 2] {
+    match expression {
+        ParameterExpr::UseDefaultValues { default_value, .. }
+        | ParameterExpr::AssignDefaultValues { default_value, .. } => {
+            [default_value.as_deref(), None]
+        }
+        ParameterExpr::IndicateErrorIfNullOrUnset { error_message, .. } => {
+            [error_message.as_deref(), None]
+        }
+        ParameterExpr::UseAlternativeValue {
+            alternative_value, ..
+        } => [alternative_value.as_deref(), None],
+        ParameterExpr::RemoveSmallestSuffixPattern { pattern, .. }
+        | ParameterExpr::RemoveLargestSuffixPattern { pattern, .. }
+        | ParameterExpr::RemoveSmallestPrefixPattern { pattern, .. }
+        | ParameterExpr::RemoveLargestPrefixPattern { pattern, .. }
+        | ParameterExpr::UppercaseFirstChar { pattern, .. }
+        | ParameterExpr::UppercasePattern { pattern, .. }
+        | ParameterExpr::LowercaseFirstChar { pattern, .. }
+        | ParameterExpr::LowercasePattern { pattern, .. } => [pattern.as_deref(), None],
+        ParameterExpr::ReplaceSubstring {
+            pattern,
+            replacement,
+            ..
+        } => [Some(pattern.as_str()), replacement.as_deref()],
+        ParameterExpr::Substring { offset, length, .. } => [
+            Some(offset.value.as_str()),
+            length.as_ref().map(|length| length.value.as_str()),
+        ],
+        _ => [None, None],
+    }
+}
+
+/// Appends each alternative of the brace pieces to each word so far; `None` when
+/// there would be more than [`MAX_BRACE_WORDS`].
+fn expand_braces(pieces: &[BraceExpressionOrText], words: &mut Vec<String>) -> Option<()> {
+    for piece in pieces {
+        match piece {
+            BraceExpressionOrText::Text(text) => {
+                for word in words.iter_mut() {
+                    word.push_str(text);
+                }
+            }
+            BraceExpressionOrText::Expr(members) => {
+                let mut next = Vec::new();
+                for member in members {
+                    match member {
+                        BraceExpressionMember::NumberSequence {
+                            start,
+                            end,
+                            increment,
+                        } => {
+                            for number in sequence(*start, *end, *increment) {
+                                for word in words.iter() {
+                                    next.push(format!("{word}{number}"));
+                                }
+                                too_many(&next)?;
+                            }
+                        }
+                        BraceExpressionMember::CharSequence {
+                            start,
+                            end,
+                            increment,
+                        } => {
+                            let numbers = sequence(
+                                i64::from(u32::from(*start)),
+                                i64::from(u32::from(*end)),
+                                *increment,
+                            );
+                            for c in numbers
+                                .into_iter()
+                                .filter_map(|n| u32::try_from(n).ok().and_then(char::from_u32))
+                            {
+                                for word in words.iter() {
+                                    next.push(format!("{word}{c}"));
+                                }
+                                too_many(&next)?;
+                            }
+                        }
+                        BraceExpressionMember::Child(children) => {
+                            let mut alternatives = words.clone();
+                            expand_braces(children, &mut alternatives)?;
+                            next.extend(alternatives);
+                        }
+                    }
+                    too_many(&next)?;
+                }
+                *words = next;
+            }
+        }
+        too_many(words)?;
+    }
+    Some(())
+}
+
+fn too_many(words: &[String]) -> Option<()> {
+    (words.len() <= MAX_BRACE_WORDS).then_some(())
+}
+
+/// The numbers of a `{start..end..increment}` sequence, at most one more than
+/// [`MAX_BRACE_WORDS`] of them.
+fn sequence(start: i64, end: i64, increment: i64) -> Vec<i64> {
+    let step = usize::try_from(increment.unsigned_abs())
+        .unwrap_or(usize::MAX)
+        .max(1);
+    if start <= end {
+        (start..=end)
+            .step_by(step)
+            .take(MAX_BRACE_WORDS + 1)
+            .collect()
+    } else {
+        (end..=start)
+            .rev()
+            .step_by(step)
+            .take(MAX_BRACE_WORDS + 1)
+            .collect()
+    }
+}
+
+/// Decodes backslash escapes as `$'…'`, `echo -e` and `printf` do.
+pub(super) fn decode_escapes(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        let Some(escape) = chars.next() else {
+            out.push('\\');
+            break;
+        };
+        let decoded = match escape {
+            'a' => Some('\u{7}'),
+            'b' => Some('\u{8}'),
+            'e' | 'E' => Some('\u{1b}'),
+            'f' => Some('\u{c}'),
+            'n' => Some('\n'),
+            'r' => Some('\r'),
+            't' => Some('\t'),
+            'v' => Some('\u{b}'),
+            '\\' | '\'' | '"' | '?' => Some(escape),
+            'x' => char::from_u32(take_digits(&mut chars, 16, 2, 0)),
+            'u' => char::from_u32(take_digits(&mut chars, 16, 4, 0)),
+            'U' => char::from_u32(take_digits(&mut chars, 16, 8, 0)),
+            '0'..='7' => {
+                let first = escape.to_digit(8).unwrap_or(0);
+                char::from_u32(take_digits(&mut chars, 8, 2, first))
+            }
+            'c' => chars
+                .next()
+                .and_then(|control| char::from_u32(u32::from(control) & 0x1f)),
+            other => {
+                out.push('\\');
+                Some(other)
+            }
+        };
+        if let Some(decoded) = decoded {
+            out.push(decoded);
+        }
+    }
+    out
+}
+
+/// Reads up to `max` digits of `radix` after `initial`.
+fn take_digits(
+    chars: &mut std::iter::Peekable<std::str::Chars<'_>>,
+    radix: u32,
+    max: usize,
+    initial: u32,
+) -> u32 {
+    let mut value = initial;
+    for _ in 0..max {
+        let Some(digit) = chars.peek().and_then(|c| c.to_digit(radix)) else {
+            break;
+        };
+        value = value.saturating_mul(radix).saturating_add(digit);
+        chars.next();
+    }
+    value
+}
+
+/// Undoes the escaping bash applies inside backquotes (`\\` and `\$`; the parser
+/// already turned `` \` `` into a backquote).
+fn unescape_backquoted(code: &str) -> String {
+    let mut out = String::with_capacity(code.len());
+    let mut chars = code.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\\'
+            && let Some(&next) = chars.peek()
+            && matches!(next, '\\' | '$')
+        {
+            out.push(next);
+            chars.next();
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}

@@ -1,0 +1,140 @@
+//! The hook's hot path: open the ledger, append one record, close it.
+//!
+//! `open_append_close` opens a fresh `Ledger` per iteration, as the hook process does;
+//! `append` appends on one open ledger. Each configuration gets its own warm ledger
+//! (a few thousand records in four sessions) in a temporary folder on the same file
+//! system as the build, and the mean includes the amortised cost of the checkpoints.
+
+#![allow(clippy::unwrap_used, reason = "a bench fails by panicking")]
+
+use std::hint::black_box;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use serde_json::json;
+use ward_ledger::{
+    Ledger, OpenOptions, Outcome, RECORD_VERSION, Record, Reference, Request, Resource, Role,
+    Rules, Synchronous, format_time,
+};
+
+/// A typical PreToolUse record of a shell call.
+fn record(index: u64) -> Record {
+    Record {
+        version: RECORD_VERSION,
+        time: format_time(jiff::Timestamp::now()),
+        rules: Rules {
+            policy_hash: "9f".repeat(32),
+            preset: Some("safety".into()),
+            enforce: true,
+            matched: vec!["builtin.protect-ward".into()],
+        },
+        role: Role {
+            agent: "claude-code".into(),
+            session_id: format!("4b1c6a7e-0d0e-4c55-9d0e-3d6a1f2b8c{:02}", index % 4),
+            subagent_id: None,
+            subagent_type: None,
+            permission_mode: Some("default".into()),
+            os_user: Some("dev".into()),
+            host_key_id: Some("0123456789abcdef".into()),
+        },
+        request: Request {
+            event: "PreToolUse".into(),
+            tool: Some("Bash".into()),
+            category: Some("exec".into()),
+            categories: vec!["exec".into(), "file_read".into()],
+            targets: vec![],
+            programs: vec!["cargo".into()],
+            opaque: false,
+            input_digest: Some(format!("sha256:{}", "ab".repeat(32))),
+            input: json!({"command": "cargo test -p ward-ledger", "description": "Run the tests"}),
+            cwd: "/home/dev/src/ward".into(),
+            tool_use_id: Some(format!("toolu_01A{index:020}")),
+        },
+        reference: Reference::default(),
+        resource: Resource {
+            input_bytes: 74,
+            ..Resource::default()
+        },
+        result: Outcome::default(),
+    }
+}
+
+/// A ledger with `records` records, checkpointed, as a long-used one would be.
+fn warm_ledger(dir: &Path, name: &str, records: u64) -> PathBuf {
+    let path = dir.join(format!("{name}.db"));
+    let fast = OpenOptions {
+        synchronous: Synchronous::Normal,
+        ..OpenOptions::default()
+    };
+    let mut ledger = Ledger::open_with(&path, fast).unwrap();
+    for index in 0..records {
+        ledger.append(record(index)).unwrap();
+    }
+    ledger.checkpoint().unwrap();
+    path
+}
+
+fn configurations() -> Vec<(&'static str, OpenOptions)> {
+    let with = |synchronous, wal_autocheckpoint| OpenOptions {
+        synchronous,
+        wal_autocheckpoint,
+        ..OpenOptions::default()
+    };
+    vec![
+        ("full", OpenOptions::default()),
+        ("normal", with(Synchronous::Normal, 64)),
+        ("full_autocheckpoint_1000", with(Synchronous::Full, 1000)),
+        ("full_autocheckpoint_256", with(Synchronous::Full, 256)),
+        ("full_autocheckpoint_16", with(Synchronous::Full, 16)),
+        (
+            "normal_autocheckpoint_1000",
+            with(Synchronous::Normal, 1000),
+        ),
+    ]
+}
+
+fn open_append_close(c: &mut Criterion) {
+    let dir = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
+    let mut group = c.benchmark_group("open_append_close");
+    for (name, options) in configurations() {
+        let path = warm_ledger(dir.path(), name, 2000);
+        let mut index = 0;
+        group.bench_function(name, |b| {
+            b.iter(|| {
+                index += 1;
+                let mut ledger = Ledger::open_with(&path, options).unwrap();
+                black_box(ledger.append(record(index)).unwrap());
+                drop(ledger);
+            });
+        });
+    }
+    group.finish();
+}
+
+fn append(c: &mut Criterion) {
+    let dir = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
+    let mut group = c.benchmark_group("append");
+    for (name, options) in configurations().into_iter().take(2) {
+        let path = warm_ledger(dir.path(), name, 2000);
+        let mut ledger = Ledger::open_with(&path, options).unwrap();
+        let mut index = 0;
+        group.bench_function(name, |b| {
+            b.iter(|| {
+                index += 1;
+                black_box(ledger.append(record(index)).unwrap());
+            });
+        });
+    }
+    group.finish();
+}
+
+criterion_group! {
+    name = benches;
+    config = Criterion::default()
+        .sample_size(40)
+        .warm_up_time(Duration::from_secs(2))
+        .measurement_time(Duration::from_secs(6));
+    targets = open_append_close, append
+}
+criterion_main!(benches);
