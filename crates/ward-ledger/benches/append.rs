@@ -76,9 +76,9 @@ fn warm_ledger(dir: &Path, name: &str, records: u64) -> PathBuf {
 }
 
 fn configurations() -> Vec<(&'static str, OpenOptions)> {
-    let with = |synchronous, wal_autocheckpoint| OpenOptions {
+    let with = |synchronous, checkpoint_pages| OpenOptions {
         synchronous,
-        wal_autocheckpoint,
+        checkpoint_pages,
         ..OpenOptions::default()
     };
     vec![

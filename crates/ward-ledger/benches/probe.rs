@@ -14,6 +14,66 @@ fn record(i: u64) -> Record {
     })).unwrap()
 }
 
+fn phases(path: &std::path::Path) {
+    use rusqlite::{Connection, OpenFlags, config::DbConfig};
+    let n = 400;
+    let mut t = vec![0u128; 8];
+    for i in 0..n {
+        let mut marks = vec![Instant::now()];
+        let conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE
+                | OpenFlags::SQLITE_OPEN_CREATE
+                | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .unwrap();
+        marks.push(Instant::now());
+        conn.busy_timeout(std::time::Duration::from_secs(5))
+            .unwrap();
+        conn.set_db_config(DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, true)
+            .unwrap();
+        conn.execute_batch("PRAGMA synchronous = NORMAL;").unwrap();
+        marks.push(Instant::now());
+        let v: i64 = conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(v, 1);
+        marks.push(Instant::now());
+        conn.execute_batch("BEGIN IMMEDIATE").unwrap();
+        marks.push(Instant::now());
+        let m: Option<i64> = conn
+            .query_row("SELECT max(seq) FROM records", [], |r| r.get(0))
+            .unwrap();
+        marks.push(Instant::now());
+        conn.execute(
+            "INSERT INTO spool_ingested VALUES (?1)",
+            [format!("x{i}-{m:?}")],
+        )
+        .unwrap();
+        marks.push(Instant::now());
+        conn.execute_batch("COMMIT").unwrap();
+        marks.push(Instant::now());
+        drop(conn);
+        marks.push(Instant::now());
+        for k in 0..8 {
+            t[k] += (marks[k + 1] - marks[k]).as_micros();
+        }
+    }
+    let names = [
+        "sqlite_open",
+        "config",
+        "user_version(shm+recovery)",
+        "begin_immediate",
+        "first_select(schema)",
+        "insert",
+        "commit",
+        "close",
+    ];
+    for k in 0..8 {
+        println!("{:>28}: {} us", names[k], t[k] / n);
+    }
+}
+
 fn main() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("p.db");
@@ -28,33 +88,41 @@ fn main() {
         .unwrap_or(64);
     let options = OpenOptions {
         synchronous: sync,
-        wal_autocheckpoint: ckpt,
+        checkpoint_pages: ckpt,
         ..OpenOptions::default()
     };
     drop(Ledger::open_with(&path, options).unwrap());
-    let n = 300;
-    let (mut t_open, mut t_append, mut t_close) = (0u128, 0u128, 0u128);
-    let mut worst = 0u128;
+    if std::env::var("PROBE_PHASES").is_ok() {
+        phases(&path);
+        return;
+    }
+    let n: usize = std::env::var("PROBE_N")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1000);
+    let mut phases = vec![Vec::with_capacity(n); 4];
     for i in 0..n {
         let a = Instant::now();
         let mut l = Ledger::open_with(&path, options).unwrap();
         let b = Instant::now();
-        l.append(record(i)).unwrap();
+        l.append(record(i as u64)).unwrap();
         let c = Instant::now();
         drop(l);
         let d = Instant::now();
-        t_open += (b - a).as_micros();
-        t_append += (c - b).as_micros();
-        t_close += (d - c).as_micros();
-        worst = worst.max((d - a).as_micros());
+        phases[0].push((b - a).as_micros());
+        phases[1].push((c - b).as_micros());
+        phases[2].push((d - c).as_micros());
+        phases[3].push((d - a).as_micros());
     }
-    let n = u128::from(n);
-    println!(
-        "{sync:?} ckpt={ckpt}: open {} us, append {} us, close {} us, total {} us, worst {} us",
-        t_open / n,
-        t_append / n,
-        t_close / n,
-        (t_open + t_append + t_close) / n,
-        worst
-    );
+    let mut out = format!("{sync:?} ckpt={ckpt}:");
+    for (name, mut v) in ["open", "append", "close", "total"].into_iter().zip(phases) {
+        v.sort_unstable();
+        let mean = v.iter().sum::<u128>() / v.len() as u128;
+        out.push_str(&format!(
+            " {name} mean {mean} med {} p90 {} |",
+            v[v.len() / 2],
+            v[v.len() * 9 / 10]
+        ));
+    }
+    println!("{out}");
 }

@@ -51,9 +51,11 @@ pub struct OpenOptions {
     pub busy_timeout: Duration,
     /// When SQLite fsyncs (default [`Synchronous::Full`]).
     pub synchronous: Synchronous,
-    /// Checkpoint once the WAL holds this many pages (default 64; 0 turns automatic
-    /// checkpoints off, so the WAL grows until [`Ledger::checkpoint`]).
-    pub wal_autocheckpoint: u32,
+    /// After an append, when the WAL holds more than this many pages, checkpoint it
+    /// into the database and truncate it (default 64; 0 leaves it to SQLite's own
+    /// PASSIVE checkpoint at 1000 pages, which does not bound the WAL for short-lived
+    /// connections; see above).
+    pub checkpoint_pages: u32,
 }
 
 impl Default for OpenOptions {
@@ -61,7 +63,7 @@ impl Default for OpenOptions {
         Self {
             busy_timeout: Duration::from_secs(5),
             synchronous: Synchronous::Full,
-            wal_autocheckpoint: 64,
+            checkpoint_pages: 64,
         }
     }
 }
@@ -113,6 +115,7 @@ pub struct Ledger {
     pub(crate) conn: Connection,
     pub(crate) path: PathBuf,
     pub(crate) spool_path: PathBuf,
+    pub(crate) wal_path: PathBuf,
     pub(crate) options: OpenOptions,
 }
 
@@ -141,9 +144,8 @@ impl Ledger {
         conn.set_db_config(DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, true)
             .map_err(sqlite)?;
         conn.execute_batch(&format!(
-            "PRAGMA synchronous = {}; PRAGMA wal_autocheckpoint = {};",
-            options.synchronous.pragma(),
-            options.wal_autocheckpoint
+            "PRAGMA synchronous = {};",
+            options.synchronous.pragma()
         ))
         .map_err(sqlite)?;
         schema::prepare(&mut conn, path, options.busy_timeout)?;
@@ -151,6 +153,7 @@ impl Ledger {
             conn,
             path: path.to_path_buf(),
             spool_path: spool::spool_path(path),
+            wal_path: with_suffix(path, "-wal"),
             options,
         })
     }
@@ -192,7 +195,37 @@ impl Ledger {
             // truncation fails they are skipped next time; the record is safe either way.
             let _truncated = ingested.truncate();
         }
+        self.bound_wal();
         Ok(appended)
+    }
+
+    /// Checkpoints and truncates the WAL once it holds more than
+    /// [`OpenOptions::checkpoint_pages`] pages.
+    ///
+    /// SQLite's own automatic checkpoint (PASSIVE) copies the WAL into the database but
+    /// leaves it to the connection's *next* write to start the WAL over; a hook closes
+    /// first, and the next process to open the database rebuilds the WAL index from
+    /// the whole WAL with "nothing checkpointed yet". So the WAL never restarts, and
+    /// every open and every checkpoint gets slower. TRUNCATE empties it.
+    ///
+    /// It does not wait: if another connection is reading or writing, the checkpoint
+    /// gives up (at once, not after the busy timeout) and a later append does it. Its
+    /// errors are ignored for the same reason; the record is already committed.
+    fn bound_wal(&self) {
+        if self.options.checkpoint_pages == 0 {
+            return;
+        }
+        let limit = u64::from(self.options.checkpoint_pages).saturating_mul(WAL_FRAME_BYTES);
+        match std::fs::metadata(&self.wal_path) {
+            Ok(metadata) if metadata.len() > limit => {}
+            _ => return,
+        }
+        if self.conn.busy_timeout(Duration::ZERO).is_ok() {
+            let _checkpointed = self
+                .conn
+                .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()));
+        }
+        let _restored = self.conn.busy_timeout(self.options.busy_timeout);
     }
 
     /// Checkpoints the WAL into the database and truncates it (for maintenance, e.g.
@@ -248,6 +281,16 @@ pub fn append_or_spool(
             source,
         }),
     }
+}
+
+/// The size of one WAL frame: a 24-byte header and a page (4096 bytes, SQLite's
+/// default page size, which the ledger keeps).
+const WAL_FRAME_BYTES: u64 = 24 + 4096;
+
+fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(suffix);
+    PathBuf::from(name)
 }
 
 /// What SQLite errors need to become [`LedgerError`]s.

@@ -109,7 +109,11 @@ pub(crate) fn render_session(summary: &SessionSummary, records: &[StoredRecord])
                 record.role.subagent_type.as_deref().unwrap_or("?"),
                 record.role.subagent_id.as_deref().unwrap_or("?")
             )),
-            "PreToolUse" => Some(call_line(stored, outcomes.get(&stored.seq).copied())),
+            "PreToolUse" => Some(call_line(
+                stored,
+                outcomes.get(&stored.seq).copied(),
+                &summary.cwd,
+            )),
             "PostToolUse" | "PostToolUseFailure" if record.reference.pre_record.is_none() => {
                 Some(format!(
                     "  {:<6} {}  → {} (no matching pre record)",
@@ -123,6 +127,7 @@ pub(crate) fn render_session(summary: &SessionSummary, records: &[StoredRecord])
                 "  · permission prompt for {}",
                 request.tool.as_deref().unwrap_or("?")
             )),
+            "PermissionDenied" if record.reference.pre_record.is_some() => None,
             "PermissionDenied" => Some(format!(
                 "  · permission denied for {}",
                 request.tool.as_deref().unwrap_or("?")
@@ -152,9 +157,16 @@ fn detail<'a>(input: &'a Value, name: &str) -> Option<&'a str> {
     input.get(name).and_then(Value::as_str)
 }
 
-fn call_line(pre: &StoredRecord, outcome: Option<&StoredRecord>) -> String {
+fn call_line(pre: &StoredRecord, outcome: Option<&StoredRecord>, cwd: &str) -> String {
     let record = &pre.record;
     let tool = record.request.tool.as_deref().unwrap_or("?");
+    // Paths inside the session's directory read better relative to it.
+    let summary = input_summary(tool, &record.request.input);
+    let summary = if cwd.len() > 1 {
+        summary.replace(&format!("{cwd}/"), "")
+    } else {
+        summary
+    };
     let marker = match record.result.decision.as_deref() {
         Some("deny") => "✗",
         Some("ask") => "?",
@@ -162,10 +174,7 @@ fn call_line(pre: &StoredRecord, outcome: Option<&StoredRecord>) -> String {
         Some("allow") => "✓",
         _ => " ",
     };
-    let mut line = format!(
-        "{marker} {tool:<6} {}",
-        input_summary(tool, &record.request.input)
-    );
+    let mut line = format!("{marker} {tool:<6} {summary}");
     if let Some(decision) = record.result.decision.as_deref() {
         let rule = record
             .rules
@@ -181,6 +190,9 @@ fn call_line(pre: &StoredRecord, outcome: Option<&StoredRecord>) -> String {
         line.push_str(&format!("  {} {rule}{mode}", decision.to_uppercase()));
     }
     match outcome {
+        Some(post) if post.record.request.event == "PermissionDenied" => {
+            line.push_str("  → permission denied");
+        }
         Some(post) => {
             let result = &post.record.result;
             line.push_str(&format!("  → {}", result.outcome.as_deref().unwrap_or("?")));

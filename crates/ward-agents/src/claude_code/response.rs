@@ -60,7 +60,7 @@ pub fn render(kind: &EventKind, verdict: &Verdict) -> Option<String> {
         (
             EventKind::PreToolUse | EventKind::PermissionRequest | EventKind::UserPromptSubmit,
             Decision::Warn,
-        ) => json!({ "systemMessage": format!("Ward warning: {}", reason()) }),
+        ) => json!({ "systemMessage": format!("Warning: {}", reason()) }),
         // Ask and allow on a permission prompt: the prompt is shown as usual, which is
         // what ask means and all that allow may do without skipping it. Ask and allow
         // on a prompt: Claude Code has no such answer. Other events: recorded only.
