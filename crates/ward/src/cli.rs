@@ -141,7 +141,7 @@ pub(crate) struct CheckArgs {
     #[command(subcommand)]
     pub(crate) call: Option<CheckCall>,
     /// Check a Claude Code PreToolUse payload from a file (`-` for stdin).
-    #[arg(long = "json", value_name = "PAYLOAD_FILE", conflicts_with = "call")]
+    #[arg(long = "json", value_name = "PAYLOAD_FILE")]
     pub(crate) payload: Option<PathBuf>,
     /// The working directory of the call [default: the current directory].
     #[arg(long, global = true, value_name = "DIR")]
@@ -277,4 +277,16 @@ pub(crate) struct QueryArgs {
     /// Print as JSON lines.
     #[arg(long)]
     pub(crate) json: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    /// clap checks the definitions only when asked (or at run time in debug builds,
+    /// per subcommand); this checks every subcommand at once.
+    #[test]
+    fn command_line_definitions_are_consistent() {
+        super::Cli::command().debug_assert();
+    }
 }

@@ -34,7 +34,10 @@ pub(crate) fn run(home: &Home, args: &CheckArgs) -> Result<ExitCode> {
         None => std::env::current_dir().context("cannot find the current directory")?,
     };
     let event = match (&args.call, &args.payload) {
-        (Some(call), _) => event_for(call, &cwd),
+        (Some(_), Some(_)) => anyhow::bail!(
+            "give either a call (`bash`, `write`, `read`, `fetch`) or `--json PAYLOAD_FILE`, not both"
+        ),
+        (Some(call), None) => event_for(call, &cwd),
         (None, Some(file)) => event_from_payload(file)?,
         (None, None) => anyhow::bail!(
             "say what to check: `ward check bash 'CMD'`, `ward check write PATH`, `ward check read PATH`, `ward check fetch URL` or `ward check --json PAYLOAD_FILE`"

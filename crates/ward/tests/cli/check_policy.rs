@@ -4,7 +4,6 @@
 use crate::harness::{Ctx, SESSION};
 
 #[test]
-#[ignore = "bug: every `ward check` panics in debug builds: clap debug assert, `--json` has `conflicts_with = \"call\"` but `call` is a subcommand, not an argument"]
 fn check_starts_without_panicking() {
     let ctx = Ctx::new();
     ctx.init();
@@ -15,7 +14,6 @@ fn check_starts_without_panicking() {
 }
 
 #[test]
-#[ignore = "bug: every `ward check` panics in debug builds: clap debug assert, `--json` has `conflicts_with = \"call\"` but `call` is a subcommand, not an argument"]
 fn check_explains_a_denied_shell_command() {
     let ctx = Ctx::new();
     ctx.init();
@@ -27,7 +25,6 @@ fn check_explains_a_denied_shell_command() {
 }
 
 #[test]
-#[ignore = "bug: every `ward check` panics in debug builds: clap debug assert, `--json` has `conflicts_with = \"call\"` but `call` is a subcommand, not an argument"]
 fn check_write_as_json() {
     let ctx = Ctx::new();
     ctx.init();
@@ -53,7 +50,6 @@ fn check_write_as_json() {
 }
 
 #[test]
-#[ignore = "bug: every `ward check` panics in debug builds: clap debug assert, `--json` has `conflicts_with = \"call\"` but `call` is a subcommand, not an argument"]
 fn check_a_payload_file() {
     let ctx = Ctx::new();
     ctx.init();
@@ -70,7 +66,6 @@ fn check_a_payload_file() {
 }
 
 #[test]
-#[ignore = "bug: every `ward check` panics in debug builds: clap debug assert, `--json` has `conflicts_with = \"call\"` but `call` is a subcommand, not an argument"]
 fn check_a_payload_on_stdin() {
     let ctx = Ctx::new();
     ctx.init();
@@ -81,7 +76,6 @@ fn check_a_payload_on_stdin() {
 }
 
 #[test]
-#[ignore = "bug: every `ward check` panics in debug builds: clap debug assert, `--json` has `conflicts_with = \"call\"` but `call` is a subcommand, not an argument"]
 fn check_refuses_a_payload_without_a_tool_call() {
     let ctx = Ctx::new();
     ctx.init();
@@ -96,7 +90,6 @@ fn check_refuses_a_payload_without_a_tool_call() {
 }
 
 #[test]
-#[ignore = "bug: every `ward check` panics in debug builds: clap debug assert, `--json` has `conflicts_with = \"call\"` but `call` is a subcommand, not an argument"]
 fn check_records_nothing() {
     let ctx = Ctx::new();
     ctx.init();
@@ -178,7 +171,6 @@ fn policy_validate_names_the_file_and_line_of_an_unknown_field() {
 }
 
 #[test]
-#[ignore = "bug: every `ward check` panics in debug builds: clap debug assert, `--json` has `conflicts_with = \"call\"` but `call` is a subcommand, not an argument"]
 fn a_managed_deny_wins_over_a_user_allow() {
     let ctx = Ctx::new();
     ctx.init();
