@@ -167,21 +167,17 @@ impl LedgerError {
     pub fn hint(&self) -> Option<&'static str> {
         match self {
             Self::Busy { .. } => Some(
-                "another process is writing the ledger or holds it open in a transaction \
-                 (a `ward serve`, an `sqlite3` shell); the record was spooled and will be \
-                 ingested by the next append",
+                "another process is writing the ledger or holds it in a long transaction \
+                 (an `sqlite3` shell, a backup); try again, or give it a longer busy timeout",
             ),
-            Self::SchemaTooNew { .. } => Some(
-                "the ledger was written by a newer ward; upgrade ward (records appended \
-                 meanwhile go to the spool file)",
-            ),
+            Self::SchemaTooNew { .. } => {
+                Some("the ledger was written by a newer ward; upgrade ward to use it")
+            }
             Self::Corrupt { .. } => Some(
                 "run `ward verify` to see what is damaged; restore the file from a backup, \
                  or move it aside to start a new ledger",
             ),
-            Self::DiskFull { .. } => {
-                Some("free some disk space; records are spooled meanwhile and ingested later")
-            }
+            Self::DiskFull { .. } => Some("free some disk space"),
             Self::Open { .. } => {
                 Some("check that the folder exists and that you may read and write it")
             }

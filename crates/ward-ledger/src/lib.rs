@@ -15,8 +15,9 @@
 //!   reading.
 //!
 //! What this crate does *not* do (yet): sign checkpoints or keep a Merkle tree, so a
-//! writer with full access to the file can still rewrite a session's tail together
-//! with its head; that is a later issue. It has no PostgreSQL backend, does not decide
+//! writer with full access to the file can still rewrite a record consistently with
+//! every later record of its session and the session head, or drop whole sessions;
+//! that is a later issue. It has no PostgreSQL backend, does not decide
 //! anything (that is `ward-core`) and does not know any agent's JSON (`ward-agents`).
 
 #![warn(missing_docs)]

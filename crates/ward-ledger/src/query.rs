@@ -52,7 +52,7 @@ pub struct RecordFilter {
     pub tool: Option<String>,
     /// This primary category.
     pub category: Option<String>,
-    /// This decision (`deny`).
+    /// This decision (`deny`), or `none`: records without a decision.
     pub decision: Option<String>,
     /// This agent name, subagent id or subagent type.
     pub agent: Option<String>,
@@ -138,7 +138,13 @@ impl Ledger {
         equal("session_id = {}", &filter.session_id);
         equal("tool = {}", &filter.tool);
         equal("category = {}", &filter.category);
-        equal("decision = {}", &filter.decision);
+        if filter.decision.as_deref() == Some("none") {
+            // Records without a decision: calls no rule had an opinion on, their
+            // outcomes, and events that are only recorded (the column is NULL).
+            equal("coalesce(decision, 'none') = {}", &filter.decision);
+        } else {
+            equal("decision = {}", &filter.decision);
+        }
         equal("event = {}", &filter.event);
         equal(
             "(agent = {} OR subagent_id = {} OR subagent_type = {})",

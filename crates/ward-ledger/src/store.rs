@@ -21,30 +21,49 @@ use crate::{LedgerError, schema, spool};
 ///
 /// # Why these defaults
 ///
-/// Measured on the 2-core ext4 VM the project is built on (criterion means, a warm
-/// ledger of a few thousand records, a fresh connection per append as the hook does;
-/// `benches/append.rs`):
+/// The hook opens the ledger, appends one record and exits, so what matters is the
+/// whole open + append + close. Measured on the project's 2-core ext4 VM while it was
+/// quiet, a fresh connection per record (`cargo bench -p ward-ledger`, criterion
+/// means, a warm ledger of 2000+ records in four sessions):
 ///
-/// | configuration                                          | open + append + close | append on an open ledger |
-/// |--------------------------------------------------------|-----------------------|--------------------------|
-/// | SQLite defaults (checkpoint on close), `FULL`          | 2.6 ms                | —                        |
-/// | no checkpoint on close, `wal_autocheckpoint` 1000, `FULL` | 1.5 ms (grows with the WAL) | —                 |
-/// | no checkpoint on close, `wal_autocheckpoint` 64, `FULL`   | **0.92 ms**       | 0.61 ms                  |
-/// | no checkpoint on close, `wal_autocheckpoint` 64, `NORMAL` | 0.47 ms           | 0.13 ms                  |
+/// | configuration                                              | open + append + close | append, open ledger |
+/// |------------------------------------------------------------|-----------------------|---------------------|
+/// | SQLite's defaults: checkpoint on close (`FULL`)            | 1.5–1.7 ms ¹          |                     |
+/// | no checkpoint on close, SQLite's checkpoint only (`FULL`)  | 19–20 ms, growing     |                     |
+/// | no checkpoint on close, truncate past 16 pages (`FULL`)    | 1.40 ms               |                     |
+/// | no checkpoint on close, truncate past 256 pages (`FULL`)   | 1.18–1.43 ms          |                     |
+/// | **no checkpoint on close, truncate past 64 pages, `FULL`** | **1.15–1.23 ms** (0.95 ¹) | 0.66–0.68 ms    |
+/// | no checkpoint on close, truncate past 64 pages, `NORMAL`   | 0.86–0.97 ms (0.72 ¹) | 0.42–0.43 ms        |
+///
+/// Ranges are two runs. ¹ A phase-timing probe with a smaller record (means of
+/// 300-append runs, repeated). A record is about 5.6 WAL pages; an fsync costs
+/// 0.3–0.8 ms here, and several times that while other builds write to the disk.
 ///
 /// * When the last connection to a WAL database closes, SQLite checkpoints it and
-///   deletes the WAL, with two fsyncs; a hook is usually that last connection. We turn
+///   deletes the WAL, with fsyncs; a hook is usually that last connection. We turn
 ///   that off (`SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE`).
-/// * Without it, the WAL is never reset until something checkpoints, and the next
-///   process to open the database rebuilds the WAL index by reading the whole WAL,
-///   so the cost grows with every append. A small `wal_autocheckpoint` makes the
-///   committing connection run a PASSIVE checkpoint once the WAL holds that many
-///   pages (about ten appends at 64), which keeps both the rebuild and the checkpoint
-///   cheap; an explicit `wal_checkpoint` every N appends measured no better.
+/// * Then the WAL must be bounded some other way, because the first connection to
+///   open a database rebuilds the WAL index by reading the whole WAL. SQLite's own
+///   automatic checkpoint does not do it: it is PASSIVE, so it copies the WAL into
+///   the database but leaves restarting the WAL to the same connection's next write,
+///   and the next process, rebuilding the index, no longer knows that the WAL was
+///   copied. The WAL grows forever and every open gets slower (the 19 ms row, after a
+///   few thousand appends). So after each append, when the WAL holds more than
+///   [`OpenOptions::checkpoint_pages`] pages (one `stat`), the ledger runs
+///   `wal_checkpoint(TRUNCATE)`, which empties it (about 2 ms, once every ~11 appends
+///   at 64 pages). 16 pages checkpoints too often; 256 measured the same as 64
+///   within the noise (fewer checkpoints, but every open replays more WAL), and 64
+///   keeps the hook that happens to pay for a checkpoint cheaper.
 /// * `synchronous = FULL` fsyncs the WAL at every commit, so a committed record
-///   survives a power cut; `NORMAL` only fsyncs at checkpoints (a record can be lost
-///   on power failure, never on a crash of the process). FULL fits the ~1 ms budget,
-///   and an audit log should not lose records, so it is the default.
+///   survives a power cut; `NORMAL` fsyncs only at checkpoints (the last records can
+///   be lost on power failure, never when a process crashes). FULL costs about
+///   0.3 ms per record here, leaving the round trip at 1.0–1.2 ms, and an audit
+///   log should not lose records it has acknowledged, so it is the default; `NORMAL` is
+///   there for callers that prefer the speed.
+/// * What is left of the open is SQLite setting up the shared-memory WAL index for
+///   the first connection (~0.15 ms of truncating and faulting in the `-shm` file on
+///   ext4) and reading the schema. A long-lived connection held by another process
+///   (e.g. `ward serve`) makes that, and the checkpoints, cheaper.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct OpenOptions {
     /// How long to wait for another writer before giving up (default 5 s).
@@ -153,7 +172,7 @@ impl Ledger {
             conn,
             path: path.to_path_buf(),
             spool_path: spool::spool_path(path),
-            wal_path: with_suffix(path, "-wal"),
+            wal_path: spool::with_suffix(path, "-wal"),
             options,
         })
     }
@@ -286,12 +305,6 @@ pub fn append_or_spool(
 /// The size of one WAL frame: a 24-byte header and a page (4096 bytes, SQLite's
 /// default page size, which the ledger keeps).
 const WAL_FRAME_BYTES: u64 = 24 + 4096;
-
-fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
-    let mut name = path.as_os_str().to_owned();
-    name.push(suffix);
-    PathBuf::from(name)
-}
 
 /// What SQLite errors need to become [`LedgerError`]s.
 pub(crate) struct Context<'a> {

@@ -21,9 +21,7 @@ pub(crate) struct Actor {
 
 /// The current time as records write it: RFC 3339 UTC with microseconds.
 pub(crate) fn now() -> String {
-    jiff::Timestamp::now()
-        .strftime("%Y-%m-%dT%H:%M:%S%.6fZ")
-        .to_string()
+    ward_ledger::format_time(jiff::Timestamp::now())
 }
 
 /// Detail fields that carry cost or token figures, kept in `resource.usage`.

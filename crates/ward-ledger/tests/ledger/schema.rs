@@ -86,3 +86,29 @@ fn an_unopenable_path_is_a_typed_error_naming_the_path() {
     assert!(matches!(error, LedgerError::Open { .. }), "{error:?}");
     assert!(error.to_string().contains("no-such-folder"), "{error}");
 }
+
+#[test]
+fn the_wal_stays_bounded_when_every_connection_is_short_lived() {
+    // The hook's pattern: a fresh connection per record. SQLite's own checkpoint
+    // would let the WAL grow forever here (see `OpenOptions`).
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ledger.db");
+    let wal = dir.path().join("ledger.db-wal");
+    let mut largest = 0;
+    for index in 0..150 {
+        let mut ledger = Ledger::open(&path).unwrap();
+        ledger
+            .append(record(&format!("s{}", index % 3), "Stop"))
+            .unwrap();
+        drop(ledger);
+        largest = largest.max(std::fs::metadata(&wal).map_or(0, |m| m.len()));
+    }
+    let frame = 24 + 4096;
+    assert!(
+        largest <= (64 + 16) * frame,
+        "the WAL grew to {largest} bytes"
+    );
+    let ledger = Ledger::open(&path).unwrap();
+    assert_eq!(ledger.count().unwrap(), 150);
+    assert!(verify(&ledger).ok);
+}

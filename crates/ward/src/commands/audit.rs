@@ -123,11 +123,11 @@ fn since(text: &str) -> Result<String> {
             let then = jiff::Timestamp::now()
                 .checked_sub(span)
                 .context("--since reaches too far back")?;
-            return Ok(then.strftime("%Y-%m-%dT%H:%M:%S%.6fZ").to_string());
+            return Ok(ward_ledger::format_time(then));
         }
     }
     if let Ok(timestamp) = text.parse::<jiff::Timestamp>() {
-        return Ok(timestamp.strftime("%Y-%m-%dT%H:%M:%S%.6fZ").to_string());
+        return Ok(ward_ledger::format_time(timestamp));
     }
     if let Ok(date) = text.parse::<jiff::civil::Date>() {
         return Ok(format!("{date}T00:00:00.000000Z"));

@@ -196,7 +196,6 @@ fn query_by_tool_and_decision() {
 }
 
 #[test]
-#[ignore = "bug: `ward audit query --decision none` matches nothing; the ledger compares the decision column with the string 'none' instead of NULL"]
 fn query_decision_none_finds_the_records_no_rule_decided() {
     let ctx = replayed();
     let none = query(&ctx, &["--tool", "Read", "--decision", "none"]);
