@@ -38,5 +38,8 @@ pub use record::{
 };
 pub use schema::SCHEMA_VERSION;
 pub use spool::{pending_spooled, rejected_path, spool, spool_path};
-pub use store::{Appended, Ledger, OpenOptions, Stored, Synchronous, append_or_spool};
+pub use store::{
+    Appended, JOURNAL_BATCH_BYTES, Ledger, OpenOptions, Stored, Synchronous, append_or_spool,
+    append_queued,
+};
 pub use verify::{MAX_PROBLEMS, Problem, ProblemKind, VerifyReport};

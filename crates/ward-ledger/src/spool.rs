@@ -1,10 +1,13 @@
 //! The spool: where a record waits when the ledger cannot take it, and how it comes
 //! back.
 //!
-//! "Nothing is lost": when an append fails (locked past the busy timeout, disk full,
-//! a corrupt or newer database), the hook writes the record as one JSON line to
-//! `<ledger>.spool.jsonl` under an exclusive file lock. The next append ingests the
-//! spool first, in order, inside its own write transaction, then truncates it.
+//! The spool is the ledger's journal. The hook writes each record as one JSON line
+//! to `<ledger>.spool.jsonl` under an exclusive file lock and `fdatasync`s it before
+//! it answers ([`crate::append_queued`]); the SQLite ledger takes the lines in
+//! batches. It is also where a record waits when the ledger cannot take it (locked
+//! past the busy timeout, disk full, a corrupt or newer database). Every append and
+//! every ingest takes the spool first, in order, inside its own write transaction,
+//! then truncates it.
 //!
 //! Exactly once: the SHA-256 of every ingested line goes into `spool_ingested` in the
 //! same transaction as its record, so a process that dies between the commit and the
@@ -13,9 +16,9 @@
 //! A line that does not parse (a writer killed mid-line, a hand edit) is moved to
 //! `<spool>.rejected`, never dropped.
 //!
-//! Lock order: an ingest holds the database write lock and then takes the spool lock;
-//! a spool writer takes only the spool lock. So neither can wait for the other in a
-//! cycle.
+//! Lock order: an ingest holds the database write lock and then takes the spool lock,
+//! briefly, to read and later to compact; a spool writer takes only the spool lock.
+//! So neither can wait for the other in a cycle, and writers never wait for inserts.
 
 use std::ffi::OsString;
 use std::fs::{self, File};
@@ -46,7 +49,9 @@ pub fn rejected_path(db_path: &Path) -> PathBuf {
 /// spool of the ledger at `db_path`, creating the file (mode 0600) if needed.
 pub fn spool(db_path: &Path, record: &Record, reason: &str) -> Result<(), LedgerError> {
     let path = spool_path(db_path);
-    write_line(&path, record, reason).map_err(|source| LedgerError::Spool { path, source })
+    write_line(&path, record, reason)
+        .map(|_| ())
+        .map_err(|source| LedgerError::Spool { path, source })
 }
 
 /// How many lines wait in the spool of the ledger at `db_path` (0 if there is none).
@@ -92,7 +97,8 @@ struct SpooledRecord {
 
 static LINES_WRITTEN: AtomicU64 = AtomicU64::new(0);
 
-pub(crate) fn write_line(path: &Path, record: &Record, reason: &str) -> io::Result<()> {
+/// Writes one line and makes it durable (`fdatasync`); returns the spool's new length.
+pub(crate) fn write_line(path: &Path, record: &Record, reason: &str) -> io::Result<u64> {
     let entry = SpoolLine {
         spooled_at: jiff::Timestamp::now().to_string(),
         pid: std::process::id(),
@@ -102,8 +108,7 @@ pub(crate) fn write_line(path: &Path, record: &Record, reason: &str) -> io::Resu
     };
     let mut line = serde_json::to_vec(&entry).map_err(io::Error::other)?;
     line.push(b'\n');
-    let mut file = open_for_append(path)?;
-    file.lock()?;
+    let mut file = open_locked(path)?;
     // A writer killed mid-line left no newline: start a fresh line, so that its
     // fragment is rejected on its own instead of swallowing this record.
     let length = file.metadata()?.len();
@@ -116,18 +121,81 @@ pub(crate) fn write_line(path: &Path, record: &Record, reason: &str) -> io::Resu
         }
     }
     file.write_all(&line)?;
-    file.sync_data()
+    file.sync_data()?;
+    Ok(length.saturating_add(line.len() as u64))
 }
 
-/// The spool, locked and ingested; truncate it once the transaction has committed.
+/// Opens the spool for appending and locks it, making sure the locked file is still
+/// the one at `path`: an ingest replaces the file (see [`Ingested::compact`]), and a
+/// writer that opened the old one before must not write into a file nobody reads.
+fn open_locked(path: &Path) -> io::Result<File> {
+    use std::os::unix::fs::MetadataExt;
+    for _ in 0..MAX_REOPENS {
+        let file = open_for_append(path)?;
+        file.lock()?;
+        let locked = file.metadata()?;
+        match fs::metadata(path) {
+            Ok(current) if current.ino() == locked.ino() && current.dev() == locked.dev() => {
+                return Ok(file);
+            }
+            Ok(_) => {}
+            Err(error) if error.kind() == io::ErrorKind::NotFound => {}
+            Err(error) => return Err(error),
+        }
+    }
+    Err(io::Error::other(format!(
+        "the spool `{}` was replaced {MAX_REOPENS} times while waiting for its lock",
+        path.display()
+    )))
+}
+
+/// How often a writer reopens a spool that an ingest replaced under it.
+const MAX_REOPENS: usize = 16;
+
+/// What an ingest read from the spool: which file, and how much of it. Compact it
+/// once the transaction has committed.
 pub(crate) struct Ingested {
-    file: File,
+    path: PathBuf,
+    device: u64,
+    inode: u64,
+    length: u64,
 }
 
 impl Ingested {
-    /// Empties the spool (the lock is released when `self` drops).
-    pub(crate) fn truncate(self) -> io::Result<()> {
-        self.file.set_len(0)
+    /// Removes the ingested prefix from the spool, under its lock: deletes the file
+    /// if nothing was appended since it was read, else replaces it with the lines
+    /// appended since. Either way the file at the path is a new one, which writers
+    /// notice ([`open_locked`]). If another ingest compacted it first, nothing is
+    /// done; lines ingested twice are skipped by their hashes anyway.
+    pub(crate) fn compact(self) -> io::Result<()> {
+        use std::os::unix::fs::MetadataExt;
+        let mut file = match File::options().read(true).open(&self.path) {
+            Ok(file) => file,
+            Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok(()),
+            Err(error) => return Err(error),
+        };
+        file.lock()?;
+        let metadata = file.metadata()?;
+        let current = fs::metadata(&self.path)?;
+        if metadata.ino() != self.inode
+            || metadata.dev() != self.device
+            || current.ino() != self.inode
+            || metadata.len() < self.length
+        {
+            return Ok(());
+        }
+        if metadata.len() == self.length {
+            return fs::remove_file(&self.path);
+        }
+        let mut tail = Vec::new();
+        file.seek(SeekFrom::Start(self.length))?;
+        file.read_to_end(&mut tail)?;
+        let fresh = with_suffix(&self.path, ".compacting");
+        let mut out = open_for_append(&fresh)?;
+        out.set_len(0)?;
+        out.write_all(&tail)?;
+        out.sync_data()?;
+        fs::rename(&fresh, &self.path)
     }
 }
 
@@ -154,9 +222,22 @@ pub(crate) fn ingest(
         Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok(None),
         Err(error) => return Err(io_error(error)),
     };
+    // The lock is held only while reading: writers keep appending while the records
+    // are inserted, and `Ingested::compact` removes just what was read.
     file.lock().map_err(io_error)?;
     let mut text = Vec::new();
     file.read_to_end(&mut text).map_err(io_error)?;
+    let metadata = file.metadata().map_err(io_error)?;
+    file.unlock().map_err(io_error)?;
+    let ingested = {
+        use std::os::unix::fs::MetadataExt;
+        Ingested {
+            path: spool.to_path_buf(),
+            device: metadata.dev(),
+            inode: metadata.ino(),
+            length: text.len() as u64,
+        }
+    };
 
     let mut rejected: Vec<&[u8]> = Vec::new();
     for line in lines(&text) {
@@ -184,7 +265,7 @@ pub(crate) fn ingest(
         let path = with_suffix(spool, ".rejected");
         write_rejected(&path, &rejected).map_err(|source| LedgerError::Spool { path, source })?;
     }
-    Ok(Some(Ingested { file }))
+    Ok(Some(ingested))
 }
 
 fn write_rejected(path: &Path, rejected: &[&[u8]]) -> io::Result<()> {

@@ -224,6 +224,15 @@ pub(crate) enum AuditCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Move the records waiting in the journal into the ledger now.
+    ///
+    /// Hooks append to a journal (durably) and the ledger takes it in batches, in the
+    /// background; every other `audit` command does this first anyway.
+    Ingest {
+        /// Print nothing (used by the hook's background ingest).
+        #[arg(long)]
+        quiet: bool,
+    },
     /// Export records.
     Export {
         /// The export format.

@@ -34,8 +34,9 @@ pub(crate) fn managed_policy_path() -> PathBuf {
     )
 }
 
-/// Reads every layer that applies to a call made in `cwd`.
-pub(crate) fn load(home: &Home, cwd: &Path, user_home: &str) -> Result<LoadedPolicy> {
+/// Reads every layer that applies to a call made in `cwd`. `locate`: look up each
+/// rule's line, for output people read (the hook does not need it).
+pub(crate) fn load(home: &Home, cwd: &Path, user_home: &str, locate: bool) -> Result<LoadedPolicy> {
     let mut sources = Vec::with_capacity(3);
     let managed = managed_policy_path();
     if let Some(text) = read_if_exists(&managed)? {
@@ -77,7 +78,12 @@ pub(crate) fn load(home: &Home, cwd: &Path, user_home: &str) -> Result<LoadedPol
             .to_string(),
         cwd: cwd.display().to_string(),
     };
-    let policy = Policy::load(&sources, &placeholders).map_err(crate::error::policy)?;
+    let policy = if locate {
+        Policy::load_located(&sources, &placeholders)
+    } else {
+        Policy::load(&sources, &placeholders)
+    }
+    .map_err(crate::error::policy)?;
     Ok(LoadedPolicy { policy, sources })
 }
 

@@ -180,9 +180,31 @@ pub struct Policy {
 impl Policy {
     /// Builds the effective policy from layer sources (any order). Built-in
     /// self-protection is added unless the managed layer switches it off.
+    ///
+    /// Rules' line numbers are not looked up (they are 0): the hook does not show
+    /// them, and finding them costs a scan of every text. [`Policy::load_located`]
+    /// finds them, for messages people read; an error is always located.
     pub fn load(
         sources: &[PolicySource],
         placeholders: &Placeholders,
+    ) -> Result<Policy, PolicyError> {
+        // An error must name its line: build again, locating rules, to report it.
+        Policy::build(sources, placeholders, false)
+            .or_else(|_| Policy::build(sources, placeholders, true))
+    }
+
+    /// [`Policy::load`], with each rule's line number in its origin.
+    pub fn load_located(
+        sources: &[PolicySource],
+        placeholders: &Placeholders,
+    ) -> Result<Policy, PolicyError> {
+        Policy::build(sources, placeholders, true)
+    }
+
+    fn build(
+        sources: &[PolicySource],
+        placeholders: &Placeholders,
+        locate: bool,
     ) -> Result<Policy, PolicyError> {
         let mut sources: Vec<&PolicySource> = sources.iter().collect();
         sources.sort_by_key(|source| source.layer);
@@ -203,6 +225,7 @@ impl Policy {
 
         let mut builder = Builder {
             placeholders,
+            locate,
             rules: Vec::new(),
             warnings: Vec::new(),
             disabled: Vec::new(),
@@ -358,6 +381,8 @@ impl Policy {
 
 struct Builder<'a> {
     placeholders: &'a Placeholders,
+    /// Whether to look up each rule's line (see [`Policy::load_located`]).
+    locate: bool,
     rules: Vec<Rule>,
     warnings: Vec<String>,
     /// Rule ids a more authoritative layer switched off for the layers below it.
@@ -372,7 +397,11 @@ impl Builder<'_> {
         text: &str,
         specs: Vec<RuleSpec>,
     ) -> Result<(), PolicyError> {
-        let lines = file::rule_lines(text);
+        let lines = if self.locate {
+            file::rule_lines(text)
+        } else {
+            std::collections::HashMap::new()
+        };
         for spec in specs {
             if layer != Layer::Builtin && self.disabled.contains(&spec.id) {
                 continue;

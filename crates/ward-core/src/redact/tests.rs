@@ -670,3 +670,20 @@ proptest! {
         prop_assert!(again.is_clean(), "{:?} -> {:?}", redaction.text, again.findings);
     }
 }
+
+#[test]
+fn large_texts_use_the_automaton_and_find_the_same_rules() {
+    let redactor = Redactor::new();
+    let token = format!("ghp_{}", "A1b2C3d4E5".repeat(4));
+    let small = format!(
+        "export GITHUB_TOKEN={token} # and sk-ant-api03-{}",
+        "x".repeat(40)
+    );
+    let large = format!("{small}{}", " ".repeat(AUTOMATON_FROM_BYTES));
+    assert!(small.len() < AUTOMATON_FROM_BYTES && large.len() >= AUTOMATON_FROM_BYTES);
+    assert_eq!(redactor.candidates(&small), redactor.candidates(&large));
+    assert_ne!(redactor.candidates(&small), 0);
+    let redacted = redactor.redact_str(&large);
+    assert!(!redacted.text.contains(&token));
+    assert!(redacted.text.contains("[REDACTED:github-token]"));
+}

@@ -5,7 +5,9 @@ use std::sync::{Arc, Barrier};
 use std::thread;
 use std::time::Duration;
 
-use ward_ledger::{Ledger, OpenOptions, RecordFilter, Stored, append_or_spool, pending_spooled};
+use ward_ledger::{
+    Ledger, OpenOptions, RecordFilter, Stored, append_or_spool, append_queued, pending_spooled,
+};
 
 use crate::support::{record, tool_call, verify};
 
@@ -102,6 +104,7 @@ fn writers_that_give_up_spool_and_nothing_is_lost() {
                     match append_or_spool(&path, options, pre).unwrap() {
                         Stored::Committed(_) => {}
                         Stored::Spooled { .. } => spooled += 1,
+                        Stored::Queued { .. } => panic!("append_or_spool never queues"),
                     }
                 }
                 spooled
@@ -162,4 +165,72 @@ fn concurrent_first_opens_migrate_once() {
     let ledger = Ledger::open(&path).unwrap();
     assert_eq!(ledger.count().unwrap(), 8);
     assert!(verify(&ledger).ok);
+}
+
+/// The hook's path: writers append to the journal while ingesters move it into the
+/// ledger at the same time. Every record arrives exactly once, each writer's records
+/// in the order it wrote them, and the chains verify.
+#[test]
+fn journal_writers_and_concurrent_ingests_lose_and_duplicate_nothing() {
+    const WRITERS: usize = 8;
+    const EACH: usize = 60;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ledger.db");
+    drop(Ledger::open(&path).unwrap());
+    let options = OpenOptions {
+        busy_timeout: Duration::from_secs(60),
+        ..OpenOptions::default()
+    };
+    let done = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let ingesters: Vec<_> = (0..2)
+        .map(|_| {
+            let (path, done) = (path.clone(), Arc::clone(&done));
+            thread::spawn(move || {
+                while !done.load(std::sync::atomic::Ordering::Relaxed) {
+                    let mut ledger = Ledger::open_with(&path, options).unwrap();
+                    ledger.ingest_pending().unwrap();
+                    thread::sleep(Duration::from_millis(3));
+                }
+            })
+        })
+        .collect();
+    let writers: Vec<_> = (0..WRITERS)
+        .map(|writer| {
+            let path = path.clone();
+            thread::spawn(move || {
+                for index in 0..EACH {
+                    let mut pre =
+                        tool_call("j", "PreToolUse", "Bash", &format!("w{writer}-{index}"));
+                    pre.request.input = serde_json::json!({"writer": writer, "index": index});
+                    let flush = index == EACH - 1 && writer == 0;
+                    match append_queued(&path, options, pre, flush).unwrap() {
+                        Stored::Queued { .. } => {}
+                        other => panic!("the journal was writable, yet: {other:?}"),
+                    }
+                }
+            })
+        })
+        .collect();
+    for writer in writers {
+        writer.join().unwrap();
+    }
+    done.store(true, std::sync::atomic::Ordering::Relaxed);
+    for ingester in ingesters {
+        ingester.join().unwrap();
+    }
+    let mut ledger = Ledger::open_with(&path, options).unwrap();
+    ledger.ingest_pending().unwrap();
+    assert_eq!(pending_spooled(&path).unwrap(), 0);
+    let records = ledger.records(&RecordFilter::default()).unwrap();
+    assert_eq!(records.len(), WRITERS * EACH, "every record exactly once");
+    let mut next: HashMap<u64, u64> = HashMap::new();
+    for stored in &records {
+        let input = &stored.record.request.input;
+        let writer = input["writer"].as_u64().unwrap();
+        let index = input["index"].as_u64().unwrap();
+        let expected = next.entry(writer).or_insert(0);
+        assert_eq!(index, *expected, "writer {writer}'s records in order");
+        *expected += 1;
+    }
+    verify(&ledger);
 }

@@ -16,12 +16,16 @@ use crate::output;
 use crate::timeline;
 
 pub(crate) fn run(home: &Home, command: AuditCommand) -> Result<ExitCode> {
+    if let AuditCommand::Ingest { quiet } = command {
+        return ingest(home, quiet);
+    }
     let ledger = open(home)?;
     match command {
         AuditCommand::List { json } => list(&ledger, json),
         AuditCommand::Show { session, json } => show(&ledger, &session, json),
         AuditCommand::Query(args) => query(&ledger, &args),
         AuditCommand::Verify { json } => verify(&ledger, json),
+        AuditCommand::Ingest { .. } => Ok(ExitCode::SUCCESS),
         AuditCommand::Export {
             format,
             session,
@@ -38,7 +42,66 @@ pub(crate) fn open(home: &Home) -> Result<Ledger> {
             path.display()
         );
     }
-    Ledger::open(&path).with_context(|| format!("cannot open the ledger `{}`", path.display()))
+    let mut ledger = Ledger::open(&path)
+        .with_context(|| format!("cannot open the ledger `{}`", path.display()))?;
+    // Hooks write through a journal that the ledger takes in batches; take what
+    // waits, so that what is shown is complete. If it cannot, `verify` counts it.
+    if let Err(error) = ledger.ingest_pending() {
+        output::status(&format!(
+            "warning: records waiting in the journal could not be added yet: {error}"
+        ));
+    }
+    Ok(ledger)
+}
+
+/// The lock one ingester holds, so that hooks that all see a full journal start one
+/// background ingest between them, not one each.
+pub(crate) fn ingest_lock_path(home: &Home) -> std::path::PathBuf {
+    home.root.join("ingest.lock")
+}
+
+/// Whether no ingest is running now (a cheap check before starting one).
+pub(crate) fn ingest_idle(home: &Home) -> bool {
+    let Ok(file) = std::fs::File::options()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(ingest_lock_path(home))
+    else {
+        return false;
+    };
+    file.try_lock().is_ok()
+}
+
+fn ingest(home: &Home, quiet: bool) -> Result<ExitCode> {
+    let path = ingest_lock_path(home);
+    let lock = std::fs::File::options()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .with_context(|| format!("cannot open `{}`", path.display()))?;
+    if lock.try_lock().is_err() {
+        if !quiet {
+            output::data("Another ingest is running; it will take the waiting records.");
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    let before = ward_ledger::pending_spooled(&home.ledger()).unwrap_or(0);
+    let ledger = open(home)?;
+    let after = ward_ledger::pending_spooled(&home.ledger()).unwrap_or(0);
+    drop(ledger);
+    if !quiet {
+        output::data(&format!(
+            "Moved {} waiting record(s) into the ledger; {after} still waiting.",
+            before.saturating_sub(after)
+        ));
+    }
+    Ok(if after == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }
 
 fn list(ledger: &Ledger, json: bool) -> Result<ExitCode> {

@@ -49,7 +49,7 @@ pub(crate) fn run(home: &Home, args: &CheckArgs) -> Result<ExitCode> {
         cwd
     };
     let user_home = env::var(env::HOME).unwrap_or_else(|| "/".to_owned());
-    let loaded = layers::load(home, &cwd, &user_home)?;
+    let loaded = layers::load(home, &cwd, &user_home, true)?;
     let context = AnalysisContext {
         cwd: cwd.display().to_string(),
         home: user_home,

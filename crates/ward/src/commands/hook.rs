@@ -106,7 +106,7 @@ fn decide_and_record(home: &Home, event: &Event) -> Result<HookReply, Failure> {
     }
     let user_home = env::var(env::HOME).unwrap_or_else(|| "/".to_owned());
     let cwd = event_cwd(event);
-    let loaded = layers::load(home, &cwd, &user_home).map_err(failure(true))?;
+    let loaded = layers::load(home, &cwd, &user_home, false).map_err(failure(true))?;
     let policy = &loaded.policy;
     let enforce = policy.enforce();
     let identity = home.read_identity().map_err(failure(enforce))?;
@@ -154,13 +154,22 @@ fn decide_and_record(home: &Home, event: &Event) -> Result<HookReply, Failure> {
     })
 }
 
-/// Commits the record, or spools it when the ledger cannot be written.
+/// Makes the record durable before the hook answers: appended and fsynced to the
+/// ledger's journal, which moves into SQLite in batches (see
+/// `ward_ledger::append_queued` for why); a session's end flushes the batch.
 fn store(home: &Home, record: ward_ledger::record::Record) -> Result<()> {
     let path = home.ledger();
-    match ward_ledger::append_or_spool(&path, OpenOptions::default(), record)
+    let flush = record.request.event == EventKind::SessionEnd.as_str();
+    match ward_ledger::append_queued(&path, OpenOptions::default(), record, flush)
         .with_context(|| format!("cannot record this call in `{}`", path.display()))?
     {
-        Stored::Committed(_) => Ok(()),
+        Stored::Queued {
+            ingest_due: true, ..
+        } => {
+            ingest_in_background(home);
+            Ok(())
+        }
+        Stored::Committed(_) | Stored::Queued { .. } => Ok(()),
         Stored::Spooled { reason } => {
             log(
                 home,
@@ -168,6 +177,30 @@ fn store(home: &Home, record: ward_ledger::record::Record) -> Result<()> {
             );
             Ok(())
         }
+    }
+}
+
+/// Starts `ward audit ingest` detached, so that moving the journal into SQLite (a few
+/// milliseconds for a batch) never delays the agent. Its stdio is closed: the agent
+/// waits for the hook's stdout to close, which must not wait for the ingester. If
+/// it cannot start, the next hook or reader ingests instead.
+fn ingest_in_background(home: &Home) {
+    if !crate::commands::audit::ingest_idle(home) {
+        return;
+    }
+    let Ok(exe) = std::env::current_exe() else {
+        return;
+    };
+    let started = std::process::Command::new(exe)
+        .arg("--home")
+        .arg(&home.root)
+        .args(["audit", "ingest", "--quiet"])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn();
+    if let Err(error) = started {
+        log(home, &format!("cannot start a background ingest: {error}"));
     }
 }
 

@@ -77,7 +77,7 @@ fn user_home() -> String {
 
 fn show(home: &Home, cwd: Option<PathBuf>, json: bool) -> Result<ExitCode> {
     let cwd = cwd_or_current(cwd)?;
-    let loaded = layers::load(home, &cwd, &user_home())?;
+    let loaded = layers::load(home, &cwd, &user_home(), true)?;
     let view = view(&loaded.policy, &loaded.sources);
     if json {
         output::json(&view)?;
@@ -169,7 +169,7 @@ fn validate(home: &Home, files: &[PathBuf], cwd: Option<PathBuf>, json: bool) ->
         warnings: Vec::new(),
     };
     if files.is_empty() {
-        match layers::load(home, &cwd, &user_home()) {
+        match layers::load(home, &cwd, &user_home(), true) {
             Ok(loaded) => {
                 report.checked = loaded.sources.iter().map(|s| s.path.clone()).collect();
                 check_policy(&loaded.policy, &mut report);
@@ -234,7 +234,7 @@ fn validate_file(home: &Home, file: &Path, cwd: &Path, report: &mut Validation) 
         path: file.display().to_string(),
         text,
     };
-    match Policy::load(&[source], &placeholders) {
+    match Policy::load_located(&[source], &placeholders) {
         Ok(policy) => check_policy(&policy, report),
         Err(error) => report
             .errors
