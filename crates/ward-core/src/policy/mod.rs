@@ -80,6 +80,9 @@ pub struct Placeholders {
 
 impl Placeholders {
     fn substitute(&self, text: &str, escape: fn(&str) -> String) -> String {
+        if !text.contains(['$', '~']) {
+            return text.to_owned();
+        }
         let mut out = text.to_owned();
         for (name, value) in [
             ("$WARD_HOME", &self.ward_home),
@@ -231,7 +234,8 @@ impl Policy {
             disabled: Vec::new(),
         };
         if self_protection {
-            let builtin = parse_policy_text("builtin", presets::BUILTIN.json)?;
+            hasher.update(presets::BUILTIN.hash.as_bytes());
+            let builtin = (presets::BUILTIN.file)();
             builder.add_rules(
                 Layer::Builtin,
                 "builtin",
@@ -257,7 +261,8 @@ impl Policy {
                 })?;
                 for text in texts {
                     let origin = format!("preset:{}", text.name);
-                    let preset_file = parse_policy_text(&origin, text.json)?;
+                    hasher.update(text.hash.as_bytes());
+                    let preset_file = (text.file)();
                     if let Some(value) = preset_file.enforce {
                         enforce.get_or_insert(value);
                     }
