@@ -9,6 +9,10 @@
 
 use super::file::{MatchSpec, PolicyFile, RuleSpec};
 
+#[allow(
+    clippy::needless_update,
+    reason = "generated code ends every struct with `..Default::default()`, needed or not"
+)]
 mod generated {
     use super::{MatchSpec, PolicyFile, RuleSpec};
     include!(concat!(env!("OUT_DIR"), "/presets.rs"));
