@@ -2,7 +2,7 @@
 //!
 //! Everything here is a plain function of its inputs: no file, network, process,
 //! environment or clock access. The adapters (`ward-agents`) turn an agent's payload
-//! into an [`Event`]; [`analyze`] turns the event into an [`Action`] (what the call
+//! into an [`Event`]; [`analyze()`] turns the event into an [`Action`] (what the call
 //! would touch); [`policy::Policy::evaluate`] turns the action into a [`Verdict`].
 //! The ledger (`ward-ledger`) records all three; the CLI wires the stages.
 //!

@@ -45,7 +45,15 @@ pub(crate) fn build(
         Ok((digest, bytes)) => (Some(digest), bytes),
         Err(_) => (None, 0),
     };
-    let (input, _) = redactor.redact_value(&raw_input);
+    // An event Ward does not know is recorded minimally: which fields it had, and
+    // the digest of their content, not the content itself.
+    let (input, _) = match (&event.kind, &raw_input) {
+        (EventKind::Other(_), Value::Object(fields)) => (
+            json!({ "fields": fields.keys().collect::<Vec<_>>() }),
+            Vec::new(),
+        ),
+        _ => redactor.redact_value(&raw_input),
+    };
     let usage: Map<String, Value> = event
         .details
         .iter()
