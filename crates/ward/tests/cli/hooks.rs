@@ -158,9 +158,15 @@ fn pre_compact_is_recorded() {
 #[test]
 fn an_unknown_event_is_recorded_and_answered_with_silence() {
     let record = silent_and_recorded("claude-code/future_event_unknown.json", "FutureEvent");
-    assert_eq!(
-        record["request"]["input"]["some_new_field"]["nested"],
-        json!([1, 2, 3])
+    // Recorded minimally: which fields it had and a digest of them, not their content.
+    let fields = record["request"]["input"]["fields"].as_array().unwrap();
+    assert!(fields.contains(&json!("some_new_field")), "{fields:?}");
+    assert!(record["request"]["input"].get("some_new_field").is_none());
+    assert!(
+        record["request"]["input_digest"]
+            .as_str()
+            .unwrap()
+            .starts_with("sha256:")
     );
 }
 
