@@ -9,7 +9,7 @@ use std::hint::black_box;
 use criterion::{Criterion, criterion_group, criterion_main};
 use serde_json::json;
 use ward_core::policy::{Layer, Placeholders, Policy, PolicySource};
-use ward_core::{AnalysisContext, Event, EventKind, ToolCall, analyze};
+use ward_core::{AnalysisContext, Event, analyze};
 
 fn placeholders() -> Placeholders {
     Placeholders {
@@ -21,23 +21,7 @@ fn placeholders() -> Placeholders {
 }
 
 fn event(tool: &str, input: serde_json::Value) -> Event {
-    Event {
-        agent: "claude-code".to_owned(),
-        kind: EventKind::PreToolUse,
-        session_id: "bench".to_owned(),
-        cwd: "/home/dev/app".to_owned(),
-        tool: Some(ToolCall {
-            name: tool.to_owned(),
-            input,
-            tool_use_id: Some("toolu_bench".to_owned()),
-            mcp_server: None,
-        }),
-        subagent: None,
-        permission_mode: None,
-        prompt: None,
-        outcome: None,
-        details: serde_json::Map::new(),
-    }
+    Event::pre_tool_use("claude-code", "bench", "/home/dev/app", tool, input)
 }
 
 fn calls() -> Vec<(&'static str, Event)> {

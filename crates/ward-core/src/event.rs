@@ -187,3 +187,33 @@ pub struct Event {
     #[serde(default, skip_serializing_if = "serde_json::Map::is_empty")]
     pub details: serde_json::Map<String, Value>,
 }
+
+impl Event {
+    /// A `PreToolUse` event for one tool call and nothing else: what `ward check`
+    /// evaluates, and what tests and benchmarks build.
+    pub fn pre_tool_use(
+        agent: &str,
+        session_id: &str,
+        cwd: &str,
+        tool: &str,
+        input: Value,
+    ) -> Event {
+        Event {
+            agent: agent.to_owned(),
+            kind: EventKind::PreToolUse,
+            session_id: session_id.to_owned(),
+            cwd: cwd.to_owned(),
+            tool: Some(ToolCall {
+                name: tool.to_owned(),
+                input,
+                tool_use_id: None,
+                mcp_server: None,
+            }),
+            subagent: None,
+            permission_mode: None,
+            prompt: None,
+            outcome: None,
+            details: serde_json::Map::new(),
+        }
+    }
+}

@@ -4,7 +4,7 @@
 use serde_json::json;
 
 use super::*;
-use crate::{AnalysisContext, Category, EventKind, ToolCall, analyze};
+use crate::{AnalysisContext, Category, analyze};
 
 fn placeholders() -> Placeholders {
     Placeholders {
@@ -24,23 +24,7 @@ fn source(layer: Layer, text: &str) -> PolicySource {
 }
 
 fn event(tool: &str, input: serde_json::Value) -> Event {
-    Event {
-        agent: "claude-code".to_owned(),
-        kind: EventKind::PreToolUse,
-        session_id: "s1".to_owned(),
-        cwd: "/home/dev/app".to_owned(),
-        tool: Some(ToolCall {
-            name: tool.to_owned(),
-            input,
-            tool_use_id: Some("toolu_1".to_owned()),
-            mcp_server: None,
-        }),
-        subagent: None,
-        permission_mode: None,
-        prompt: None,
-        outcome: None,
-        details: serde_json::Map::new(),
-    }
+    Event::pre_tool_use("claude-code", "s1", "/home/dev/app", tool, input)
 }
 
 fn decide(policy: &Policy, tool: &str, input: serde_json::Value) -> Verdict {

@@ -8,7 +8,7 @@ use anyhow::{Context, Result};
 use serde::Serialize;
 use serde_json::json;
 use ward_agents::claude_code;
-use ward_core::{Action, AnalysisContext, Event, EventKind, ToolCall, Verdict};
+use ward_core::{Action, AnalysisContext, Event, EventKind, Verdict};
 
 use crate::cli::{CheckArgs, CheckCall, Format};
 use crate::env;
@@ -100,23 +100,13 @@ fn event_for(call: &CheckCall, cwd: &Path) -> Event {
         CheckCall::Read { path } => ("Read", json!({ "file_path": path })),
         CheckCall::Fetch { url } => ("WebFetch", json!({ "url": url, "prompt": "" })),
     };
-    Event {
-        agent: "claude-code".to_owned(),
-        kind: EventKind::PreToolUse,
-        session_id: "ward-check".to_owned(),
-        cwd: cwd.display().to_string(),
-        tool: Some(ToolCall {
-            name: name.to_owned(),
-            input,
-            tool_use_id: None,
-            mcp_server: None,
-        }),
-        subagent: None,
-        permission_mode: None,
-        prompt: None,
-        outcome: None,
-        details: serde_json::Map::new(),
-    }
+    Event::pre_tool_use(
+        "claude-code",
+        "ward-check",
+        &cwd.display().to_string(),
+        name,
+        input,
+    )
 }
 
 fn event_from_payload(file: &Path) -> Result<Event> {

@@ -22,12 +22,8 @@ pub(crate) fn install(home: &Home, args: &InstallArgs) -> Result<ExitCode> {
     let path = settings_path(args)?;
     let command = hook_command(args)?;
     let original = read_settings(&path)?;
-    let edit = claude_code::install(original.as_deref(), &command).with_context(|| {
-        format!(
-            "`{}` was left unchanged because Ward cannot edit it",
-            path.display()
-        )
-    })?;
+    let edit = claude_code::install(original.as_deref(), &command)
+        .with_context(|| left_unchanged(&path))?;
     if args.dry_run {
         print_dry_run(&path, &edit);
         return Ok(ExitCode::SUCCESS);
@@ -68,12 +64,7 @@ pub(crate) fn uninstall(args: &InstallArgs) -> Result<ExitCode> {
         ));
         return Ok(ExitCode::SUCCESS);
     };
-    let edit = claude_code::uninstall(&original).with_context(|| {
-        format!(
-            "`{}` was left unchanged because Ward cannot edit it",
-            path.display()
-        )
-    })?;
+    let edit = claude_code::uninstall(&original).with_context(|| left_unchanged(&path))?;
     if args.dry_run {
         print_dry_run(&path, &edit);
         return Ok(ExitCode::SUCCESS);
@@ -88,6 +79,13 @@ pub(crate) fn uninstall(args: &InstallArgs) -> Result<ExitCode> {
     write_settings(&path, &edit.after)?;
     output::data(&format!("Removed Ward's hooks from {}.", path.display()));
     Ok(ExitCode::SUCCESS)
+}
+
+fn left_unchanged(path: &Path) -> String {
+    format!(
+        "`{}` was left unchanged because Ward cannot edit it",
+        path.display()
+    )
 }
 
 fn print_dry_run(path: &Path, edit: &Edit) {
