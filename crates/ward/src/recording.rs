@@ -1,6 +1,8 @@
 //! Building the R6 record of one event: redacting its input, digesting the
 //! unredacted input and output, and naming the policy, the actor and the decision.
 
+use std::borrow::Cow;
+
 use serde_json::{Map, Value, json};
 use ward_core::{Action, Event, EventKind, Verdict};
 use ward_ledger::hash::digest_value;
@@ -47,7 +49,7 @@ pub(crate) fn build(
     };
     // An event Ward does not know is recorded minimally: which fields it had, and
     // the digest of their content, not the content itself.
-    let (input, _) = match (&event.kind, &raw_input) {
+    let (input, _) = match (&event.kind, raw_input.as_ref()) {
         (EventKind::Other(_), Value::Object(fields)) => (
             json!({ "fields": fields.keys().collect::<Vec<_>>() }),
             Vec::new(),
@@ -109,11 +111,8 @@ pub(crate) fn build(
         request: Request {
             event: event.kind.as_str().to_owned(),
             tool: tool.map(|t| t.name.clone()),
-            category: action
-                .filter(|_| tool.is_some())
-                .map(|a| a.category().as_str().to_owned()),
+            category: action.map(|a| a.category().as_str().to_owned()),
             categories: action
-                .filter(|_| tool.is_some())
                 .map(|a| a.categories.iter().map(|c| c.as_str().to_owned()).collect())
                 .unwrap_or_default(),
             targets: action.map(|a| a.targets.clone()).unwrap_or_default(),
@@ -132,10 +131,11 @@ pub(crate) fn build(
     }
 }
 
-/// What the event asked, unredacted: the tool input, the prompt, or the other fields.
-fn raw_input(event: &Event) -> Value {
+/// What the event asked, unredacted: the tool input (borrowed: it can be megabytes),
+/// the prompt, or the other fields.
+fn raw_input(event: &Event) -> Cow<'_, Value> {
     if let Some(tool) = &event.tool {
-        return tool.input.clone();
+        return Cow::Borrowed(&tool.input);
     }
     let mut details = event.details.clone();
     details.retain(|name, _| !is_usage_field(name));
@@ -143,9 +143,9 @@ fn raw_input(event: &Event) -> Value {
         let prompt = event.prompt.clone().unwrap_or_default();
         details.insert("prompt".to_owned(), Value::String(prompt));
     }
-    if details.is_empty() {
+    Cow::Owned(if details.is_empty() {
         Value::Null
     } else {
-        json!(details)
-    }
+        Value::Object(details)
+    })
 }

@@ -11,6 +11,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, anyhow};
+use serde_json::json;
 use ward_agents::claude_code;
 use ward_core::{AnalysisContext, Event, EventKind};
 use ward_ledger::{OpenOptions, Stored};
@@ -79,9 +80,17 @@ fn handle(agent: &str, home: Option<&Path>, input: &[u8]) -> HookReply {
     let event = match claude_code::parse_payload(input) {
         Ok(event) => event,
         Err(error) => {
-            let message = format!("the Claude Code hook payload is invalid: {error}");
-            record_invalid_payload(&home, input, &message);
-            return unreadable_payload(&message);
+            let message = format!(
+                "the Claude Code hook payload ({} bytes) is invalid: {error}",
+                input.len()
+            );
+            record_invalid_payload(&home, &message);
+            // Audit-only: a call Ward cannot read is allowed (and recorded).
+            return if enforcing(&home) {
+                unreadable_payload(&message)
+            } else {
+                HookReply::default()
+            };
         }
     };
     match decide_and_record(&home, &event) {
@@ -98,15 +107,20 @@ struct Failure {
 
 fn decide_and_record(home: &Home, event: &Event) -> Result<HookReply, Failure> {
     let failure = |enforce: bool| move |error: anyhow::Error| Failure { error, enforce };
-    if !home.is_initialised() {
-        return Err(failure(true)(anyhow!(
-            "Ward's home `{}` is not initialised; run `ward init`",
-            home.root.display()
-        )));
-    }
     let user_home = env::var(env::HOME).unwrap_or_else(|| "/".to_owned());
     let cwd = event_cwd(event);
-    let loaded = layers::load(home, &cwd, &user_home, false).map_err(failure(true))?;
+    let loaded = layers::load(home, &cwd, &user_home, false).map_err(|error| {
+        // Checked only when loading failed: the hot path pays for no extra stat.
+        let error = if home.is_initialised() {
+            error
+        } else {
+            anyhow!(
+                "Ward's home `{}` is not initialised; run `ward init`",
+                home.root.display()
+            )
+        };
+        failure(true)(error)
+    })?;
     let policy = &loaded.policy;
     let enforce = policy.enforce();
     let identity = home.read_identity().map_err(failure(enforce))?;
@@ -242,29 +256,14 @@ fn fail(home: &Home, event: &Event, failure: Failure) -> HookReply {
 }
 
 /// Records a payload that did not parse, under a pseudo-session, so that garbage
-/// sent to the hook leaves a trace.
-fn record_invalid_payload(home: &Home, input: &[u8], message: &str) {
+/// sent to the hook leaves a trace: the parser's message, not the bytes.
+fn record_invalid_payload(home: &Home, message: &str) {
     if !home.is_initialised() {
         return;
     }
-    let preview: String = String::from_utf8_lossy(input.get(..512).unwrap_or(input)).into_owned();
-    let event = Event {
-        agent: "claude-code".to_owned(),
-        kind: EventKind::Other("InvalidPayload".to_owned()),
-        session_id: "ward:invalid-payload".to_owned(),
-        cwd: String::new(),
-        tool: None,
-        subagent: None,
-        permission_mode: None,
-        prompt: None,
-        outcome: None,
-        details: [
-            ("preview".to_owned(), serde_json::Value::String(preview)),
-            ("bytes".to_owned(), serde_json::Value::from(input.len())),
-        ]
-        .into_iter()
-        .collect(),
-    };
+    let mut event = Event::pre_tool_use("claude-code", "ward:invalid-payload", "", "", json!(null));
+    event.kind = EventKind::Other("InvalidPayload".to_owned());
+    event.tool = None;
     let actor = Actor {
         os_user: Some(crate::home::os_user()),
         host_key_id: home.read_identity().ok().map(|identity| identity.key_id),
@@ -276,6 +275,17 @@ fn record_invalid_payload(home: &Home, input: &[u8], message: &str) {
             &format!("cannot record an invalid payload: {error:#}"),
         );
     }
+}
+
+/// Whether the policy that applies here enforces, for a payload too broken to say
+/// where it was made (the process's cwd stands in). A policy that cannot be read
+/// enforces: Ward fails closed.
+fn enforcing(home: &Home) -> bool {
+    let user_home = env::var(env::HOME).unwrap_or_else(|| "/".to_owned());
+    let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("/"));
+    layers::load(home, &cwd, &user_home, false)
+        .ok()
+        .is_none_or(|loaded| loaded.policy.enforce())
 }
 
 fn event_cwd(event: &Event) -> PathBuf {

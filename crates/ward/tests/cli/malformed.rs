@@ -427,3 +427,32 @@ fn arbitrary_bytes_never_crash_the_hook() {
     let verify = ctx.ward(&["audit", "verify", "--json"]);
     assert_eq!(verify.json()["ok"], true, "{}", verify.render());
 }
+
+/// Audit-only: a payload Ward cannot read is allowed (silence, exit 0) and still
+/// recorded; in enforce mode the same payload blocks (see the tests above).
+#[test]
+fn an_unreadable_payload_is_allowed_and_recorded_in_audit_only_mode() {
+    let ctx = Ctx::new();
+    ctx.ward(&["init", "--preset", "audit-only"])
+        .assert_success();
+    let out = ctx.hook_bytes(b"not json");
+    assert_eq!(out.code, 0, "{}", out.render());
+    assert!(
+        out.stdout.is_empty() && out.stderr.is_empty(),
+        "{}",
+        out.render()
+    );
+    let recorded = ctx
+        .ward(&[
+            "audit",
+            "query",
+            "--session",
+            "ward:invalid-payload",
+            "--json",
+        ])
+        .assert_success()
+        .json_lines();
+    assert_eq!(recorded.len(), 1);
+    let error = recorded[0]["record"]["result"]["error"].as_str().unwrap();
+    assert!(error.contains("(8 bytes) is invalid"), "{error}");
+}
