@@ -165,13 +165,14 @@ impl Ingested {
     /// Removes the ingested prefix from the spool, under its lock: deletes the file
     /// if nothing was appended since it was read, else replaces it with the lines
     /// appended since. Either way the file at the path is a new one, which writers
-    /// notice ([`open_locked`]). If another ingest compacted it first, nothing is
-    /// done; lines ingested twice are skipped by their hashes anyway.
-    pub(crate) fn compact(self) -> io::Result<()> {
+    /// notice ([`open_locked`]). If another ingest replaced it first, nothing is done
+    /// and `false` is returned: the new file may start with lines this ingest took,
+    /// which a further ingest skips by their hashes and compacts.
+    pub(crate) fn compact(self) -> io::Result<bool> {
         use std::os::unix::fs::MetadataExt;
         let mut file = match File::options().read(true).open(&self.path) {
             Ok(file) => file,
-            Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok(()),
+            Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok(true),
             Err(error) => return Err(error),
         };
         file.lock()?;
@@ -182,10 +183,10 @@ impl Ingested {
             || current.ino() != self.inode
             || metadata.len() < self.length
         {
-            return Ok(());
+            return Ok(false);
         }
         if metadata.len() == self.length {
-            return fs::remove_file(&self.path);
+            return fs::remove_file(&self.path).map(|()| true);
         }
         let mut tail = Vec::new();
         file.seek(SeekFrom::Start(self.length))?;
@@ -195,7 +196,7 @@ impl Ingested {
         out.set_len(0)?;
         out.write_all(&tail)?;
         out.sync_data()?;
-        fs::rename(&fresh, &self.path)
+        fs::rename(&fresh, &self.path).map(|()| true)
     }
 }
 

@@ -138,6 +138,10 @@ pub enum Stored {
     },
 }
 
+/// How often [`Ledger::ingest_pending`] goes round when other ingests keep replacing
+/// the spool under it.
+const MAX_INGEST_ROUNDS: usize = 4;
+
 /// The reason written on journal lines that wait for the next batch.
 const QUEUED: &str = "queued for the next batch";
 
@@ -242,18 +246,25 @@ impl Ledger {
             path: &self.path,
             busy_timeout: self.options.busy_timeout,
         };
-        match std::fs::metadata(&self.spool_path) {
-            Ok(metadata) if metadata.len() > 0 => {}
-            _ => return Ok(()),
-        }
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(|error| context.sqlite(error))?;
-        let ingested = spool::ingest(&tx, &self.spool_path, &context)?;
-        tx.commit().map_err(|error| context.sqlite(error))?;
-        if let Some(ingested) = ingested {
-            let _compacted = ingested.compact();
+        // Another ingest may replace the spool between this one's read and its
+        // compaction (it compacted first); the replacement then starts with lines this
+        // ingest already took. Going round again skips them (by their hashes) and
+        // compacts the new file, so what stays in the spool is only what waits.
+        for _ in 0..MAX_INGEST_ROUNDS {
+            match std::fs::metadata(&self.spool_path) {
+                Ok(metadata) if metadata.len() > 0 => {}
+                _ => break,
+            }
+            let tx = self
+                .conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .map_err(|error| context.sqlite(error))?;
+            let ingested = spool::ingest(&tx, &self.spool_path, &context)?;
+            tx.commit().map_err(|error| context.sqlite(error))?;
+            match ingested.map(spool::Ingested::compact) {
+                Some(Ok(false)) => continue,
+                _ => break,
+            }
         }
         self.bound_wal();
         Ok(())
