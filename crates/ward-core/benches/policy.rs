@@ -60,6 +60,7 @@ fn bench(c: &mut Criterion) {
     let context = AnalysisContext {
         cwd: "/home/dev/app".to_owned(),
         home: "/home/dev".to_owned(),
+        branch: None,
     };
     let mut group = c.benchmark_group("policy");
     for (name, event) in calls() {

@@ -79,6 +79,22 @@ impl CommandInvocation {
     }
 }
 
+/// Something analysis found inside a call that a rule may act on: a destructive SQL
+/// statement, a secret written to a file, a force push. Rules select findings by
+/// `kind` (`findings = ["db.*"]`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Finding {
+    /// What was found, as a dotted kind: `db.drop-table`, `secret.aws-access-key`,
+    /// `git.force-push`.
+    pub kind: String,
+    /// What it applies to, when there is one: the table, the branch (`main`; `*`
+    /// for every branch, `?` when Ward cannot tell which), the file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subject: Option<String>,
+    /// A short description for people (`DROP TABLE users`). Never a secret's value.
+    pub detail: String,
+}
+
 /// What analysis found a call would do.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Action {
@@ -94,6 +110,9 @@ pub struct Action {
     /// run; `inline-script`: code in another language is run from the command line).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tags: Vec<String>,
+    /// What analysis found inside the call: destructive SQL, secrets, force pushes.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub findings: Vec<Finding>,
     /// Whether part of the call could not be analysed (a parse error, a script in
     /// another language, a dynamic program name). Policies may ask for such calls.
     pub opaque: bool,
@@ -119,6 +138,18 @@ impl Action {
     pub fn add_tag(&mut self, tag: &str) {
         if !self.tags.iter().any(|t| t == tag) {
             self.tags.push(tag.to_owned());
+        }
+    }
+
+    /// Adds a finding unless an equal one is already present.
+    pub fn add_finding(&mut self, kind: &str, subject: Option<&str>, detail: String) {
+        let finding = Finding {
+            kind: kind.to_owned(),
+            subject: subject.map(str::to_owned),
+            detail,
+        };
+        if !self.findings.contains(&finding) {
+            self.findings.push(finding);
         }
     }
 

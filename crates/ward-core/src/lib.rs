@@ -17,7 +17,7 @@ pub mod event;
 pub mod policy;
 pub mod redact;
 
-pub use action::{Action, CommandInvocation, Target, TargetKind};
+pub use action::{Action, CommandInvocation, Finding, Target, TargetKind};
 pub use analyze::{AnalysisContext, analyze};
 pub use category::Category;
 pub use decision::{Decision, Verdict};

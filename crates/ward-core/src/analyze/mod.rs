@@ -11,12 +11,15 @@ use crate::{Action, Event};
 pub use paths::resolve_path;
 
 /// What analysis needs to know about the machine, passed in so that analysis stays pure.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct AnalysisContext {
     /// The call's working directory (absolute).
     pub cwd: String,
     /// The user's home directory, for `~` and `$HOME`.
     pub home: String,
+    /// The git branch checked out in the project, when the caller knows it: a
+    /// `git push` that names no branch pushes this one.
+    pub branch: Option<String>,
 }
 
 /// Analyses a tool event. Events without a tool give an empty action in category `other`.
@@ -34,6 +37,7 @@ pub fn analyze(event: &Event, context: &AnalysisContext) -> Action {
             event.cwd.clone()
         },
         home: context.home.clone(),
+        branch: context.branch.clone(),
     };
     tools::analyze_tool(tool, &context)
 }

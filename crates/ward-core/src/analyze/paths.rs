@@ -61,6 +61,7 @@ mod tests {
         AnalysisContext {
             cwd: "/home/dev/app".to_owned(),
             home: "/home/dev".to_owned(),
+            branch: None,
         }
     }
 

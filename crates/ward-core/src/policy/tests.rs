@@ -32,6 +32,7 @@ fn decide(policy: &Policy, tool: &str, input: serde_json::Value) -> Verdict {
     let context = AnalysisContext {
         cwd: "/home/dev/app".to_owned(),
         home: "/home/dev".to_owned(),
+        branch: None,
     };
     let action = analyze(&event, &context);
     policy.evaluate(&event, &action).unwrap()

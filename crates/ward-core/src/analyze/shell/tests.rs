@@ -10,6 +10,7 @@ fn context() -> AnalysisContext {
     AnalysisContext {
         cwd: "/home/dev/app".to_owned(),
         home: "/home/dev".to_owned(),
+        branch: None,
     }
 }
 
