@@ -781,26 +781,6 @@ fn parser_panics_are_contained() {
     assert!(action.opaque);
 }
 
-#[test]
-fn typical_command_timing() {
-    let lines = [
-        "cd /home/dev/app && cargo test -p ward-core 2>&1 | tail -n 20",
-        "git status",
-        "rm -rf build && mkdir -p build",
-        "grep -rn \"fn main\" src | head -5",
-    ];
-    for line in lines {
-        analyse(line);
-        let runs: u32 = 2000;
-        let start = std::time::Instant::now();
-        for _ in 0..runs {
-            std::hint::black_box(analyse(std::hint::black_box(line)));
-        }
-        let each = start.elapsed() / runs;
-        println!("{each:>10.1?} per analysis of `{line}`");
-    }
-}
-
 fn fragment() -> impl Strategy<Value = String> {
     prop_oneof![
         Just("rm -rf / ".to_owned()),
