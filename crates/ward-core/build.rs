@@ -15,12 +15,13 @@ use sha2::{Digest, Sha256};
 const PRESETS: [&str; 5] = ["builtin", "safety", "strict", "permissive", "audit-only"];
 
 /// Top-level keys: (TOML key, Rust field, kind).
-const FILE_KEYS: [(&str, &str, Kind); 6] = [
+const FILE_KEYS: [(&str, &str, Kind); 7] = [
     ("preset", "preset", Kind::OptionString),
     ("enforce", "enforce", Kind::OptionBool),
     ("default", "default", Kind::OptionString),
     ("disable", "disable", Kind::Strings),
     ("self_protection", "self_protection", Kind::OptionBool),
+    ("protected_branches", "protected_branches", Kind::Strings),
     ("rules", "rules", Kind::Rules),
 ];
 const RULE_KEYS: [(&str, &str, Kind); 6] = [
@@ -31,7 +32,7 @@ const RULE_KEYS: [(&str, &str, Kind); 6] = [
     ("alternative", "alternative", Kind::OptionString),
     ("match", "matches", Kind::Match),
 ];
-const MATCH_KEYS: [(&str, &str, Kind); 12] = [
+const MATCH_KEYS: [(&str, &str, Kind); 14] = [
     ("agents", "agents", Kind::Strings),
     ("tools", "tools", Kind::Strings),
     ("categories", "categories", Kind::Strings),
@@ -43,6 +44,8 @@ const MATCH_KEYS: [(&str, &str, Kind); 12] = [
     ("arguments", "arguments", Kind::Strings),
     ("wrappers", "wrappers", Kind::Strings),
     ("tags", "tags", Kind::Strings),
+    ("findings", "findings", Kind::Strings),
+    ("protected_branch", "protected_branch", Kind::OptionBool),
     ("opaque", "opaque", Kind::OptionBool),
 ];
 

@@ -6,7 +6,7 @@
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use ward_core::Target;
+use ward_core::{Finding, Target};
 
 /// The record format version written by this build.
 pub const RECORD_VERSION: u32 = 1;
@@ -99,9 +99,18 @@ pub struct Request {
     /// The programs a shell call runs, in order.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub programs: Vec<String>,
+    /// What analysis found inside the call (destructive SQL, secrets, force pushes).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub findings: Vec<Finding>,
+    /// Risk tags analysis attached (`remote-code`, `hidden-code`, `inline-script`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<String>,
     /// Whether part of the call could not be analysed.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub opaque: bool,
+    /// Why analysis could not see through part of the call.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
     /// `sha256:<hex>` of the canonical JSON of the unredacted input.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub input_digest: Option<String>,

@@ -5,6 +5,7 @@ mod cli;
 mod commands;
 mod env;
 mod error;
+mod git;
 mod home;
 mod layers;
 mod output;

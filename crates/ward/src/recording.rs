@@ -119,7 +119,10 @@ pub(crate) fn build(
             programs: action
                 .map(|a| a.commands.iter().map(|c| c.program.clone()).collect())
                 .unwrap_or_default(),
+            findings: action.map(|a| a.findings.clone()).unwrap_or_default(),
+            tags: action.map(|a| a.tags.clone()).unwrap_or_default(),
             opaque: action.is_some_and(|a| a.opaque),
+            notes: action.map(|a| a.notes.clone()).unwrap_or_default(),
             input_digest,
             input,
             cwd: event.cwd.clone(),

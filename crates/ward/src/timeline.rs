@@ -146,6 +146,20 @@ pub(crate) fn render_session(summary: &SessionSummary, records: &[StoredRecord])
         if let Some(line) = line {
             out.push_str(&format!("{time}  {indent}{line}\n"));
         }
+        if request.event == "PreToolUse" {
+            for finding in &request.findings {
+                out.push_str(&format!(
+                    "              {indent}  ⚑ {}: {}\n",
+                    finding.kind, finding.detail
+                ));
+            }
+            if request.opaque && !request.notes.is_empty() {
+                out.push_str(&format!(
+                    "              {indent}  ◌ not analysed: {}\n",
+                    shorten(&request.notes.join("; "), SUMMARY_WIDTH)
+                ));
+            }
+        }
         if let Some(error) = &record.result.error {
             out.push_str(&format!("              {indent}  ⚠ Ward error: {error}\n"));
         }

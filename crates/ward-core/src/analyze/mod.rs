@@ -2,6 +2,11 @@
 //! path, URL and command it touches. Pure: the context carries the cwd and home
 //! directory; nothing here looks at the file system.
 
+mod content;
+mod database;
+#[cfg(test)]
+mod findings_tests;
+mod hosts;
 mod paths;
 mod shell;
 mod tools;
@@ -44,11 +49,11 @@ pub fn analyze(event: &Event, context: &AnalysisContext) -> Action {
 
 /// Analyses one shell command line as the `Bash` tool would run it.
 pub fn analyze_command_line(command: &str, context: &AnalysisContext) -> Action {
-    let mut action = Action {
-        tool: "Bash".to_owned(),
-        categories: vec![crate::Category::Command],
-        ..Action::default()
+    let tool = crate::ToolCall {
+        name: "Bash".to_owned(),
+        input: serde_json::json!({ "command": command }),
+        tool_use_id: None,
+        mcp_server: None,
     };
-    shell::analyze_shell(command, context, &mut action);
-    action
+    tools::analyze_tool(&tool, context)
 }

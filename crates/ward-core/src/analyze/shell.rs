@@ -16,10 +16,14 @@
 //! note saying why. Nothing here runs, reads or looks anything up.
 
 mod args;
+mod clients;
 mod code;
+mod exfil;
 mod files;
+mod git;
 mod network;
 mod programs;
+mod scripts;
 mod walk;
 mod words;
 mod wrappers;
@@ -59,6 +63,9 @@ const STACK_BASE_BYTES: usize = 1 << 20;
 pub(crate) fn analyze_shell(command: &str, context: &AnalysisContext, action: &mut Action) {
     let mut walker = walk::Walker::new(context, action);
     walker.analyze_source(command, &walk::Stream::Inherited);
+    if walker.opened_socket {
+        exfil::check_socket_shell(&mut walker);
+    }
 }
 
 /// The parser options for bash syntax (the shell agents run).

@@ -97,6 +97,8 @@ pub(crate) fn analyze_tool(tool: &ToolCall, context: &AnalysisContext) -> Action
         }
     }
     mark_credentials(&mut action, context);
+    super::hosts::check_targets(&mut action);
+    super::content::check(tool, &mut action);
     if action.categories.is_empty() {
         action.add_category(Category::Other);
     }

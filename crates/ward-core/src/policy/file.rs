@@ -27,6 +27,11 @@ pub struct PolicyFile {
     /// The managed layer may switch off self-protection; other layers may not.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub self_protection: Option<bool>,
+    /// Git branches (globs) that force pushes, remote deletes and `--no-verify`
+    /// must not touch. Every layer's list counts; when none gives one, the default
+    /// is `main`, `master`, `production` and `release/*`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub protected_branches: Vec<String>,
     /// The rules.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub rules: Vec<RuleSpec>,
@@ -96,6 +101,13 @@ pub struct MatchSpec {
     /// Risk tags set by analysis (`remote-code`, `inline-script`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tags: Vec<String>,
+    /// Kinds of findings (globs): `db.drop-*`, `secret.*`, `git.force-push`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub findings: Vec<String>,
+    /// With `findings`: `true` matches only findings on a protected branch (or on a
+    /// branch Ward cannot tell), `false` only findings on other branches.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub protected_branch: Option<bool>,
     /// `true`: match only calls that analysis could not see through.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub opaque: Option<bool>,

@@ -10,12 +10,14 @@
 //!
 //! This module reads no files: the CLI finds the layers and passes their text.
 
+mod branches;
 mod file;
 mod presets;
 mod rule;
 
 use sha2::{Digest, Sha256};
 
+pub use branches::{DEFAULT_PROTECTED_BRANCHES, ProtectedBranches};
 pub use file::{MatchSpec, PolicyFile, RuleSpec, parse_policy_text};
 pub use presets::{PRESETS, PresetText, preset_text};
 pub use rule::{Rule, RuleOrigin};
@@ -178,6 +180,7 @@ pub struct Policy {
     preset: Option<String>,
     hash: String,
     warnings: Vec<String>,
+    protected_branches: ProtectedBranches,
 }
 
 impl Policy {
@@ -246,7 +249,10 @@ impl Policy {
         let mut enforce = None;
         let mut default: Option<Decision> = None;
         let mut preset = None;
+        let mut protected_branches = Vec::new();
         for (source, file) in files {
+            // Every layer's branches count: a lower layer can protect more, never less.
+            protected_branches.extend(file.protected_branches.iter().cloned());
             if file.self_protection.is_some() && source.layer != Layer::Managed {
                 builder.warnings.push(format!(
                     "{}: `self_protection` is ignored outside the managed policy",
@@ -300,7 +306,9 @@ impl Policy {
             .iter()
             .map(|byte| format!("{byte:02x}"))
             .collect();
+        let protected_branches = ProtectedBranches::new(protected_branches, "policy")?;
         Ok(Policy {
+            protected_branches,
             rules: builder.rules,
             enforce: enforce.unwrap_or(true),
             default,
@@ -335,6 +343,11 @@ impl Policy {
         &self.hash
     }
 
+    /// The protected git branches of every layer (or the defaults).
+    pub fn protected_branches(&self) -> &ProtectedBranches {
+        &self.protected_branches
+    }
+
     /// Layering conflicts that were resolved by ignoring something.
     pub fn warnings(&self) -> &[String] {
         &self.warnings
@@ -350,7 +363,7 @@ impl Policy {
     pub fn evaluate(&self, event: &Event, action: &Action) -> Result<Verdict, PolicyError> {
         let mut matched: Vec<(&Rule, usize)> = Vec::new();
         for (index, rule) in self.rules.iter().enumerate() {
-            if rule.matches(event, action)? {
+            if rule.matches(event, action, &self.protected_branches)? {
                 matched.push((rule, index));
             }
         }

@@ -16,7 +16,7 @@ use glob::{MatchOptions, Pattern};
 use regex::Regex;
 
 use super::file::RuleSpec;
-use super::{Placeholders, PolicyError};
+use super::{Placeholders, PolicyError, ProtectedBranches};
 use crate::{Action, Category, CommandInvocation, Decision, Event, Target};
 
 /// Where a rule came from: its layer and the file or preset that defined it.
@@ -64,6 +64,7 @@ struct Compiled {
     programs: Vec<Pattern>,
     targets: Vec<Pattern>,
     outside: Vec<Pattern>,
+    findings: Vec<Pattern>,
 }
 
 /// Regexes cost far more to build than globs, so they are built only once a
@@ -117,6 +118,15 @@ impl Rule {
                 spec.decision
             ),
         })?;
+        if spec.matches.protected_branch.is_some() && spec.matches.findings.is_empty() {
+            return Err(PolicyError::Invalid {
+                file: origin.file.clone(),
+                line: origin.line,
+                rule: spec.id.clone(),
+                message: "`protected_branch` applies to findings: add `findings = [\"git.*\"]`"
+                    .to_owned(),
+            });
+        }
         if spec.id.trim().is_empty() {
             return Err(PolicyError::Invalid {
                 file: origin.file.clone(),
@@ -210,6 +220,7 @@ impl Rule {
             programs: self.globs(&m.programs)?,
             targets: self.globs(&self.target_globs)?,
             outside: self.globs(&self.outside_globs)?,
+            findings: self.globs(&m.findings)?,
         })
     }
 
@@ -246,7 +257,12 @@ impl Rule {
 
     /// Whether the rule matches a call. Cheap conditions run first; a pattern that
     /// fails to compile is an error (the caller fails closed).
-    pub fn matches(&self, event: &Event, action: &Action) -> Result<bool, PolicyError> {
+    pub fn matches(
+        &self,
+        event: &Event,
+        action: &Action,
+        protected: &ProtectedBranches,
+    ) -> Result<bool, PolicyError> {
         let m = &self.spec.matches;
         if m.opaque.is_some_and(|opaque| opaque != action.opaque) {
             return Ok(false);
@@ -265,6 +281,9 @@ impl Rule {
         if !m.agents.is_empty() && !agent_matches(&m.agents, event) {
             return Ok(false);
         }
+        if !m.findings.is_empty() && action.findings.is_empty() {
+            return Ok(false);
+        }
         let needs_command = !m.programs.is_empty()
             || !m.flags.is_empty()
             || !m.arguments.is_empty()
@@ -280,6 +299,15 @@ impl Rule {
         }
         let compiled = self.compiled()?;
         if !compiled.tools.is_empty() && !any_match(&compiled.tools, &action.tool, NAME_MATCH) {
+            return Ok(false);
+        }
+        if !compiled.findings.is_empty()
+            && !action.findings.iter().any(|finding| {
+                any_match(&compiled.findings, &finding.kind, NAME_MATCH)
+                    && m.protected_branch
+                        .is_none_or(|wanted| protected.covers(finding.subject.as_deref()) == wanted)
+            })
+        {
             return Ok(false);
         }
         if needs_command && !self.any_command_matches(compiled, &action.commands)? {

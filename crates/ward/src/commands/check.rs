@@ -53,7 +53,7 @@ pub(crate) fn run(home: &Home, args: &CheckArgs) -> Result<ExitCode> {
     let context = AnalysisContext {
         cwd: cwd.display().to_string(),
         home: user_home,
-        branch: None,
+        branch: crate::git::checked_out_branch(&cwd),
     };
     let action = ward_core::analyze(&event, &context);
     let verdict = loaded
@@ -159,6 +159,14 @@ fn render_text(e: &Explanation<'_>) -> String {
             "{label:<10} {:<8} {}\n",
             target.kind.as_str(),
             target.path
+        ));
+    }
+    for (index, finding) in e.action.findings.iter().enumerate() {
+        let label = if index == 0 { "Findings" } else { "" };
+        out.push_str(&format!(
+            "{label:<10} {:<24} {}
+",
+            finding.kind, finding.detail
         ));
     }
     if !e.action.tags.is_empty() {

@@ -127,7 +127,7 @@ fn decide_and_record(home: &Home, event: &Event) -> Result<HookReply, Failure> {
     let context = AnalysisContext {
         cwd: cwd.display().to_string(),
         home: user_home,
-        branch: None,
+        branch: crate::git::checked_out_branch(&cwd),
     };
     let action = event
         .tool

@@ -117,6 +117,11 @@ const INTERPRETERS: &[Interpreter] = &[
     },
 ];
 
+/// Whether `program` is a shell Ward parses as bash.
+pub(super) fn is_shell(program: &str) -> bool {
+    SHELLS.contains(&program)
+}
+
 /// Applies the rule of a program that runs code, if `program` is one.
 pub(super) fn run(
     walker: &mut Walker<'_>,
@@ -285,6 +290,10 @@ fn shell_stdin(walker: &mut Walker<'_>, shell: &str, stdin: &Stream) {
             walker,
             format!("remote code piped into a shell: `{shell}` runs {source}"),
         ),
+        Stream::Hidden(source) => hidden_code(
+            walker,
+            format!("hidden code piped into a shell: `{shell}` runs {source}"),
+        ),
         Stream::Unknown(source) => walker.opaque(format!(
             "`{shell}` runs commands from {source}, which are not analysed"
         )),
@@ -337,6 +346,10 @@ fn interpreter(
                         "remote code piped into `{program}`: {language} code from {source} is not analysed"
                     ),
                 ),
+                Stream::Hidden(source) => hidden_code(
+                    walker,
+                    format!("hidden code piped into `{program}`: {source}"),
+                ),
                 Stream::Text(_) | Stream::Unknown(_) => walker.opaque(format!(
                     "{language} code fed to `{program}` on stdin is not analysed"
                 )),
@@ -350,6 +363,50 @@ fn interpreter(
         }
     }
     Some(Stream::output_of(program))
+}
+
+/// The command `ssh HOST COMMAND...` runs on the host: its words joined, as the
+/// remote shell gets them. Its commands are recorded (under the `ssh` wrapper) so
+/// that rules on programs apply; its paths are the host's, not this machine's, so
+/// they are not targets here. A remote command that changes or deletes files, or
+/// cannot be seen through, gives an `ssh.remote-change` finding naming the host.
+pub(super) fn run_remote(walker: &mut Walker<'_>, words: &[Arg], host: &str) {
+    let code = join(words);
+    if !code.is_literal() {
+        walker.opaque(format!(
+            "the command `ssh` runs on {host} is only known when the line runs"
+        ));
+        return;
+    }
+    let mut remote = crate::Action::default();
+    walker.analyze_elsewhere(&code.text, &mut remote);
+    for mut command in remote.commands {
+        command.wrappers.insert(0, "ssh".to_owned());
+        walker.action.commands.push(command);
+    }
+    for tag in &remote.tags {
+        walker.action.add_tag(tag);
+    }
+    let changes = remote.opaque
+        || !remote.findings.is_empty()
+        || remote.targets.iter().any(|target| {
+            matches!(
+                target.kind,
+                TargetKind::Write | TargetKind::Delete | TargetKind::Chmod
+            )
+        });
+    walker.action.findings.extend(remote.findings);
+    for note in remote.notes {
+        walker.opaque(format!("on {host}: {note}"));
+    }
+    if changes {
+        let shown: String = code.text.chars().take(80).collect();
+        walker.action.add_finding(
+            "ssh.remote-change",
+            Some(host),
+            format!("`ssh` runs `{shown}` on {host}, which changes files there"),
+        );
+    }
 }
 
 /// Words joined by spaces, as `eval` and `watch` do.
@@ -378,6 +435,13 @@ fn join(words: &[Arg]) -> Arg {
 /// that policies can deny it outright rather than merely ask.
 fn remote_code(walker: &mut Walker<'_>, note: String) {
     walker.action.add_tag("remote-code");
+    walker.opaque(note);
+}
+
+/// Marks decoded code that is run (`echo … | base64 -d | sh`): opaque, and tagged
+/// `hidden-code`, since hiding what runs is itself the warning sign.
+fn hidden_code(walker: &mut Walker<'_>, note: String) {
+    walker.action.add_tag("hidden-code");
     walker.opaque(note);
 }
 

@@ -3,6 +3,7 @@
 //! readers (`cat`, `grep`, ...). Each adds its operands as targets of the right kind.
 
 use super::args::{OptionSpec, Parsed, parse};
+use super::programs;
 use super::walk::{Stream, Walker};
 use super::words::Arg;
 use crate::TargetKind;
@@ -319,7 +320,9 @@ pub(super) fn run(
                 walker.add_path(&Arg::literal("."), TargetKind::Read, program);
             }
             operands(walker, program, &parsed, TargetKind::Read);
-            if program == "cat" && parsed.operands.is_empty() {
+            if programs::decodes(program, args) {
+                Stream::Hidden(format!("text decoded by `{program}`"))
+            } else if program == "cat" && parsed.operands.is_empty() {
                 stdin.clone()
             } else {
                 Stream::output_of(program)

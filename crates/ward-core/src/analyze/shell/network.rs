@@ -1,12 +1,12 @@
 //! Programs that use the network: `curl`, `wget`, `ssh`, `scp`, `rsync`, `nc`,
-//! `git` (clone, fetch, pull, push) and package managers that download. Each puts
+//! `git` (clone, fetch, pull, push: see `git`) and package managers that download. Each puts
 //! the action in the `network` category, adds the URLs and hosts it names as
 //! network targets, and the local files it reads or writes as file targets.
 
 use super::args::{OptionSpec, Parsed, parse};
-use super::code;
-use super::walk::{Stream, Walker, base_name};
+use super::walk::{Stream, Walker};
 use super::words::Arg;
+use super::{code, exfil};
 use crate::{Category, TargetKind};
 
 const CURL: OptionSpec = OptionSpec::new(
@@ -134,37 +134,6 @@ const RSYNC: OptionSpec = OptionSpec::new(
         "min-size",
     ],
 );
-const GIT: OptionSpec = OptionSpec::new(
-    "Cc",
-    &[
-        "git-dir",
-        "work-tree",
-        "namespace",
-        "config-env",
-        "super-prefix",
-    ],
-)
-.stopping();
-const GIT_CLONE: OptionSpec = OptionSpec::new(
-    "bcjou",
-    &[
-        "branch",
-        "config",
-        "jobs",
-        "origin",
-        "upload-pack",
-        "depth",
-        "reference",
-        "separate-git-dir",
-        "template",
-        "filter",
-        "shallow-since",
-        "shallow-exclude",
-    ],
-);
-const GIT_CLEAN: OptionSpec = OptionSpec::new("e", &["exclude"]);
-const GIT_RESTORE: OptionSpec = OptionSpec::new("s", &["source", "pathspec-from-file"]);
-
 /// Package managers and the subcommands of theirs that download.
 const DOWNLOADING_SUBCOMMANDS: &[(&str, &[&str])] = &[
     (
@@ -238,7 +207,7 @@ pub(super) fn run(walker: &mut Walker<'_>, program: &str, args: &[Arg]) -> Optio
         "http" | "https" | "xh" => httpie(walker, program, args),
         "scp" => scp(walker, args),
         "rsync" => rsync(walker, args),
-        "git" => git(walker, args),
+        "git" => super::git::run(walker, args),
         _ => {
             let (_, subcommands) = DOWNLOADING_SUBCOMMANDS
                 .iter()
@@ -299,7 +268,7 @@ pub(super) fn is_url(text: &str) -> bool {
 }
 
 /// Whether an argument of `scp`/`rsync`/`git` is a remote `[user@]host:path`.
-fn is_remote_path(text: &str) -> bool {
+pub(super) fn is_remote_path(text: &str) -> bool {
     if is_url(text) {
         return true;
     }
@@ -397,18 +366,11 @@ fn curl(walker: &mut Walker<'_>, args: &[Arg]) -> Stream {
         walker,
         "curl",
         &parsed,
-        &[
-            "T",
-            "upload-file",
-            "K",
-            "config",
-            "cacert",
-            "cert",
-            "E",
-            "key",
-            "netrc-file",
-        ],
+        &["K", "config", "cacert", "cert", "E", "key", "netrc-file"],
     );
+    for upload in parsed.values(&["T", "upload-file"]) {
+        read_file(walker, upload.text, upload.origin);
+    }
     if to_stdout && !remote_names {
         Stream::Remote("the output of `curl`".to_owned())
     } else {
@@ -416,13 +378,14 @@ fn curl(walker: &mut Walker<'_>, args: &[Arg]) -> Stream {
     }
 }
 
+/// A file `curl` uploads (`-d @FILE`, `-F f=@FILE`, `-T FILE`).
 fn read_file(walker: &mut Walker<'_>, file: &str, origin: super::words::Origin) {
     if file != "-" {
         let file = Arg {
             text: file.to_owned(),
             origin,
         };
-        walker.add_path(&file, TargetKind::Read, "curl");
+        exfil::sent_file(walker, &file, "curl");
     }
 }
 
@@ -455,14 +418,15 @@ fn wget(walker: &mut Walker<'_>, args: &[Arg]) -> Stream {
         &[
             "i",
             "input-file",
-            "post-file",
-            "body-file",
             "load-cookies",
             "ca-certificate",
             "certificate",
             "private-key",
         ],
     );
+    for upload in parsed.values(&["post-file", "body-file"]) {
+        exfil::sent_file(walker, &upload.to_arg(), "wget");
+    }
     if document.is_none() {
         let prefix = parsed
             .value(&["P", "directory-prefix"])
@@ -506,6 +470,10 @@ fn ssh(walker: &mut Walker<'_>, args: &[Arg]) -> Stream {
     }
     if let Some(host) = parsed.operands.first() {
         walker.add_network(host, "ssh");
+        let command = args.get(parsed.rest + 1..).unwrap_or_default();
+        if !command.is_empty() {
+            code::run_remote(walker, command, &host.text);
+        }
     }
     Stream::Remote("the output of `ssh`".to_owned())
 }
@@ -586,7 +554,7 @@ fn httpie(walker: &mut Walker<'_>, program: &str, args: &[Arg]) -> Stream {
                 text: file.to_owned(),
                 origin: item.origin,
             };
-            walker.add_path(&file, TargetKind::Read, program);
+            exfil::sent_file(walker, &file, program);
         }
     }
     Stream::Remote(format!("the output of `{program}`"))
@@ -599,15 +567,25 @@ fn scp(walker: &mut Walker<'_>, args: &[Arg]) -> Stream {
     walker.action.add_category(Category::Network);
     read_values(walker, "scp", &parsed, &["F", "i"]);
     if let Some((destination, sources)) = parsed.operands.split_last() {
+        let uploads = destination.is_literal() && is_remote_path(&destination.text);
         for source in sources {
-            remote_or_local(walker, "scp", source, TargetKind::Read);
+            if uploads && !(source.is_literal() && is_remote_path(&source.text)) {
+                exfil::sent_file(walker, source, "scp");
+            } else {
+                remote_or_local(walker, "scp", source, TargetKind::Read);
+            }
         }
         remote_or_local(walker, "scp", destination, TargetKind::Write);
     }
     Stream::output_of("scp")
 }
 
-fn remote_or_local(walker: &mut Walker<'_>, program: &str, path: &Arg, local: TargetKind) {
+pub(super) fn remote_or_local(
+    walker: &mut Walker<'_>,
+    program: &str,
+    path: &Arg,
+    local: TargetKind,
+) {
     if path.is_literal() && is_remote_path(&path.text) {
         walker.add_network(path, program);
     } else {
@@ -640,8 +618,13 @@ fn rsync(walker: &mut Walker<'_>, args: &[Arg]) -> Stream {
         .any(|option| option.name == "del" || option.name.starts_with("delete"));
     let deletes_sources = parsed.has(&["remove-source-files"]);
     if let Some((destination, sources)) = parsed.operands.split_last() {
+        let uploads = destination.is_literal() && is_remote_path(&destination.text);
         for source in sources {
-            remote_or_local(walker, "rsync", source, TargetKind::Read);
+            if uploads && !(source.is_literal() && is_remote_path(&source.text)) {
+                exfil::sent_file(walker, source, "rsync");
+            } else {
+                remote_or_local(walker, "rsync", source, TargetKind::Read);
+            }
             if deletes_sources && !is_remote_path(&source.text) {
                 walker.add_path(source, TargetKind::Delete, "rsync");
             }
@@ -652,130 +635,4 @@ fn rsync(walker: &mut Walker<'_>, args: &[Arg]) -> Stream {
         }
     }
     Stream::output_of("rsync")
-}
-
-/// `git [-C DIR] [-c KEY=VALUE] SUBCOMMAND ...`.
-fn git(walker: &mut Walker<'_>, args: &[Arg]) -> Stream {
-    let parsed = parse(args, &GIT);
-    for setting in parsed.values(&["c"]) {
-        // `-c alias.x='!cmd'` and `-c core.sshCommand=cmd` run shell commands.
-        let Some((key, value)) = setting.text.split_once('=') else {
-            continue;
-        };
-        let key = key.to_ascii_lowercase();
-        let command = if key.starts_with("alias.") {
-            value.strip_prefix('!')
-        } else if key == "core.sshcommand" || key == "core.fsmonitor" {
-            Some(value)
-        } else {
-            None
-        };
-        if let Some(command) = command {
-            let command = Arg {
-                text: command.to_owned(),
-                origin: setting.origin,
-            };
-            code::run_code(walker, &command, "git -c", &Stream::Inherited);
-        }
-    }
-    let directories: Vec<Arg> = parsed.values(&["C"]).map(|value| value.to_arg()).collect();
-    let subcommand = parsed
-        .operands
-        .first()
-        .map(|subcommand| subcommand.text.clone());
-    let rest = args.get(parsed.rest + 1..).unwrap_or_default();
-    let saved = (walker.scope.context.cwd.clone(), walker.scope.cwd_known);
-    for directory in &directories {
-        walker.scope.change_directory(directory);
-    }
-    git_subcommand(walker, subcommand.as_deref().unwrap_or(""), rest);
-    (walker.scope.context.cwd, walker.scope.cwd_known) = saved;
-    Stream::output_of("git")
-}
-
-fn git_subcommand(walker: &mut Walker<'_>, subcommand: &str, args: &[Arg]) {
-    match subcommand {
-        "clone" => {
-            walker.action.add_category(Category::Network);
-            let parsed = parse(args, &GIT_CLONE);
-            let mut operands = parsed.operands.iter();
-            let repository = operands.next();
-            if let Some(repository) = repository {
-                remote_or_local(walker, "git", repository, TargetKind::Read);
-            }
-            let directory = operands
-                .next()
-                .map(|directory| (*directory).clone())
-                .or_else(|| {
-                    let repository = repository?;
-                    let name = base_name(repository.text.trim_end_matches('/'));
-                    let name = name.rsplit(':').next().unwrap_or(name);
-                    let name = name.strip_suffix(".git").unwrap_or(name);
-                    Some(Arg {
-                        text: name.to_owned(),
-                        origin: repository.origin,
-                    })
-                });
-            if let Some(directory) = directory {
-                walker.add_path(&directory, TargetKind::Write, "git");
-            }
-        }
-        "fetch" | "pull" | "push" | "ls-remote" => {
-            walker.action.add_category(Category::Network);
-            for operand in args {
-                if operand.is_literal()
-                    && is_remote_path(&operand.text)
-                    && !operand.text.starts_with('-')
-                {
-                    walker.add_network(operand, "git");
-                }
-            }
-        }
-        "remote" | "submodule"
-            if args
-                .iter()
-                .any(|arg| matches!(arg.text.as_str(), "update" | "add" | "prune" | "sync")) =>
-        {
-            walker.action.add_category(Category::Network);
-        }
-        "rm" => {
-            let parsed = parse(args, &OptionSpec::new("", &["pathspec-from-file"]));
-            if !parsed.has(&["cached", "n", "dry-run"]) {
-                for path in &parsed.operands {
-                    walker.add_path(path, TargetKind::Delete, "git");
-                }
-            }
-        }
-        "clean" => {
-            let parsed = parse(args, &GIT_CLEAN);
-            if !parsed.has(&["n", "dry-run"]) {
-                if parsed.operands.is_empty() {
-                    walker.add_path(&Arg::literal("."), TargetKind::Delete, "git");
-                }
-                for path in &parsed.operands {
-                    walker.add_path(path, TargetKind::Delete, "git");
-                }
-            }
-        }
-        "reset" if args.iter().any(|arg| arg.text == "--hard") => {
-            walker.add_path(&Arg::literal("."), TargetKind::Write, "git");
-        }
-        "checkout" | "restore" => {
-            let parsed = parse(args, &GIT_RESTORE);
-            let after_dashes = args.iter().position(|arg| arg.text == "--");
-            for path in &parsed.operands {
-                let is_path = subcommand == "restore"
-                    || path.text == "."
-                    || after_dashes.is_some_and(|dashes| {
-                        args.iter()
-                            .position(|arg| std::ptr::eq(arg, *path))
-                            .is_some_and(|at| at > dashes)
-                    });
-                if is_path {
-                    walker.add_path(path, TargetKind::Write, "git");
-                }
-            }
-        }
-        _ => {}
-    }
 }

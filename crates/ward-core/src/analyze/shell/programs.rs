@@ -7,7 +7,7 @@
 use super::args::{OptionSpec, parse};
 use super::walk::{Stream, Value, Walker};
 use super::words::{Arg, Origin, decode_escapes};
-use super::{code, files, network};
+use super::{clients, code, files, network};
 use crate::TargetKind;
 
 const READ: OptionSpec = OptionSpec::new("adinNptu", &[]);
@@ -23,6 +23,9 @@ pub(super) fn run(walker: &mut Walker<'_>, program: &str, args: &[Arg], stdin: &
         return output;
     }
     if let Some(output) = code::run(walker, program, args, stdin) {
+        return output;
+    }
+    if let Some(output) = clients::run(walker, program, args, stdin) {
         return output;
     }
     match program {
@@ -87,6 +90,9 @@ pub(super) fn run(walker: &mut Walker<'_>, program: &str, args: &[Arg], stdin: &
             walker.scope.set_variable(name, Value::Unknown);
             Stream::empty()
         }
+        "base32" | "basenc" | "uudecode" | "openssl" if decodes(program, args) => {
+            Stream::Hidden(format!("text decoded by `{program}`"))
+        }
         "export" | "declare" | "typeset" | "local" | "readonly" | "true" | "false" | ":"
         | "set" | "shopt" | "wait" | "exit" | "return" => Stream::empty(),
         _ => {
@@ -99,10 +105,32 @@ pub(super) fn run(walker: &mut Walker<'_>, program: &str, args: &[Arg], stdin: &
     }
 }
 
+/// Whether a program call decodes text into a form the command line did not show.
+pub(super) fn decodes(program: &str, args: &[Arg]) -> bool {
+    let has = |names: &[&str]| args.iter().any(|arg| names.contains(&arg.text.as_str()));
+    match program {
+        "base64" | "base32" | "basenc" => {
+            has(&["-d", "--decode", "-D"])
+                || args.iter().any(|arg| {
+                    arg.text.starts_with('-')
+                        && !arg.text.starts_with("--")
+                        && arg.text.contains('d')
+                })
+        }
+        "xxd" => has(&["-r", "-revert", "-rp", "-pr"]),
+        "openssl" => {
+            has(&["enc", "base64", "aes-256-cbc", "des3"]) && has(&["-d", "-decrypt", "-base64"])
+        }
+        "rev" | "uudecode" => true,
+        _ => false,
+    }
+}
+
 /// How a program's options are written, for the flags of its invocation.
 pub(super) fn option_spec(program: &str) -> Option<OptionSpec> {
     files::option_spec(program)
         .or_else(|| network::option_spec(program))
+        .or_else(|| clients::option_spec(program))
         .or_else(|| code::option_spec(program))
 }
 

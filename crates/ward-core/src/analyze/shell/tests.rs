@@ -672,9 +672,13 @@ fn git_subcommands_are_understood() {
     let action = analyse("git -C /repo rm -r old; git rm --cached kept");
     assert_target(&action, "/repo/old", TargetKind::Delete);
     assert_no_target(&action, "/home/dev/app/kept");
+    // Without paths, git clean deletes untracked files under the directory, not
+    // the directory itself.
     let action = analyse("git clean -fdx; git -C sub clean -fd; git clean -n");
-    assert_target(&action, "/home/dev/app", TargetKind::Delete);
-    assert_target(&action, "/home/dev/app/sub", TargetKind::Delete);
+    assert!(action.categories.contains(&Category::FileDelete));
+    assert_no_target(&action, "/home/dev/app");
+    let action = analyse("git clean -f build/");
+    assert_target(&action, "/home/dev/app/build", TargetKind::Delete);
     let action = analyse("git status && git diff");
     assert_eq!(action.categories, [Category::Command]);
     let action = analyse("git -c 'alias.x=!rm -rf /tmp/alias' x");

@@ -9,7 +9,7 @@ use super::super::{AnalysisContext, resolve_path};
 use super::words::{Arg, Origin};
 use super::{
     INLINE_SYNTAX_LEVELS, MAX_NESTING, MAX_SOURCE_BYTES, MAX_SYNTAX_LEVELS, STACK_BASE_BYTES,
-    STACK_BYTES_PER_LEVEL, args, parse, programs, syntax_levels, wrappers,
+    STACK_BYTES_PER_LEVEL, args, exfil, parse, programs, syntax_levels, wrappers,
 };
 use crate::{Action, CommandInvocation, TargetKind};
 
@@ -39,6 +39,9 @@ pub(super) enum Stream {
     File(String),
     /// The output of a program that fetches from the network (named).
     Remote(String),
+    /// Text decoded from a form nobody reads (`base64 -d`, `xxd -r`): code hidden
+    /// from the command line (named).
+    Hidden(String),
     /// Anything else, described for notes ("the output of `cat`").
     Unknown(String),
 }
@@ -151,6 +154,11 @@ pub(super) struct Walker<'a> {
     source: String,
     /// How many unrolled `for` loops the walk is in.
     unrolled_loops: usize,
+    /// The functions whose bodies the walk is in: a body that calls its own
+    /// function (`:(){ :|:& };:`) is a fork bomb.
+    defining: Vec<String>,
+    /// Whether a redirection opened a socket (`/dev/tcp/HOST/PORT`).
+    pub(super) opened_socket: bool,
 }
 
 impl<'a> Walker<'a> {
@@ -167,6 +175,8 @@ impl<'a> Walker<'a> {
             stack_levels: INLINE_SYNTAX_LEVELS,
             source: String::new(),
             unrolled_loops: 0,
+            defining: Vec::new(),
+            opened_socket: false,
         }
     }
 }
@@ -260,6 +270,20 @@ impl Walker<'_> {
         }
     }
 
+    /// Analyses shell code that runs on another machine (`ssh HOST CMD`) into
+    /// `remote`, one nesting level deeper and with none of this shell's state.
+    pub(super) fn analyze_elsewhere(&self, source: &str, remote: &mut Action) {
+        if self.nesting >= MAX_NESTING {
+            remote.opaque = true;
+            return;
+        }
+        let mut walker = Walker::new(&self.scope.context, remote);
+        walker.nesting = self.nesting + 1;
+        walker.stack_levels = self.stack_levels;
+        walker.scope.context.branch = None;
+        walker.analyze_source(source, &Stream::Inherited);
+    }
+
     /// Analyses shell code found in a string (`bash -c`, `eval`, a heredoc fed to
     /// `sh`), one level deeper. `what` names it for the note if it is too deep.
     pub(super) fn nested_source(&mut self, source: &str, stdin: &Stream, what: &str) {
@@ -322,9 +346,12 @@ impl Walker<'_> {
         }
         // Each part of a longer pipeline runs in a subshell.
         let mut input = stdin.clone();
+        let mut stages = Vec::with_capacity(pipeline.seq.len());
         for command in &pipeline.seq {
+            stages.push((self.action.targets.len(), self.action.commands.len()));
             input = self.scoped(|walker| walker.command(command, &input, timed));
         }
+        exfil::check_pipeline(self, &stages);
     }
 
     fn command(&mut self, command: &ast::Command, stdin: &Stream, timed: bool) -> Stream {
@@ -346,6 +373,7 @@ impl Walker<'_> {
             ast::Command::Function(function) => {
                 // The body runs when the function is called; analyse it once, here.
                 let ast::FunctionBody(body, redirects) = &function.body;
+                self.defining.push(function.fname.value.clone());
                 self.scoped(|walker| {
                     let mut stdin = Stream::Inherited;
                     for redirect in redirects.iter().flat_map(|list| &list.0) {
@@ -353,6 +381,7 @@ impl Walker<'_> {
                     }
                     walker.compound(body, &stdin);
                 });
+                self.defining.pop();
                 Stream::empty()
             }
             ast::Command::ExtendedTest(test, redirects) => {
@@ -621,6 +650,11 @@ impl Walker<'_> {
                     if is_stream_device(&file.text) {
                         return;
                     }
+                    if let Some(address) = socket_address(&file) {
+                        self.opened_socket = true;
+                        self.add_network(&address, "a /dev/tcp redirection");
+                        return;
+                    }
                     match kind {
                         ast::IoFileRedirectKind::Read => {
                             self.add_path(&file, TargetKind::Read, "<");
@@ -643,6 +677,11 @@ impl Walker<'_> {
                     // `>&file` sends stdout and stderr to a file; `>&2`, `>&-` only
                     // duplicate or close descriptors.
                     let file = self.expand_single(&word.value);
+                    if let Some(address) = socket_address(&file) {
+                        self.opened_socket = true;
+                        self.add_network(&address, "a /dev/tcp redirection");
+                        return;
+                    }
                     let descriptor = file.text.trim_end_matches('-');
                     let is_descriptor = descriptor.bytes().all(|byte| byte.is_ascii_digit());
                     if matches!(kind, ast::IoFileRedirectKind::DuplicateOutput)
@@ -666,7 +705,10 @@ impl Walker<'_> {
             },
             ast::IoRedirect::OutputAndError(word, _) => {
                 let file = self.expand_single(&word.value);
-                if !is_stream_device(&file.text) {
+                if let Some(address) = socket_address(&file) {
+                    self.opened_socket = true;
+                    self.add_network(&address, "a /dev/tcp redirection");
+                } else if !is_stream_device(&file.text) {
                     self.add_path(&file, TargetKind::Write, "&>");
                 }
             }
@@ -754,6 +796,13 @@ impl Walker<'_> {
             .unwrap_or_default();
         let program = base_name(&program_word).to_owned();
         let args = argv.get(start + 1..).unwrap_or_default();
+        if self.defining.contains(&program_word) {
+            self.action.add_finding(
+                "sys.fork-bomb",
+                Some(&program_word),
+                format!("the function `{program_word}` calls itself: a fork bomb"),
+            );
+        }
         self.action.commands.push(CommandInvocation {
             program: program.clone(),
             args: args.iter().map(|arg| arg.text.clone()).collect(),
@@ -771,6 +820,7 @@ impl Walker<'_> {
             } else {
                 stdin.clone()
             };
+            exfil::check_stdin(walker, &program, &stdin);
             let output = programs::run(walker, &program, args, &stdin);
             if via_xargs
                 && let Some(kind) = programs::operand_kind(&program)
@@ -877,6 +927,20 @@ fn is_system_program(path: &str) -> bool {
     SYSTEM_DIRECTORIES.iter().any(|directory| {
         path.strip_prefix(directory)
             .is_some_and(|name| !name.contains('/'))
+    })
+}
+
+/// The `HOST:PORT` of bash's socket pseudo-files (`/dev/tcp/HOST/PORT`,
+/// `/dev/udp/HOST/PORT`), which open a network connection instead of a file.
+fn socket_address(file: &Arg) -> Option<Arg> {
+    let rest = file
+        .text
+        .strip_prefix("/dev/tcp/")
+        .or_else(|| file.text.strip_prefix("/dev/udp/"))?;
+    let (host, port) = rest.split_once('/').unwrap_or((rest, ""));
+    Some(Arg {
+        text: format!("{host}:{port}"),
+        origin: file.origin,
     })
 }
 

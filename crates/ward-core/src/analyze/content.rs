@@ -1,0 +1,70 @@
+//! Secrets a call puts somewhere: into a file (Write, Edit, NotebookEdit) or into a
+//! command that writes files or talks to the network (a token in a `curl` header,
+//! a key echoed into a file). The detector is the one redaction uses, so what Ward
+//! would redact from the record is what it reports here; the finding names the
+//! kind of secret (`secret.github-token`), never its value.
+
+use serde_json::Value;
+
+use crate::redact::redactor;
+use crate::{Action, Category, TargetKind, ToolCall};
+
+/// Adds a `secret.<rule>` finding for each secret the call writes or sends.
+pub(crate) fn check(tool: &ToolCall, action: &mut Action) {
+    let input = &tool.input;
+    let text = |name: &str| input.get(name).and_then(Value::as_str).unwrap_or_default();
+    match tool.name.as_str() {
+        "Write" => report(action, text("content"), "", "written to"),
+        "Edit" => report(action, text("new_string"), text("old_string"), "written to"),
+        "MultiEdit" => {
+            for edit in input
+                .get("edits")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
+                let text = |name: &str| edit.get(name).and_then(Value::as_str).unwrap_or_default();
+                report(action, text("new_string"), text("old_string"), "written to");
+            }
+        }
+        "NotebookEdit" => report(action, text("new_source"), "", "written to"),
+        "Bash" => {
+            let sends = action.categories.contains(&Category::Network);
+            let writes = action
+                .targets
+                .iter()
+                .any(|target| target.kind == TargetKind::Write);
+            if sends || writes {
+                let verb = if sends { "sent by" } else { "written by" };
+                report(action, text("command"), "", verb);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Reports the secrets of `new` that `old` did not already hold (an edit that
+/// moves existing code around is not adding a secret).
+fn report(action: &mut Action, new: &str, old: &str, verb: &str) {
+    if new.is_empty() {
+        return;
+    }
+    let redaction = redactor().redact_str(new);
+    let place = action
+        .targets
+        .iter()
+        .find(|target| target.kind == TargetKind::Write)
+        .map(|target| target.path.clone());
+    for finding in &redaction.findings {
+        let secret = new.get(finding.start..finding.end).unwrap_or_default();
+        if !old.is_empty() && old.contains(secret) {
+            continue;
+        }
+        let kind = format!("secret.{}", finding.rule_id);
+        let detail = match (&place, verb) {
+            (Some(path), "written to") => format!("a {} {verb} {path}", finding.rule_id),
+            _ => format!("a {} {verb} the command", finding.rule_id),
+        };
+        action.add_finding(&kind, place.as_deref(), detail);
+    }
+}

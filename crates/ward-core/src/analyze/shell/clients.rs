@@ -1,0 +1,261 @@
+//! Database clients: the SQL given to `psql`, `mysql`, `sqlite3` and `duckdb`, the
+//! commands given to `redis-cli`, and the scripts given to `mongosh`, whether on the
+//! command line (`-c`, `-e`, `--eval`), in a heredoc or through a pipe of known
+//! text. What they would destroy becomes findings (see `analyze::database`); SQL
+//! that only a file or another program's output holds is not seen, and SQL fed on
+//! stdin from an unknown source marks the action opaque.
+
+use super::args::{OptionSpec, parse};
+use super::walk::{Stream, Walker};
+use super::words::Arg;
+use crate::TargetKind;
+use crate::analyze::database::{DbAnalysis, SqlDialect, analyze_mongo, analyze_redis, analyze_sql};
+
+const PSQL: OptionSpec = OptionSpec::new(
+    "cdfhpUvoLPFRT",
+    &[
+        "command",
+        "dbname",
+        "file",
+        "host",
+        "port",
+        "username",
+        "set",
+        "variable",
+        "output",
+        "log-file",
+        "pset",
+        "field-separator",
+        "record-separator",
+        "table-attr",
+    ],
+);
+const MYSQL: OptionSpec = OptionSpec::new(
+    "eDhuPSOW",
+    &[
+        "execute",
+        "database",
+        "host",
+        "user",
+        "port",
+        "socket",
+        "defaults-file",
+        "defaults-extra-file",
+        "init-command",
+        "login-path",
+        "protocol",
+        "default-character-set",
+    ],
+)
+.attached("p");
+const SQLITE: OptionSpec = OptionSpec::new(
+    "",
+    &[
+        "cmd",
+        "init",
+        "separator",
+        "newline",
+        "nullvalue",
+        "vfs",
+        "mmap",
+        "maxsize",
+    ],
+);
+const DUCKDB: OptionSpec = OptionSpec::new("cs", &["cmd", "init", "separator", "nullvalue"]);
+const MONGO: OptionSpec = OptionSpec::new(
+    "uph",
+    &[
+        "eval",
+        "host",
+        "port",
+        "username",
+        "password",
+        "authenticationDatabase",
+        "authenticationMechanism",
+        "file",
+        "tlsCAFile",
+        "tlsCertificateKeyFile",
+    ],
+);
+const REDIS: OptionSpec = OptionSpec::new("hpsaunrixdD", &["user", "pass", "askpass", "tls"]);
+
+/// Applies the rule of a database client, if `program` is one.
+pub(super) fn run(
+    walker: &mut Walker<'_>,
+    program: &str,
+    args: &[Arg],
+    stdin: &Stream,
+) -> Option<Stream> {
+    match program {
+        "psql" => {
+            let parsed = parse(args, &PSQL);
+            sql_scripts(walker, program, &parsed, &["f", "file"]);
+            let commands: Vec<Arg> = parsed
+                .values(&["c", "command"])
+                .map(|value| value.to_arg())
+                .collect();
+            sql_texts(walker, program, &commands, stdin, SqlDialect::Postgres);
+        }
+        "mysql" | "mariadb" => {
+            let parsed = parse(args, &MYSQL);
+            let commands: Vec<Arg> = parsed
+                .values(&["e", "execute", "init-command"])
+                .map(|value| value.to_arg())
+                .collect();
+            sql_texts(walker, program, &commands, stdin, SqlDialect::MySql);
+        }
+        "sqlite3" | "sqlite" | "duckdb" => {
+            let (spec, dialect) = if program == "duckdb" {
+                (DUCKDB, SqlDialect::Generic)
+            } else {
+                (SQLITE, SqlDialect::Sqlite)
+            };
+            let parsed = parse(args, &spec);
+            sql_scripts(walker, program, &parsed, &["init"]);
+            let mut operands = parsed.operands.iter();
+            if let Some(database) = operands.next() {
+                walker.add_path(database, TargetKind::Read, program);
+            }
+            let mut commands: Vec<Arg> = parsed
+                .values(&["cmd", "c", "s"])
+                .map(|value| value.to_arg())
+                .collect();
+            commands.extend(operands.map(|sql| (*sql).clone()));
+            sql_texts(walker, program, &commands, stdin, dialect);
+        }
+        "redis-cli" => {
+            let parsed = parse(args, &REDIS);
+            let words = args.get(parsed.rest..).unwrap_or_default();
+            if words.iter().all(Arg::is_literal) {
+                let words: Vec<&str> = words.iter().map(|word| word.text.as_str()).collect();
+                let analysis = analyze_redis(&words, walker.action);
+                note_unparsed(walker, program, analysis);
+            } else {
+                walker.opaque(format!(
+                    "the command given to `{program}` is only known when the line runs"
+                ));
+            }
+            if words.is_empty() {
+                stdin_text(walker, program, stdin, |text, action| {
+                    let mut found = DbAnalysis { unparsed: None };
+                    for line in text.lines() {
+                        let words: Vec<&str> = line.split_whitespace().collect();
+                        let analysis = analyze_redis(&words, action);
+                        found.unparsed = found.unparsed.or(analysis.unparsed);
+                    }
+                    found
+                });
+            }
+        }
+        "mongo" | "mongosh" => {
+            let parsed = parse(args, &MONGO);
+            for script in parsed.values(&["eval"]) {
+                let script = script.to_arg();
+                if script.is_literal() {
+                    let analysis = analyze_mongo(&script.text, walker.action);
+                    note_unparsed(walker, program, analysis);
+                } else {
+                    walker.opaque(format!(
+                        "the script given to `{program}` is only known when the line runs"
+                    ));
+                }
+            }
+            for file in parsed.values(&["file"]) {
+                walker.add_path(&file.to_arg(), TargetKind::Execute, program);
+            }
+            for operand in parsed
+                .operands
+                .iter()
+                .filter(|arg| arg.text.ends_with(".js"))
+            {
+                walker.add_path(operand, TargetKind::Execute, program);
+            }
+            if !parsed.has(&["eval"]) {
+                stdin_text(walker, program, stdin, analyze_mongo);
+            }
+        }
+        _ => return None,
+    }
+    Some(Stream::output_of(program))
+}
+
+/// How a database client's options are written.
+pub(super) fn option_spec(program: &str) -> Option<OptionSpec> {
+    Some(match program {
+        "psql" => PSQL,
+        "mysql" | "mariadb" => MYSQL,
+        "sqlite3" | "sqlite" => SQLITE,
+        "duckdb" => DUCKDB,
+        "mongo" | "mongosh" => MONGO,
+        "redis-cli" => REDIS,
+        _ => return None,
+    })
+}
+
+/// SQL script files (`psql -f`): run, like a shell script, not read here.
+fn sql_scripts(
+    walker: &mut Walker<'_>,
+    program: &str,
+    parsed: &super::args::Parsed<'_>,
+    names: &[&str],
+) {
+    for file in parsed.values(names) {
+        if file.text != "-" {
+            walker.add_path(&file.to_arg(), TargetKind::Execute, program);
+        }
+    }
+}
+
+/// SQL given on the command line, or else on stdin.
+fn sql_texts(
+    walker: &mut Walker<'_>,
+    program: &str,
+    commands: &[Arg],
+    stdin: &Stream,
+    dialect: SqlDialect,
+) {
+    for command in commands {
+        if command.is_literal() {
+            let analysis = analyze_sql(&command.text, dialect, walker.action);
+            note_unparsed(walker, program, analysis);
+        } else {
+            walker.opaque(format!(
+                "the SQL given to `{program}` is only known when the line runs"
+            ));
+        }
+    }
+    if commands.is_empty() {
+        stdin_text(walker, program, stdin, |text, action| {
+            analyze_sql(text, dialect, action)
+        });
+    }
+}
+
+/// What a client reads on stdin: known text is analysed, a file is run, anything
+/// else is opaque.
+fn stdin_text(
+    walker: &mut Walker<'_>,
+    program: &str,
+    stdin: &Stream,
+    analyze: impl FnOnce(&str, &mut crate::Action) -> DbAnalysis,
+) {
+    match stdin {
+        Stream::Inherited => {}
+        Stream::Text(text) => {
+            let analysis = analyze(text, walker.action);
+            note_unparsed(walker, program, analysis);
+        }
+        Stream::File(path) => walker.action.add_target(path.clone(), TargetKind::Execute),
+        Stream::Remote(source) | Stream::Hidden(source) | Stream::Unknown(source) => {
+            walker.opaque(format!(
+                "`{program}` runs statements from {source}, which are not analysed"
+            ));
+        }
+    }
+}
+
+fn note_unparsed(walker: &mut Walker<'_>, program: &str, analysis: DbAnalysis) {
+    if let Some(reason) = analysis.unparsed {
+        walker.opaque(format!("`{program}`: {reason}"));
+    }
+}
