@@ -32,7 +32,7 @@ const RULE_KEYS: [(&str, &str, Kind); 6] = [
     ("alternative", "alternative", Kind::OptionString),
     ("match", "matches", Kind::Match),
 ];
-const MATCH_KEYS: [(&str, &str, Kind); 14] = [
+const MATCH_KEYS: [(&str, &str, Kind); 15] = [
     ("agents", "agents", Kind::Strings),
     ("tools", "tools", Kind::Strings),
     ("categories", "categories", Kind::Strings),
@@ -41,6 +41,7 @@ const MATCH_KEYS: [(&str, &str, Kind); 14] = [
     ("targets_outside", "targets_outside", Kind::Strings),
     ("programs", "programs", Kind::Strings),
     ("flags", "flags", Kind::Strings),
+    ("unless_flags", "unless_flags", Kind::Strings),
     ("arguments", "arguments", Kind::Strings),
     ("wrappers", "wrappers", Kind::Strings),
     ("tags", "tags", Kind::Strings),

@@ -77,6 +77,11 @@ impl CommandInvocation {
     pub fn has_flag(&self, names: &[&str]) -> bool {
         self.flags.iter().any(|f| names.contains(&f.as_str()))
     }
+
+    /// Whether any of the given flag names is set (owned names, as policies hold them).
+    pub fn has_flag_in(&self, names: &[String]) -> bool {
+        self.flags.iter().any(|f| names.contains(f))
+    }
 }
 
 /// Something analysis found inside a call that a rule may act on: a destructive SQL

@@ -12,6 +12,11 @@ fn context() -> AnalysisContext {
 }
 
 fn probe(name: &str, line: &str) {
+    if let Ok(only) = std::env::var("PROBE") {
+        if !only.split(',').any(|o| o == name) {
+            return;
+        }
+    }
     let start = Instant::now();
     let action = analyze_command_line(line, &context());
     let programs: Vec<String> = action
@@ -31,7 +36,7 @@ fn probe(name: &str, line: &str) {
         action
             .notes
             .iter()
-            .map(|n| n.chars().take(150).collect::<String>())
+            .map(|n| format!("[{}] {}", n.len(), n.chars().take(120).collect::<String>()))
             .collect::<Vec<_>>(),
         action.categories
     );

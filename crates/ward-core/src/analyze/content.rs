@@ -28,6 +28,7 @@ pub(crate) fn check(tool: &ToolCall, action: &mut Action) {
             }
         }
         "NotebookEdit" => report(action, text("new_source"), "", "written to"),
+        "WebFetch" => report(action, text("url"), "", "sent by"),
         "Bash" => {
             let sends = action.categories.contains(&Category::Network);
             let writes = action
@@ -43,24 +44,46 @@ pub(crate) fn check(tool: &ToolCall, action: &mut Action) {
     }
 }
 
+/// Whether a file is an example or template that documents settings rather than
+/// holding them.
+fn is_example_file(path: &str) -> bool {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    [".example", ".sample", ".template", ".dist", ".tmpl"]
+        .iter()
+        .any(|marker| name.contains(marker))
+        || name.starts_with("example")
+}
+
 /// Reports the secrets of `new` that `old` did not already hold (an edit that
 /// moves existing code around is not adding a secret).
 fn report(action: &mut Action, new: &str, old: &str, verb: &str) {
     if new.is_empty() {
         return;
     }
-    let redaction = redactor().redact_str(new);
     let place = action
         .targets
         .iter()
         .find(|target| target.kind == TargetKind::Write)
         .map(|target| target.path.clone());
+    if place.as_deref().is_some_and(is_example_file) {
+        // `.env.example` holds placeholders (`postgres://user:password@localhost`).
+        return;
+    }
+    let redaction = redactor().redact_str(new);
     for finding in &redaction.findings {
         let secret = new.get(finding.start..finding.end).unwrap_or_default();
         if !old.is_empty() && old.contains(secret) {
             continue;
         }
         let kind = format!("secret.{}", finding.rule_id);
+        if verb == "sent by" && action.tool == "WebFetch" {
+            // A secret in a URL goes to the site, its logs and every proxy between.
+            action.add_finding(
+                "exfil.secret-in-url",
+                None,
+                format!("a {} in the URL fetched", finding.rule_id),
+            );
+        }
         let detail = match (&place, verb) {
             (Some(path), "written to") => format!("a {} {verb} {path}", finding.rule_id),
             _ => format!("a {} {verb} the command", finding.rule_id),

@@ -26,6 +26,8 @@ mod sql_statements;
 mod tests;
 #[cfg(test)]
 mod tests_nosql;
+#[cfg(test)]
+mod tests_parsing;
 
 use crate::Action;
 

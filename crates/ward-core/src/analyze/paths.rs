@@ -20,6 +20,19 @@ pub fn resolve_path(raw: &str, context: &AnalysisContext) -> String {
     normalise(&joined)
 }
 
+/// [`resolve_path`] for a shell word whose expansions the shell analysis already
+/// made: a `~` left in it was quoted (`rm -rf '~'` names a directory called `~`).
+pub(crate) fn resolve_expanded(word: &str, context: &AnalysisContext) -> String {
+    let joined = if word.starts_with('/') {
+        word.to_owned()
+    } else if context.cwd.is_empty() {
+        format!("/{word}")
+    } else {
+        format!("{}/{}", context.cwd, word)
+    };
+    normalise(&joined)
+}
+
 fn expand_home(raw: &str, home: &str) -> String {
     for prefix in ["~", "$HOME", "${HOME}"] {
         if let Some(rest) = raw.strip_prefix(prefix)

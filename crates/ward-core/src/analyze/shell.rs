@@ -66,6 +66,9 @@ pub(crate) fn analyze_shell(command: &str, context: &AnalysisContext, action: &m
     if walker.opened_socket {
         exfil::check_socket_shell(&mut walker);
     }
+    if !walker.downloads.is_empty() {
+        code::check_downloads_run(&mut walker);
+    }
 }
 
 /// The parser options for bash syntax (the shell agents run).

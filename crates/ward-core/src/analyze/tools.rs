@@ -184,10 +184,32 @@ fn mark_credentials(action: &mut Action, context: &AnalysisContext) {
         .targets
         .iter()
         .filter(|target| target.kind != TargetKind::Network)
-        .any(|target| is_credential_path(&target.path, &context.home));
+        .any(|target| {
+            is_credential_path(&target.path, &context.home)
+                || (action.tool == "Grep" && is_credential_directory(&target.path, &context.home))
+        });
     if touches_credentials {
         action.add_category(Category::CredentialAccess);
     }
+}
+
+/// Whether a resolved path is a directory of credential stores (`~/.ssh`,
+/// `~/.aws`): searching or sending it as a whole reaches the credentials in it.
+pub(crate) fn is_credential_directory(path: &str, home: &str) -> bool {
+    let path = path.trim_end_matches('/');
+    path.strip_prefix(home).is_some_and(|rest| {
+        matches!(
+            rest,
+            "/.ssh"
+                | "/.aws"
+                | "/.gnupg"
+                | "/.kube"
+                | "/.docker"
+                | "/.config/gcloud"
+                | "/.azure"
+                | "/.password-store"
+        )
+    })
 }
 
 /// Whether a resolved path names a credential file. Later analysis work widens this
@@ -205,18 +227,56 @@ pub(crate) fn is_credential_path(path: &str, home: &str) -> bool {
             .any(|algorithm| name.trim_start_matches("id_").starts_with(algorithm))
         && !name.ends_with(".pub"))
         || name.ends_with(".pem")
+        || name.ends_with(".key")
         || name.ends_with(".p12")
-        || name.ends_with(".pfx");
-    let store = [".netrc", ".pgpass", ".npmrc", ".pypirc", ".git-credentials"].contains(&name);
+        || name.ends_with(".pfx")
+        || name.ends_with(".jks")
+        || name.ends_with(".keystore")
+        || name.ends_with(".ppk");
+    let store = [
+        ".netrc",
+        ".pgpass",
+        ".npmrc",
+        ".pypirc",
+        ".git-credentials",
+        ".htpasswd",
+        ".vault-token",
+        "credentials.json",
+        "service-account.json",
+        "terraform.tfstate",
+        "secrets.yml",
+        "secrets.yaml",
+    ]
+    .contains(&name);
     let in_home = |suffix: &str| {
         path.strip_prefix(home)
             .is_some_and(|rest| rest == suffix || rest.starts_with(&format!("{suffix}/")))
     };
     let home_store = in_home("/.aws/credentials")
+        || in_home("/.aws/sso/cache")
         || in_home("/.kube/config")
         || in_home("/.docker/config.json")
         || in_home("/.gnupg")
-        || in_home("/.ssh") && !name.ends_with(".pub") && name != "known_hosts" && name != "config";
+        || in_home("/.config/gcloud")
+        || in_home("/.config/gh/hosts.yml")
+        || in_home("/.config/hub")
+        || in_home("/.cargo/credentials")
+        || in_home("/.cargo/credentials.toml")
+        || in_home("/.terraform.d/credentials.tfrc.json")
+        || in_home("/.azure")
+        || in_home("/.password-store")
+        || in_home("/.local/share/keyrings")
+        || in_home("/.ssh")
+            && !name.ends_with(".pub")
+            && !matches!(
+                name,
+                "known_hosts"
+                    | "known_hosts.old"
+                    | "config"
+                    | "authorized_keys"
+                    | "authorized_keys2"
+            )
+            && path.strip_prefix(home) != Some("/.ssh");
     env_file || key_file || store || home_store
 }
 

@@ -92,6 +92,10 @@ pub struct MatchSpec {
     /// alternatives separated by `|` (`"r|R|recursive"`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub flags: Vec<String>,
+    /// Flags that exempt a command: the rule does not match a command with any of
+    /// them (`["dry-run", "n"]` for a publish rule).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unless_flags: Vec<String>,
     /// Regexes, each of which must match some argument of the same command.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub arguments: Vec<String>,

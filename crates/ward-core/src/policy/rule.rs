@@ -286,6 +286,7 @@ impl Rule {
         }
         let needs_command = !m.programs.is_empty()
             || !m.flags.is_empty()
+            || !m.unless_flags.is_empty()
             || !m.arguments.is_empty()
             || !m.wrappers.is_empty();
         if needs_command && action.commands.is_empty() {
@@ -363,7 +364,7 @@ impl Rule {
             .flag_groups
             .iter()
             .all(|group| group.iter().any(|flag| command.flags.contains(flag)));
-        if !flags_ok {
+        if !flags_ok || command.has_flag_in(&m.unless_flags) {
             return Ok(false);
         }
         if m.arguments.is_empty() {

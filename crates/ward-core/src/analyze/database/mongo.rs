@@ -134,12 +134,12 @@ fn sets_multi(arguments: &[JsToken]) -> bool {
             JsToken::Punct('(') => depth += 1,
             JsToken::Punct(')') if depth == 0 => return false,
             JsToken::Punct(')') => depth -= 1,
-            JsToken::Ident(word) | JsToken::Str(word) if word == "multi" => {
-                if arguments.get(index + 1) == Some(&JsToken::Punct(':'))
-                    && arguments.get(index + 2) == Some(&JsToken::Ident("true".to_owned()))
-                {
-                    return true;
-                }
+            JsToken::Ident(word) | JsToken::Str(word)
+                if word == "multi"
+                    && arguments.get(index + 1) == Some(&JsToken::Punct(':'))
+                    && matches!(arguments.get(index + 2), Some(JsToken::Ident(value)) if value == "true") =>
+            {
+                return true;
             }
             _ => {}
         }

@@ -196,10 +196,24 @@ fn value_of<'a>(text: &'a str, arg: &Arg) -> OptValue<'a> {
     }
 }
 
+/// Programs whose options are whole words after a single dash (Go's flag package).
+const SINGLE_DASH_LONG: [&str; 8] = [
+    "terraform",
+    "tofu",
+    "terragrunt",
+    "packer",
+    "vault",
+    "consul",
+    "nomad",
+    "go",
+];
+
 /// The normalised flags of a command: short clusters split into letters (`-rf`
 /// gives `r`, `f`), long options without dashes or values (`--output=x` gives
 /// `output`), nothing after `--`. Programs with a known [`OptionSpec`] skip option
-/// values (`-o file` gives `o`); `find`'s single-dash words stay whole (`delete`).
+/// values (`-o file` gives `o`); `find`'s single-dash words stay whole (`delete`),
+/// and so do the options of programs written with Go's flag package
+/// (`terraform apply -auto-approve` gives `auto-approve`).
 pub(super) fn flags(program: &str, args: &[Arg]) -> Vec<String> {
     let mut flags: Vec<String> = Vec::new();
     let mut add = |flag: &str| {
@@ -221,8 +235,8 @@ pub(super) fn flags(program: &str, args: &[Arg]) -> Vec<String> {
         if let Some(long) = text.strip_prefix("--") {
             add(long.split_once('=').map_or(long, |(name, _)| name));
         } else if let Some(short) = text.strip_prefix('-') {
-            if program == "find" {
-                add(short);
+            if program == "find" || SINGLE_DASH_LONG.contains(&program) {
+                add(short.split_once('=').map_or(short, |(name, _)| name));
             } else {
                 let mut buffer = [0; 4];
                 for c in short.chars() {

@@ -77,6 +77,20 @@ const MONGO: OptionSpec = OptionSpec::new(
         "tlsCertificateKeyFile",
     ],
 );
+const CLICKHOUSE: OptionSpec = OptionSpec::new(
+    "qhPudf",
+    &[
+        "query",
+        "host",
+        "port",
+        "user",
+        "password",
+        "database",
+        "format",
+        "queries-file",
+        "config-file",
+    ],
+);
 const REDIS: OptionSpec = OptionSpec::new("hpsaunrixdD", &["user", "pass", "askpass", "tls"]);
 
 /// Applies the rule of a database client, if `program` is one.
@@ -96,6 +110,15 @@ pub(super) fn run(
                 .collect();
             sql_texts(walker, program, &commands, stdin, SqlDialect::Postgres);
         }
+        "clickhouse-client" | "clickhouse" => {
+            let parsed = parse(args, &CLICKHOUSE);
+            sql_scripts(walker, program, &parsed, &["queries-file"]);
+            let commands: Vec<Arg> = parsed
+                .values(&["q", "query"])
+                .map(|value| value.to_arg())
+                .collect();
+            sql_texts(walker, program, &commands, stdin, SqlDialect::Generic);
+        }
         "mysql" | "mariadb" => {
             let parsed = parse(args, &MYSQL);
             let commands: Vec<Arg> = parsed
@@ -113,7 +136,8 @@ pub(super) fn run(
             let parsed = parse(args, &spec);
             sql_scripts(walker, program, &parsed, &["init"]);
             let mut operands = parsed.operands.iter();
-            if let Some(database) = operands.next() {
+            let database = operands.next();
+            if let Some(database) = database {
                 walker.add_path(database, TargetKind::Read, program);
             }
             let mut commands: Vec<Arg> = parsed
@@ -121,7 +145,15 @@ pub(super) fn run(
                 .map(|value| value.to_arg())
                 .collect();
             commands.extend(operands.map(|sql| (*sql).clone()));
+            let findings_before = walker.action.findings.len();
             sql_texts(walker, program, &commands, stdin, dialect);
+            // The database is a file here: destroying data in it writes the file
+            // (so rules on the file, such as Ward's own ledger, apply).
+            if walker.action.findings.len() > findings_before
+                && let Some(database) = database
+            {
+                walker.add_path(database, TargetKind::Write, program);
+            }
         }
         "redis-cli" => {
             let parsed = parse(args, &REDIS);
@@ -186,6 +218,7 @@ pub(super) fn option_spec(program: &str) -> Option<OptionSpec> {
         "mysql" | "mariadb" => MYSQL,
         "sqlite3" | "sqlite" => SQLITE,
         "duckdb" => DUCKDB,
+        "clickhouse-client" | "clickhouse" => CLICKHOUSE,
         "mongo" | "mongosh" => MONGO,
         "redis-cli" => REDIS,
         _ => return None,

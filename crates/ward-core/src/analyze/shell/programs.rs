@@ -16,6 +16,12 @@ const MAPFILE: OptionSpec = OptionSpec::new("dnOsuCc", &[]);
 /// Applies what Ward knows of `program` to its arguments; returns what it writes
 /// on stdout, for the next command of a pipeline.
 pub(super) fn run(walker: &mut Walker<'_>, program: &str, args: &[Arg], stdin: &Stream) -> Stream {
+    // `docker exec`/`kubectl exec` run a command, before `docker pull` downloads.
+    if matches!(program, "docker" | "podman" | "kubectl" | "oc")
+        && let Some(output) = code::run(walker, program, args, stdin)
+    {
+        return output;
+    }
     if let Some(output) = files::run(walker, program, args, stdin) {
         return output;
     }
@@ -93,8 +99,23 @@ pub(super) fn run(walker: &mut Walker<'_>, program: &str, args: &[Arg], stdin: &
         "base32" | "basenc" | "uudecode" | "openssl" if decodes(program, args) => {
             Stream::Hidden(format!("text decoded by `{program}`"))
         }
+        "kill" => {
+            kill(walker, args);
+            Stream::empty()
+        }
         "export" | "declare" | "typeset" | "local" | "readonly" | "true" | "false" | ":"
         | "set" | "shopt" | "wait" | "exit" | "return" => Stream::empty(),
+        "aws" | "gsutil" | "gh" | "rclone" | "gcloud" | "az" | "doctl" | "flyctl" | "fly"
+        | "heroku" | "vercel" | "netlify" | "kubectl" | "oc" | "helm" | "terraform" | "tofu"
+        | "pulumi" => {
+            // Every command of these talks to a remote service.
+            walker.action.add_category(crate::Category::Network);
+            super::exfil::cloud_upload(walker, program, args);
+            for arg in args.iter().filter(|arg| network::is_url(&arg.text)) {
+                walker.add_network(arg, program);
+            }
+            Stream::output_of(program)
+        }
         _ => {
             // A program Ward has no rule for still names the URLs it is given.
             for arg in args.iter().filter(|arg| network::is_url(&arg.text)) {
@@ -105,17 +126,63 @@ pub(super) fn run(walker: &mut Walker<'_>, program: &str, args: &[Arg], stdin: &
     }
 }
 
+/// `kill [-SIGNAL | -s SIGNAL | -n NUMBER] PID...`: a pid of `-1` signals every
+/// process the user may signal. A leading `-1` followed by a pid is the signal
+/// (SIGHUP), not a pid.
+fn kill(walker: &mut Walker<'_>, args: &[Arg]) {
+    let mut index = 0;
+    let mut signal_given = false;
+    while let Some(arg) = args.get(index) {
+        let text = arg.text.as_str();
+        if text == "--" {
+            index += 1;
+            break;
+        }
+        if matches!(text, "-s" | "-n" | "--signal") {
+            index += 2;
+            signal_given = true;
+            continue;
+        }
+        if matches!(text, "-l" | "-L" | "--list" | "--table") {
+            return;
+        }
+        let is_signal =
+            !signal_given && text.len() > 1 && text.starts_with('-') && index + 1 < args.len();
+        if !is_signal {
+            break;
+        }
+        signal_given = true;
+        index += 1;
+    }
+    let every = args
+        .get(index..)
+        .unwrap_or_default()
+        .iter()
+        .any(|pid| pid.text == "-1");
+    if every {
+        walker.action.add_finding(
+            "sys.kill-all",
+            None,
+            "`kill` of pid -1 signals every process the user owns".to_owned(),
+        );
+    }
+}
+
 /// Whether a program call decodes text into a form the command line did not show.
 pub(super) fn decodes(program: &str, args: &[Arg]) -> bool {
-    let has = |names: &[&str]| args.iter().any(|arg| names.contains(&arg.text.as_str()));
+    let texts: Vec<&str> = args.iter().map(|arg| arg.text.as_str()).collect();
+    decodes_words(program, &texts)
+}
+
+/// [`decodes`], on the words of a recorded command.
+pub(super) fn decodes_words(program: &str, args: &[&str]) -> bool {
+    let has = |names: &[&str]| args.iter().any(|arg| names.contains(arg));
     match program {
         "base64" | "base32" | "basenc" => {
             has(&["-d", "--decode", "-D"])
-                || args.iter().any(|arg| {
-                    arg.text.starts_with('-')
-                        && !arg.text.starts_with("--")
-                        && arg.text.contains('d')
-                })
+                || args
+                    .iter()
+                    .any(|arg| arg.starts_with('-') && !arg.starts_with("--") && arg.contains('d'))
         }
         "xxd" => has(&["-r", "-revert", "-rp", "-pr"]),
         "openssl" => {

@@ -491,8 +491,17 @@ fn removal_programs_delete_their_operands() {
 
 #[test]
 fn find_delete_and_exec_are_seen() {
+    // A name test selects files under the start, not the start itself.
     let action = analyse("find /tmp/cache -name '*.tmp' -delete");
-    assert_target(&action, "/tmp/cache", TargetKind::Delete);
+    assert_target(&action, "/tmp/cache/**/*.tmp", TargetKind::Delete);
+    assert_no_target(&action, "/tmp/cache");
+    let action = analyse("find ~ -mtime +30 -delete");
+    assert_target(&action, "/home/dev/**/*", TargetKind::Delete);
+    let action = analyse("find ~ -mindepth 1 -delete");
+    assert_target(&action, "/home/dev/*", TargetKind::Delete);
+    // `-type` alone is no filter: everything under the start goes.
+    let action = analyse("find ~ -type f -delete");
+    assert_target(&action, "/home/dev", TargetKind::Delete);
     let action = analyse("find . build -type f -exec rm -f {} \\; -exec sh -c 'touch /tmp/f' \\;");
     let rm = command(&action, "rm");
     assert_eq!(rm.wrappers, ["find"]);

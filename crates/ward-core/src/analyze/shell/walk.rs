@@ -5,7 +5,8 @@
 
 use brush_parser::ast;
 
-use super::super::{AnalysisContext, resolve_path};
+use super::super::AnalysisContext;
+use super::super::paths::resolve_expanded;
 use super::words::{Arg, Origin};
 use super::{
     INLINE_SYNTAX_LEVELS, MAX_NESTING, MAX_SOURCE_BYTES, MAX_SYNTAX_LEVELS, STACK_BASE_BYTES,
@@ -15,6 +16,9 @@ use crate::{Action, CommandInvocation, TargetKind};
 
 /// The most notes one action collects; past it, further reasons are dropped.
 const MAX_NOTES: usize = 32;
+
+/// The most words of known text given to `xargs` that are analysed as arguments.
+const MAX_XARGS_WORDS: usize = 256;
 
 /// A `for` loop over at most this many known values has its body analysed once per
 /// value (`for f in src/*.rs` reads `src/*.rs`); longer loops run it once with the
@@ -67,6 +71,9 @@ pub(super) enum Value {
     Unset,
     /// Assigned something only known when the line runs.
     Unknown,
+    /// Assigned the output of a network program or of a decoder
+    /// (`cmd=$(curl …)`): what it holds is remote or hidden code.
+    Tainted(Origin),
 }
 
 impl Value {
@@ -74,6 +81,8 @@ impl Value {
     pub(super) fn of(arg: &Arg) -> Value {
         if arg.is_literal() && arg.text.len() <= MAX_VARIABLE_BYTES {
             Value::Set(arg.text.clone())
+        } else if matches!(arg.origin, Origin::Remote | Origin::Hidden) {
+            Value::Tainted(arg.origin)
         } else {
             Value::Unknown
         }
@@ -110,7 +119,7 @@ impl Scope {
     /// Changes the working directory as `cd DIR` would.
     pub(super) fn change_directory(&mut self, directory: &Arg) {
         if directory.is_literal() {
-            self.context.cwd = resolve_path(&directory.text, &self.context);
+            self.context.cwd = resolve_expanded(&directory.text, &self.context);
             if directory.text.starts_with('/') {
                 self.cwd_known = true;
             }
@@ -159,6 +168,12 @@ pub(super) struct Walker<'a> {
     defining: Vec<String>,
     /// Whether a redirection opened a socket (`/dev/tcp/HOST/PORT`).
     pub(super) opened_socket: bool,
+    /// Files a download wrote (`curl -o FILE`, `wget -O FILE`): running one later in
+    /// the line runs code from the network.
+    pub(super) downloads: Vec<String>,
+    /// Where the targets of the simple command being expanded start: what its
+    /// words' substitutions and its redirections read (`curl -d "$(cat .env)"`).
+    pub(super) words_targets_from: usize,
 }
 
 impl<'a> Walker<'a> {
@@ -177,6 +192,8 @@ impl<'a> Walker<'a> {
             unrolled_loops: 0,
             defining: Vec::new(),
             opened_socket: false,
+            downloads: Vec::new(),
+            words_targets_from: 0,
         }
     }
 }
@@ -306,9 +323,23 @@ impl Walker<'_> {
         });
         if self.ran_fetcher_since(before) {
             Origin::Remote
+        } else if self.ran_decoder_since(before) {
+            Origin::Hidden
         } else {
             Origin::Dynamic
         }
+    }
+
+    fn ran_decoder_since(&self, before: usize) -> bool {
+        self.action
+            .commands
+            .get(before..)
+            .unwrap_or_default()
+            .iter()
+            .any(|command| {
+                let args: Vec<&str> = command.args.iter().map(String::as_str).collect();
+                programs::decodes_words(&command.program, &args)
+            })
     }
 
     fn ran_fetcher_since(&self, before: usize) -> bool {
@@ -516,6 +547,19 @@ impl Walker<'_> {
         stdin: &Stream,
         timed: bool,
     ) -> Stream {
+        let outer_words_from =
+            std::mem::replace(&mut self.words_targets_from, self.action.targets.len());
+        let output = self.simple_command_words(command, stdin, timed);
+        self.words_targets_from = outer_words_from;
+        output
+    }
+
+    fn simple_command_words(
+        &mut self,
+        command: &ast::SimpleCommand,
+        stdin: &Stream,
+        timed: bool,
+    ) -> Stream {
         // As in POSIX: the command's words are expanded first, then the
         // assignments before it, left to right.
         let mut stdin = stdin.clone();
@@ -660,7 +704,7 @@ impl Walker<'_> {
                             self.add_path(&file, TargetKind::Read, "<");
                             if reads_stdin(fd) {
                                 *stdin = if file.is_literal() {
-                                    Stream::File(resolve_path(&file.text, &self.scope.context))
+                                    Stream::File(resolve_expanded(&file.text, &self.scope.context))
                                 } else {
                                     Stream::Unknown(format!("the file `{}`", file.text))
                                 };
@@ -790,6 +834,14 @@ impl Walker<'_> {
                 None => start += 1 + unwrapped.skip,
             }
         }
+        if via_xargs && let Stream::Text(text) = stdin {
+            // `echo a b | xargs rm`: the arguments xargs reads are known text.
+            let words: Vec<&str> = text.split_whitespace().collect();
+            if words.len() <= MAX_XARGS_WORDS {
+                argv.extend(words.into_iter().map(Arg::literal));
+                via_xargs = false;
+            }
+        }
         let program_word = argv
             .get(start)
             .map(|first| first.text.clone())
@@ -803,6 +855,7 @@ impl Walker<'_> {
                 format!("the function `{program_word}` calls itself: a fork bomb"),
             );
         }
+        exfil::check_words(self, &program);
         self.action.commands.push(CommandInvocation {
             program: program.clone(),
             args: args.iter().map(|arg| arg.text.clone()).collect(),
@@ -850,10 +903,10 @@ impl Walker<'_> {
                     self.opaque(note);
                     return;
                 }
-                let path = resolve_path(&file.text, &self.scope.context);
+                let path = resolve_expanded(&file.text, &self.scope.context);
                 self.action.add_target(path, kind);
             }
-            Origin::Dynamic | Origin::Remote => {
+            Origin::Dynamic | Origin::Remote | Origin::Hidden => {
                 let note = format!(
                     "`{program}` {} `{}`, a path only known when the line runs",
                     verb(kind),
@@ -861,6 +914,14 @@ impl Walker<'_> {
                 );
                 self.opaque(note);
             }
+        }
+    }
+
+    /// Records a file a download writes (see [`Walker::downloads`]).
+    pub(super) fn note_download(&mut self, file: &Arg) {
+        if file.is_literal() && file.text != "-" {
+            let path = resolve_expanded(&file.text, &self.scope.context);
+            self.downloads.push(path);
         }
     }
 
@@ -888,6 +949,7 @@ fn text_stream(text: Arg, what: &str) -> Stream {
     match text.origin {
         Origin::Literal => Stream::Text(text.text),
         Origin::Remote | Origin::Pipe { remote: true } => Stream::Remote(what.to_owned()),
+        Origin::Hidden => Stream::Hidden(format!("{what} with decoded text")),
         _ => Stream::Unknown(format!("{what} with values only known when the line runs")),
     }
 }

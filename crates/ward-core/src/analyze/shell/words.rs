@@ -29,6 +29,8 @@ pub(super) enum Origin {
     Dynamic,
     /// Depends on the output of a program that fetches from the network.
     Remote,
+    /// Depends on text decoded from a form nobody reads (`$(echo … | base64 -d)`).
+    Hidden,
     /// A process substitution (`<(…)`): a pipe, not a file.
     Pipe {
         /// Whether the pipe carries the output of a network program.
@@ -43,6 +45,7 @@ impl Origin {
             (Origin::Remote | Origin::Pipe { remote: true }, _)
             | (_, Origin::Remote | Origin::Pipe { remote: true }) => Origin::Remote,
             (Origin::Literal, Origin::Literal) => Origin::Literal,
+            (Origin::Hidden, _) | (_, Origin::Hidden) => Origin::Hidden,
             _ => Origin::Dynamic,
         }
     }
@@ -257,6 +260,21 @@ impl Walker<'_> {
                 }
                 WordPiece::TildeExpansion(tilde) => match tilde {
                     TildeExpr::Home => fields.quoted(&self.scope.context.home),
+                    // `~NAME`: the user's own home when NAME is the user (the home
+                    // directory's last segment), else a sibling of it, as on most
+                    // systems (`~root` is `/root`).
+                    TildeExpr::UserHome(name) => {
+                        let home = &self.scope.context.home;
+                        let parent = home.rsplit_once('/').map_or("", |(parent, _)| parent);
+                        let path = if home.rsplit('/').next() == Some(name.as_str()) {
+                            home.clone()
+                        } else if name == "root" {
+                            "/root".to_owned()
+                        } else {
+                            format!("{parent}/{name}")
+                        };
+                        fields.quoted(&path);
+                    }
                     TildeExpr::WorkingDir if self.scope.cwd_known => {
                         fields.quoted(&self.scope.context.cwd);
                     }
@@ -267,11 +285,18 @@ impl Walker<'_> {
                 }
                 WordPiece::CommandSubstitution(code) => {
                     let origin = self.substitute(code);
-                    fields.unknown(written, origin);
+                    match self.known_output(code) {
+                        Some(output) => fields.value(&output, quoted),
+                        None => fields.unknown(written, origin),
+                    }
                 }
                 WordPiece::BackquotedCommandSubstitution(code) => {
-                    let origin = self.substitute(&unescape_backquoted(code));
-                    fields.unknown(written, origin);
+                    let code = unescape_backquoted(code);
+                    let origin = self.substitute(&code);
+                    match self.known_output(&code) {
+                        Some(output) => fields.value(&output, quoted),
+                        None => fields.unknown(written, origin),
+                    }
                 }
                 WordPiece::EscapeSequence(escape) => {
                     let escaped = escape.strip_prefix('\\').unwrap_or(escape);
@@ -284,6 +309,46 @@ impl Walker<'_> {
                     fields.unknown(written, Origin::Dynamic);
                 }
             }
+        }
+    }
+
+    /// The output of a command substitution whose output the line itself tells:
+    /// `$(pwd)` (the current directory), `$(which rm)` / `$(command -v rm)` (the
+    /// program, by name), `$(echo WORD...)` of plain words (`$(echo ~)`). Anything
+    /// else is only known when the line runs.
+    fn known_output(&self, code: &str) -> Option<String> {
+        let words: Vec<&str> = code.split_whitespace().collect();
+        let plain = |word: &str| {
+            !word.is_empty()
+                && word.bytes().all(|b| {
+                    b.is_ascii_alphanumeric()
+                        || matches!(b, b'_' | b'.' | b'/' | b'-' | b'~' | b'+' | b',')
+                })
+        };
+        match words.as_slice() {
+            ["pwd"] | ["pwd", "-L" | "-P"] if self.scope.cwd_known => {
+                Some(self.scope.context.cwd.clone())
+            }
+            ["which" | "type" | "whereis", program] | ["command", "-v", program]
+                if plain(program) && !program.starts_with('-') =>
+            {
+                Some((*program).to_owned())
+            }
+            ["type", "-P" | "-p", program] if plain(program) => Some((*program).to_owned()),
+            ["echo", rest @ ..] if !rest.is_empty() && rest.iter().all(|word| plain(word)) => {
+                let home = &self.scope.context.home;
+                let expanded: Vec<String> = rest
+                    .iter()
+                    .map(|word| match word.strip_prefix('~') {
+                        Some(tail) if tail.is_empty() || tail.starts_with('/') => {
+                            format!("{home}{tail}")
+                        }
+                        _ => (*word).to_owned(),
+                    })
+                    .collect();
+                Some(expanded.join(" "))
+            }
+            _ => None,
         }
     }
 
@@ -302,6 +367,7 @@ impl Walker<'_> {
                 Value::Set(value) => fields.value(&value, quoted),
                 Value::Unset => {}
                 Value::Unknown => fields.unknown(written, Origin::Dynamic),
+                Value::Tainted(origin) => fields.unknown(written, origin),
             },
             ParameterExpr::UseDefaultValues {
                 parameter,
@@ -321,7 +387,7 @@ impl Walker<'_> {
                         self.expand_into(default, quoted, fields);
                     }
                 }
-                Value::Unknown => {
+                Value::Unknown | Value::Tainted(_) => {
                     self.scan(default_value.as_deref().unwrap_or(""));
                     fields.unknown(written, Origin::Dynamic);
                 }
@@ -338,7 +404,7 @@ impl Walker<'_> {
                     }
                 }
                 Value::Set(_) | Value::Unset => {}
-                Value::Unknown => {
+                Value::Unknown | Value::Tainted(_) => {
                     self.scan(alternative_value.as_deref().unwrap_or(""));
                     fields.unknown(written, Origin::Dynamic);
                 }

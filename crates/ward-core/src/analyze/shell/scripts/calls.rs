@@ -476,14 +476,12 @@ impl<'t, 'c> Scanner<'t, 'c> {
                         (prefix, segments, at) = (Some(target), Vec::new(), after);
                         continue;
                     }
-                    let Some(Token::Name(member)) = self.token(after + 1) else {
-                        break;
-                    };
-                    if self.token(after) != Some(&Token::Dot) {
+                    let mut members = Vec::new();
+                    let next = self.extend(&mut members, after);
+                    if members.is_empty() {
                         break;
                     }
-                    segments = vec![member.as_str()];
-                    at = self.extend(&mut segments, after + 2);
+                    (segments, at) = (members, next);
                     let (next_prefix, next_receiver) = self.result_of(&name, &args);
                     (prefix, receiver) = (Some(next_prefix), next_receiver);
                 }

@@ -626,3 +626,24 @@ proptest! {
         scan(&code, language);
     }
 }
+
+#[test]
+fn zz_timing() {
+    let inputs = [
+        "(".repeat(200_000),
+        "f(".repeat(100_000),
+        "system ".repeat(50_000),
+        "/(".repeat(100_000),
+        "a.".repeat(100_000),
+        "<<A ".repeat(50_000),
+        "eval(\"".repeat(20_000),
+        format!("\"{}", "\\".repeat(100_001)),
+    ];
+    for language in [Python, JavaScript, Perl, Ruby, Php] {
+        for (i, input) in inputs.iter().enumerate() {
+            let start = std::time::Instant::now();
+            scan(input, language);
+            eprintln!("{language:?} {i} {:?}", start.elapsed());
+        }
+    }
+}

@@ -186,7 +186,8 @@ impl Lexer<'_> {
             Php if self.peek(2) == b'<' => p += 1,
             _ => return false,
         }
-        let indented = self.language != Php && matches!(self.src.get(p), Some(b'~' | b'-'));
+        let squiggly = self.language != Php && self.src.get(p) == Some(&b'~');
+        let indented = squiggly || (self.language != Php && self.src.get(p) == Some(&b'-'));
         if indented {
             p += 1;
         }
@@ -229,7 +230,14 @@ impl Lexer<'_> {
         self.heredoc_end = Some(resume);
         let body = self.src.get(body_start..body_end).unwrap_or_default();
         let literal = quote == Some(b'\'') || !self.interpolates(body);
-        let text = literal.then(|| String::from_utf8_lossy(body).into_owned());
+        let text = literal.then(|| {
+            let body = String::from_utf8_lossy(body);
+            if squiggly {
+                dedent(&body)
+            } else {
+                body.into_owned()
+            }
+        });
         self.pos = p;
         self.push(if quote == Some(b'`') {
             Token::Command(text)
@@ -276,4 +284,17 @@ impl Lexer<'_> {
             _ => false,
         })
     }
+}
+
+/// A `<<~` heredoc's body without the indentation its lines share.
+fn dedent(body: &str) -> String {
+    let indent = body
+        .lines()
+        .filter(|line| !line.trim().is_empty())
+        .map(|line| line.len() - line.trim_start().len())
+        .min()
+        .unwrap_or(0);
+    body.split_inclusive('\n')
+        .map(|line| line.get(indent..).unwrap_or_else(|| line.trim_start()))
+        .collect()
 }
