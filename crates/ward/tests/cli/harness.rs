@@ -160,6 +160,8 @@ impl Ctx {
         let home = root.join("home");
         let project = home.join("shop");
         std::fs::create_dir_all(project.join(".git")).expect("project .git");
+        std::fs::write(project.join(".git/HEAD"), "ref: refs/heads/feature/cart\n")
+            .expect("project .git/HEAD");
         std::fs::create_dir_all(project.join("src")).expect("project src");
         Ctx {
             _temp: temp,
@@ -183,6 +185,15 @@ impl Ctx {
                 self.managed_settings.clone(),
             ),
         ]
+    }
+
+    /// Checks out `branch` in the project (writes `.git/HEAD`).
+    pub(crate) fn check_out(&self, branch: &str) {
+        std::fs::write(
+            self.project.join(".git/HEAD"),
+            format!("ref: refs/heads/{branch}\n"),
+        )
+        .expect("write .git/HEAD");
     }
 
     /// `ward` with an empty environment plus the test's variables, in the project.

@@ -264,13 +264,13 @@ fn reading_a_dot_env_file_asks() {
 }
 
 #[test]
-fn force_pushing_main_asks() {
+fn force_pushing_main_is_denied() {
     let (ctx, out) = decided(
         "claude-code/pre_tool_use_git_force_push.json",
-        "ask",
-        "git.force-push",
+        "deny",
+        "git.force-push-protected",
     );
-    assert_permission(&out, "ask", "git.force-push");
+    assert_permission(&out, "deny", "git.force-push-protected");
     ctx.settings()
         .bind(|| insta::assert_snapshot!(out.render()));
 }
@@ -294,6 +294,23 @@ fn committing_with_no_verify_warns_without_a_permission_decision() {
     );
     ctx.settings()
         .bind(|| insta::assert_snapshot!(out.render()));
+}
+
+/// `git commit --no-verify` on the checked-out branch: a warning on a feature
+/// branch, a question on a protected one. The branch is read from `.git/HEAD`.
+#[test]
+fn skipping_hooks_on_a_protected_branch_asks() {
+    let ctx = Ctx::new();
+    ctx.init();
+    ctx.check_out("main");
+    let (out, record) = send_and_find(
+        &ctx,
+        "claude-code/pre_tool_use_git_no_verify.json",
+        "PreToolUse",
+    );
+    assert_permission(&out, "ask", "git.no-verify-protected");
+    assert_eq!(record["request"]["findings"][0]["kind"], "git.no-verify");
+    assert_eq!(record["request"]["findings"][0]["subject"], "main");
 }
 
 /// Silence is the only answer without an opinion: printing `allow` would skip the
@@ -527,7 +544,7 @@ fn subagent_calls_are_attributed_and_queryable() {
 }
 
 #[test]
-fn a_secret_in_written_content_is_redacted_but_digested() {
+fn a_secret_written_to_a_file_asks_and_is_redacted_but_digested() {
     let ctx = Ctx::new();
     ctx.init();
     let (out, record) = send_and_find(
@@ -535,7 +552,10 @@ fn a_secret_in_written_content_is_redacted_but_digested() {
         "claude-code/pre_tool_use_write_aws_key.json",
         "PreToolUse",
     );
-    assert_eq!(out.stdout, "", "{}", out.render());
+    assert_permission(&out, "ask", "secrets.in-content");
+    let finding = &record["request"]["findings"][0];
+    assert_eq!(finding["kind"], "secret.aws-access-key-id", "{record:#}");
+    assert!(!finding.to_string().contains("AKIAIOSFODNN7EXAMPLE"), "{finding}");
     assert_digest(&record["request"]["input_digest"]);
     let content = record["request"]["input"]["content"].as_str().unwrap();
     assert!(content.contains("aws s3 sync dist"), "{content}");

@@ -15,7 +15,7 @@
 use sqlparser::dialect::{Dialect, GenericDialect, MySqlDialect, PostgreSqlDialect, SQLiteDialect};
 use sqlparser::keywords::Keyword;
 use sqlparser::parser::{Parser, ParserError};
-use sqlparser::tokenizer::{Token, TokenWithSpan, Tokenizer, Whitespace};
+use sqlparser::tokenizer::{Token, TokenWithSpan, Tokenizer, Whitespace, Word};
 
 use super::sql_fallback::{scan_unparsed, unreadable_text};
 use super::sql_statements::statement_findings;
@@ -74,7 +74,7 @@ fn parse_on_large_stack(sql: &str, dialect: SqlDialect) -> Outcome {
 }
 
 /// The `sqlparser` dialect for a client.
-pub(super) fn parser_dialect(dialect: SqlDialect) -> &'static dyn Dialect {
+fn parser_dialect(dialect: SqlDialect) -> &'static dyn Dialect {
     match dialect {
         SqlDialect::Postgres => &PostgreSqlDialect {},
         SqlDialect::MySql => &MySqlDialect {},
@@ -92,7 +92,10 @@ pub(super) fn analyze_statements(sql: &str, dialect: SqlDialect, nesting: usize)
         Err(error) => return unreadable_text(sql, &format!("it could not be tokenized: {error}")),
     };
     let mut outcome = Outcome::default();
-    let tokens = strip_inline_client_commands(tokens, &mut outcome);
+    let mut tokens = strip_inline_client_commands(tokens, &mut outcome);
+    if dialect == SqlDialect::Postgres {
+        tokens = name_psql_variables(tokens);
+    }
 
     if significant_count(&tokens) <= MAX_TOKENS_PER_PARSE
         && !has_copy_from_stdin(&tokens)
@@ -202,6 +205,43 @@ fn strip_inline_client_commands(
         }
     }
     kept
+}
+
+/// Turns psql's variables (`:name`, `:'name'`, `:"name"`), which psql substitutes
+/// before sending, into names sqlparser accepts wherever a name or a value may stand:
+/// `DROP TABLE :tbl` parses, with `:tbl` as the table.
+fn name_psql_variables(tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan> {
+    let mut named = Vec::with_capacity(tokens.len());
+    let mut tokens = tokens.into_iter().peekable();
+    while let Some(token) = tokens.next() {
+        // After a value (`arr[1:n]`) a colon is a slice, not a variable.
+        let after_value = matches!(
+            named.last().map(|previous: &TokenWithSpan| &previous.token),
+            Some(Token::Number(..) | Token::Word(_) | Token::RParen | Token::RBracket)
+        );
+        let variable = match tokens.peek().map(|next| &next.token) {
+            Some(Token::Word(word)) if token.token == Token::Colon && !after_value => {
+                word.value.clone()
+            }
+            Some(Token::SingleQuotedString(name))
+                if token.token == Token::Colon && !after_value =>
+            {
+                name.clone()
+            }
+            _ => {
+                named.push(token);
+                continue;
+            }
+        };
+        tokens.next();
+        let name = Token::Word(Word {
+            value: format!(":{variable}"),
+            quote_style: Some('"'),
+            keyword: Keyword::NoKeyword,
+        });
+        named.push(TokenWithSpan::new(name, token.span));
+    }
+    named
 }
 
 fn ends_line(token: &Token) -> bool {

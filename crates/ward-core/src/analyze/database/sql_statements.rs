@@ -134,6 +134,12 @@ fn direct_findings<'a>(
                 }
             }
         }
+        // MariaDB's `CREATE OR REPLACE TABLE` drops the table it replaces, rows and all.
+        Statement::CreateTable(create) if create.or_replace => {
+            let table = object_name(&create.name);
+            let detail = format!("CREATE OR REPLACE TABLE {table} drops the old one");
+            found.push(Found::new(DROP_TABLE, Some(table), detail));
+        }
         Statement::Query(query) => pending.push(Node::Query(query)),
         Statement::Explain {
             analyze: true,

@@ -97,6 +97,15 @@ fn drops_of_tables_and_other_objects() {
 }
 
 #[test]
+fn create_or_replace_table_drops_the_old_one() {
+    assert_eq!(
+        found_in("CREATE OR REPLACE TABLE t (id int)", SqlDialect::MySql),
+        [pair("db.drop-table", "t")]
+    );
+    assert_eq!(found("CREATE TABLE IF NOT EXISTS t (id int)"), []);
+}
+
+#[test]
 fn truncations() {
     assert_eq!(found("TRUNCATE orders"), [pair("db.truncate", "orders")]);
     assert_eq!(

@@ -27,12 +27,6 @@ fn unparseable_destructive_statements_are_reported_with_a_guess() {
         "{reason}"
     );
 
-    // A psql variable as the table's name does not parse; the keywords are plain.
-    let (findings, analysis) = analyse("DROP TABLE IF EXISTS :tbl;", SqlDialect::Postgres);
-    assert!(analysis.unparsed.is_some());
-    assert_eq!(findings[0].kind, "db.drop-table");
-    assert_eq!(findings[0].subject.as_deref(), Some("?"));
-
     // MySQL's TRUNCATE has no RESTART IDENTITY: unparsed, but still a truncation.
     let sql = "TRUNCATE logs RESTART IDENTITY";
     assert_eq!(
@@ -45,6 +39,20 @@ fn unparseable_destructive_statements_are_reported_with_a_guess() {
     assert_eq!(
         found_in(sql, SqlDialect::Sqlite),
         [pair("db.drop-table", "t")]
+    );
+}
+
+#[test]
+fn psql_variables_stand_for_names_and_values() {
+    let (findings, analysis) = analyse("DROP TABLE IF EXISTS :tbl;", SqlDialect::Postgres);
+    assert_eq!(analysis.unparsed, None);
+    assert_eq!(findings[0].subject.as_deref(), Some(":tbl"));
+    assert_eq!(found("DELETE FROM t WHERE name = :'name'"), []);
+    assert_eq!(found("DELETE FROM :\"tbl\" WHERE id = :id"), []);
+    assert_eq!(found("UPDATE t SET a = :a"), [pair("db.update-all", "t")]);
+    assert_eq!(
+        found("SELECT arr[1:n] FROM t; TRUNCATE t"),
+        [pair("db.truncate", "t")]
     );
 }
 
