@@ -88,7 +88,9 @@ fn probe_all() {
     probe("true_100k", &vec!["true"; 100_000].join(";"));
     probe("paren_50k", &"(".repeat(50_000));
     probe("paren_8000", &"(".repeat(8000));
-    for n in [10usize, 15, 20, 25, 30, 40, 48, 49, 60, 100, 200, 400, 800, 1600] {
+    for n in [
+        10usize, 15, 20, 25, 30, 40, 48, 49, 60, 100, 200, 400, 800, 1600,
+    ] {
         probe(&format!("paren_{n}"), &"(".repeat(n));
         probe(&format!("sparen_{n}"), &"( ".repeat(n));
         probe(&format!("brace_{n}"), &"{ ".repeat(n));

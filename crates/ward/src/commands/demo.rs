@@ -66,6 +66,10 @@ pub(crate) fn run(home: Option<&Path>, keep: bool, json: bool) -> Result<ExitCod
         std::fs::create_dir_all(&dir)
             .with_context(|| format!("cannot create `{}`", dir.display()))?;
     }
+    // The session works on `main`, a protected branch.
+    let head = project.join(".git").join("HEAD");
+    std::fs::write(&head, "ref: refs/heads/main\n")
+        .with_context(|| format!("cannot write `{}`", head.display()))?;
     let home = Home {
         root: ward_home.clone(),
     };

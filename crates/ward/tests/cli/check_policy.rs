@@ -29,6 +29,42 @@ fn check_explains_a_denied_shell_command() {
     ctx.settings().bind(|| insta::assert_snapshot!(out.stdout));
 }
 
+/// `ward check` shows why: the commands seen, the SQL findings, and what could
+/// not be analysed.
+#[test]
+fn check_shows_findings_and_opaque_parts() {
+    let ctx = Ctx::new();
+    ctx.init();
+    let out = ctx.ward(&[
+        "check",
+        "bash",
+        "psql -d shop -c 'DELETE FROM orders; DROP TABLE users'",
+    ]);
+    out.assert_success();
+    ctx.settings().bind(|| insta::assert_snapshot!(out.stdout));
+
+    let out = ctx.ward(&[
+        "check",
+        "bash",
+        "git push --force origin main",
+        "--format",
+        "json",
+    ]);
+    out.assert_success();
+    let explanation = out.json();
+    assert_eq!(
+        explanation["verdict"]["decision"], "deny",
+        "{explanation:#}"
+    );
+    let findings = explanation["action"]["findings"].to_string();
+    assert!(findings.contains("git.force-push"), "{findings}");
+
+    let out = ctx.ward(&["check", "bash", "$CMD --now"]);
+    out.assert_success();
+    assert!(out.stdout.contains("Opaque     yes"), "{}", out.render());
+    assert!(out.stdout.contains("analysis.opaque"), "{}", out.render());
+}
+
 #[test]
 fn check_write_as_json() {
     let ctx = Ctx::new();

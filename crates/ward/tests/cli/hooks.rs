@@ -555,7 +555,10 @@ fn a_secret_written_to_a_file_asks_and_is_redacted_but_digested() {
     assert_permission(&out, "ask", "secrets.in-content");
     let finding = &record["request"]["findings"][0];
     assert_eq!(finding["kind"], "secret.aws-access-key-id", "{record:#}");
-    assert!(!finding.to_string().contains("AKIAIOSFODNN7EXAMPLE"), "{finding}");
+    assert!(
+        !finding.to_string().contains("AKIAIOSFODNN7EXAMPLE"),
+        "{finding}"
+    );
     assert_digest(&record["request"]["input_digest"]);
     let content = record["request"]["input"]["content"].as_str().unwrap();
     assert!(content.contains("aws s3 sync dist"), "{content}");

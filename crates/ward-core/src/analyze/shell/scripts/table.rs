@@ -156,7 +156,6 @@ const fn when(languages: u8, patterns: &'static [&'static str], act: Act, when: 
     }
 }
 
-
 fn language_bit(language: Language) -> u8 {
     match language {
         Language::Python => PY,
@@ -224,7 +223,11 @@ fn rule_for(context: &Context, name: &str) -> Option<&'static Rule> {
     };
     let find = |candidate: &str| {
         let last = candidate.rsplit('.').next().unwrap_or(candidate);
-        let same_last = INDEX.by_last.get(last).map(Vec::as_slice).unwrap_or_default();
+        let same_last = INDEX
+            .by_last
+            .get(last)
+            .map(Vec::as_slice)
+            .unwrap_or_default();
         same_last
             .iter()
             .chain(&INDEX.prefixes)
