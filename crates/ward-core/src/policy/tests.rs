@@ -328,3 +328,85 @@ fn credential_reads_ask_in_safety_and_deny_in_strict() {
     );
     let _ = Category::ALL;
 }
+
+fn first_rule(verdict: &Verdict) -> &str {
+    verdict.matched.first().map_or("", |m| m.rule_id.as_str())
+}
+
+#[test]
+fn protected_branches_default_and_every_layer_adds_to_them() {
+    let safety = load(&[source(Layer::User, "preset = \"safety\"")]);
+    assert_eq!(
+        safety.protected_branches().globs(),
+        DEFAULT_PROTECTED_BRANCHES.map(str::to_owned)
+    );
+    let push =
+        |policy: &Policy, command: &str| decide(policy, "Bash", json!({ "command": command }));
+    let verdict = push(&safety, "git push --force origin release/2.1");
+    assert_eq!(verdict.decision, Some(Decision::Deny));
+    assert_eq!(first_rule(&verdict), "git.force-push-protected");
+    let verdict = push(&safety, "git push --force origin staging");
+    assert_eq!(verdict.decision, Some(Decision::Warn));
+    assert_eq!(first_rule(&verdict), "git.force-push");
+
+    // A project protects `staging` too; the user's list cannot take `main` away.
+    let layered = load(&[
+        source(Layer::Project, "protected_branches = [\"staging\"]"),
+        source(
+            Layer::User,
+            "preset = \"safety\"\nprotected_branches = [\"nothing-else\"]",
+        ),
+    ]);
+    let globs = layered.protected_branches().globs();
+    assert!(globs.contains(&"staging".to_owned()), "{globs:?}");
+    assert!(!globs.contains(&"main".to_owned()), "{globs:?}");
+    assert_eq!(
+        push(&layered, "git push --force origin staging").decision,
+        Some(Decision::Deny)
+    );
+    assert_eq!(
+        push(&layered, "git push -f origin feature").decision,
+        Some(Decision::Warn)
+    );
+}
+
+#[test]
+fn protected_branch_needs_findings() {
+    let text = "[[rules]]\nid = \"x\"\ndecision = \"deny\"\nreason = \"r\"\n[rules.match]\nprotected_branch = true\n";
+    let error = Policy::load(&[source(Layer::User, text)], &placeholders())
+        .err()
+        .map(|error| error.to_string())
+        .unwrap_or_default();
+    assert!(error.contains("protected_branch"), "{error}");
+}
+
+#[test]
+fn unless_flags_exempt_a_command() {
+    let safety = load(&[source(Layer::User, "preset = \"safety\"")]);
+    let publish = decide(
+        &safety,
+        "Bash",
+        json!({ "command": "cargo publish -p ward-core" }),
+    );
+    assert_eq!(first_rule(&publish), "publish.package");
+    let dry = decide(
+        &safety,
+        "Bash",
+        json!({ "command": "cargo publish --dry-run" }),
+    );
+    assert_eq!(dry.decision, None, "{:?}", dry.matched);
+}
+
+#[test]
+fn findings_select_by_kind_glob() {
+    let text = "[[rules]]\nid = \"team.no-sql-drops\"\ndecision = \"deny\"\nreason = \"r\"\n[rules.match]\nfindings = [\"db.drop-*\"]\n";
+    let policy = load(&[source(Layer::User, text)]);
+    let drop = decide(
+        &policy,
+        "Bash",
+        json!({ "command": "psql -c 'DROP TABLE t'" }),
+    );
+    assert_eq!(drop.decision, Some(Decision::Deny));
+    let select = decide(&policy, "Bash", json!({ "command": "psql -c 'SELECT 1'" }));
+    assert_eq!(select.decision, None);
+}

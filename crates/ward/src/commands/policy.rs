@@ -33,6 +33,7 @@ struct PolicyView<'a> {
     preset: Option<&'a str>,
     enforce: bool,
     default: Option<&'a str>,
+    protected_branches: &'a [String],
     layers: Vec<LayerView>,
     rules: Vec<RuleView<'a>>,
     warnings: &'a [String],
@@ -93,6 +94,7 @@ fn view<'a>(policy: &'a Policy, sources: &[PolicySource]) -> PolicyView<'a> {
         preset: policy.preset(),
         enforce: policy.enforce(),
         default: policy.default_decision().map(|d| d.as_str()),
+        protected_branches: policy.protected_branches().globs(),
         layers: sources
             .iter()
             .map(|s| LayerView {
@@ -135,6 +137,10 @@ fn render(view: &PolicyView<'_>) -> String {
     for layer in &view.layers {
         out.push_str(&format!(", {} {}", layer.layer, layer.path));
     }
+    out.push_str(&format!(
+        "\nProtected branches: {}",
+        view.protected_branches.join(", ")
+    ));
     out.push_str("\n\n");
     let width = view.rules.iter().map(|r| r.id.len()).max().unwrap_or(0);
     for rule in &view.rules {

@@ -213,9 +213,7 @@ pub(super) fn run(
             }
         }
         "docker" | "podman" | "kubectl" | "oc" => {
-            let Some((container, command)) = container_command(program, args) else {
-                return None;
-            };
+            let (container, command) = container_command(program, args)?;
             run_remote(walker, command, &container);
         }
         "script" => {
