@@ -139,6 +139,10 @@ fn pathological() -> Vec<(&'static str, String)> {
         ),
         ("true_100k", vec!["true"; 100_000].join(";")),
         ("parens_50k", "(".repeat(50_000)),
+        // Exponential in brush-parser 0.4 (see fuzz/README.md); kept small enough
+        // to measure. Each extra `(` costs ~x1.75, each extra `{` ~x2.2.
+        ("unclosed_parens_16", "(".repeat(16)),
+        ("unclosed_braces_10", format!("echo x{}x,x", "{".repeat(10))),
     ]
 }
 

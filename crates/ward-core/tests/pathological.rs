@@ -1,7 +1,20 @@
-#![allow(clippy::print_stdout, clippy::unwrap_used)]
-use std::time::Instant;
-use ward_core::AnalysisContext;
+//! Pathological command lines: huge, deeply nested, malformed. The analyser must
+//! return (no panic, no stack overflow, no hang), and where it cannot analyse the
+//! line it must say so: `opaque == true` with a note. These tests check behaviour,
+//! never time; `benches/analysis.rs` measures the time.
+//!
+//! The command lines are only analysed, never run.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "tests stop on the first failure"
+)]
+
+use proptest::prelude::*;
 use ward_core::analyze::analyze_command_line;
+use ward_core::{Action, AnalysisContext, TargetKind};
 
 fn context() -> AnalysisContext {
     AnalysisContext {
@@ -11,37 +24,64 @@ fn context() -> AnalysisContext {
     }
 }
 
-fn probe(name: &str, line: &str) {
-    if let Ok(only) = std::env::var("PROBE") {
-        if !only.split(',').any(|o| o == name) {
-            return;
-        }
-    }
-    let start = Instant::now();
-    let action = analyze_command_line(line, &context());
-    let programs: Vec<String> = action
-        .commands
+fn analyse(line: &str) -> Action {
+    analyze_command_line(line, &context())
+}
+
+/// The first note, shortened, for failure messages (some notes quote the input).
+fn short_notes(action: &Action) -> Vec<String> {
+    action
+        .notes
         .iter()
-        .take(5)
-        .map(|c| c.program.chars().take(40).collect())
-        .collect();
-    println!(
-        "{name}: {:?} len={} opaque={} ncmd={} progs={:?} ntargets={} notes={:?} cats={:?}",
-        start.elapsed(),
-        line.len(),
+        .map(|note| note.chars().take(200).collect())
+        .collect()
+}
+
+#[track_caller]
+fn assert_opaque_with(action: &Action, fragment: &str) {
+    assert!(
         action.opaque,
-        action.commands.len(),
-        programs,
-        action.targets.len(),
-        action
-            .notes
-            .iter()
-            .map(|n| format!("[{}] {}", n.len(), n.chars().take(120).collect::<String>()))
-            .collect::<Vec<_>>(),
-        action.categories
+        "expected an opaque action; notes: {:?}",
+        short_notes(action)
+    );
+    assert!(
+        action.notes.iter().any(|note| note.contains(fragment)),
+        "expected a note containing {fragment:?}; notes: {:?}",
+        short_notes(action)
     );
 }
 
+#[track_caller]
+fn assert_not_opaque(action: &Action) {
+    assert!(
+        !action.opaque,
+        "expected a transparent action; notes: {:?}",
+        short_notes(action)
+    );
+}
+
+#[track_caller]
+fn assert_deletes(action: &Action, path: &str) {
+    assert!(
+        action
+            .targets
+            .iter()
+            .any(|target| target.path == path && target.kind == TargetKind::Delete),
+        "expected a delete target {path:?}; targets: {:?}",
+        action.targets.iter().take(10).collect::<Vec<_>>()
+    );
+}
+
+fn count_program(action: &Action, program: &str) -> usize {
+    action
+        .commands
+        .iter()
+        .filter(|command| command.program == program)
+        .count()
+}
+
+/// `bash -c "…"` wrapped `levels` times around `rm -rf /`, each level quoted for
+/// the one outside it. The escaping doubles the size per level.
 fn nested_bash_c(levels: usize) -> String {
     let mut line = "rm -rf /".to_owned();
     for _ in 0..levels {
@@ -55,96 +95,354 @@ fn nested_bash_c(levels: usize) -> String {
     line
 }
 
+// --- Size ---------------------------------------------------------------------
+
 #[test]
-fn probe_all() {
-    let a = "a".repeat(10 << 20);
-    probe("echo_10mb", &format!("echo {a}"));
-    probe(
-        "subst_100k",
-        &format!("{}{}", "$(".repeat(100_000), ")".repeat(100_000)),
+fn a_ten_megabyte_line_is_opaque_as_too_long() {
+    let line = format!("echo {}", "a".repeat(10 << 20));
+    let action = analyse(&line);
+    assert_opaque_with(&action, "too long to analyse");
+    assert!(action.commands.is_empty());
+}
+
+#[test]
+fn a_five_megabyte_heredoc_into_bash_is_opaque_as_too_long() {
+    let body = "rm -rf /tmp/x\n".repeat((5 << 20) / 14);
+    let action = analyse(&format!("bash <<'EOF'\n{body}EOF\n"));
+    assert_opaque_with(&action, "too long to analyse");
+}
+
+#[test]
+fn a_hundred_thousand_commands_are_all_seen() {
+    // ~500 KB, under the size limit: analysed in full (about 9 s in a debug build).
+    let line = vec!["true"; 100_000].join(";");
+    let action = analyse(&line);
+    assert_not_opaque(&action);
+    assert_eq!(count_program(&action, "true"), 100_000);
+}
+
+#[test]
+fn a_megabyte_of_single_quotes_parses_to_one_empty_word() {
+    // An even number of quotes: empty strings glued into one empty word.
+    let action = analyse(&"'".repeat(1 << 20));
+    assert_not_opaque(&action);
+    assert_eq!(action.commands.len(), 1);
+    assert_eq!(action.commands[0].program, "");
+}
+
+#[test]
+fn an_unterminated_megabyte_of_single_quotes_is_opaque() {
+    let action = analyse(&"'".repeat((1 << 20) - 1));
+    assert_opaque_with(&action, "unterminated single quote");
+}
+
+// --- Depth ----------------------------------------------------------------------
+
+#[test]
+fn a_hundred_thousand_nested_command_substitutions_are_opaque_as_too_complex() {
+    let line = format!("{}{}", "$(".repeat(100_000), ")".repeat(100_000));
+    assert_opaque_with(&analyse(&line), "too complex to analyse");
+}
+
+#[test]
+fn four_thousand_nested_command_substitutions_parse_and_stop_at_the_nesting_limit() {
+    // Under the syntax-level limit: parsed on a thread with a large stack; the
+    // walk then stops at MAX_NESTING (8) levels of shell code.
+    let line = format!("{}rm -rf /{}", "$(".repeat(4000), ")".repeat(4000));
+    assert_opaque_with(&analyse(&line), "nested more than 8 levels");
+}
+
+#[test]
+fn fifty_thousand_open_parentheses_are_opaque_as_too_complex() {
+    assert_opaque_with(&analyse(&"(".repeat(50_000)), "too complex to analyse");
+}
+
+#[test]
+fn a_few_unclosed_parentheses_are_rejected_by_the_parser() {
+    // Kept small: see `many_unclosed_parentheses_are_rejected_quickly`.
+    assert_opaque_with(&analyse(&"(".repeat(12)), "the shell parser rejected");
+    assert_opaque_with(&analyse(&"( ".repeat(12)), "the shell parser rejected");
+}
+
+#[test]
+#[ignore = "engine gap: brush-parser 0.4 backtracks exponentially on unclosed `(` \
+            (x1.75 per paren: 20 take ~2.5 s, 25 take ~40 s in a debug build); \
+            32 would take hours. See fuzz/README.md."]
+fn many_unclosed_parentheses_are_rejected_quickly() {
+    assert_opaque_with(&analyse(&"(".repeat(32)), "the shell parser rejected");
+}
+
+#[test]
+fn eight_thousand_nested_brace_groups_are_walked_to_the_bottom() {
+    // Just under the 8192 syntax-level limit: parsed and walked on a thread whose
+    // stack is sized for it, and the command at the bottom is still seen.
+    let line = format!("{}rm -rf /; {}", "{ ".repeat(8000), "}; ".repeat(8000));
+    let action = analyse(&line);
+    assert_not_opaque(&action);
+    assert_deletes(&action, "/");
+}
+
+#[test]
+fn a_hundred_thousand_nested_brace_groups_are_opaque_as_too_complex() {
+    assert_opaque_with(&analyse(&"{ ".repeat(100_000)), "too complex to analyse");
+}
+
+#[test]
+fn a_hundred_thousand_nested_extended_tests_are_opaque_as_too_complex() {
+    assert_opaque_with(&analyse(&"[[ ".repeat(100_000)), "too complex to analyse");
+}
+
+#[test]
+fn a_hundred_thousand_backticks_are_opaque() {
+    // 50,000 empty command substitutions glued into the program name.
+    assert_opaque_with(
+        &analyse(&"`".repeat(100_000)),
+        "is only known when the line runs",
     );
-    probe(
-        "subst_4000",
-        &format!("{}{}", "$(".repeat(4000), ")".repeat(4000)),
-    );
-    probe(
-        "subst_8000",
-        &format!("{}{}", "$(".repeat(8000), ")".repeat(8000)),
-    );
-    probe(
-        "heredoc_5mb",
-        &format!(
-            "bash <<'EOF'\n{}EOF\n",
-            "echo hello world\n".repeat((5 << 20) / 17)
-        ),
-    );
-    probe(
-        "heredoc_900k",
-        &format!(
-            "bash <<'EOF'\n{}EOF\n",
-            "echo hello world\n".repeat(900_000 / 17)
-        ),
-    );
-    probe("true_100k", &vec!["true"; 100_000].join(";"));
-    probe("paren_50k", &"(".repeat(50_000));
-    probe("paren_8000", &"(".repeat(8000));
-    for n in [
-        10usize, 15, 20, 25, 30, 40, 48, 49, 60, 100, 200, 400, 800, 1600,
-    ] {
-        probe(&format!("paren_{n}"), &"(".repeat(n));
-        probe(&format!("sparen_{n}"), &"( ".repeat(n));
-        probe(&format!("brace_{n}"), &"{ ".repeat(n));
-        probe(&format!("dsub_{n}"), &"$(".repeat(n));
+    // An odd number leaves one open.
+    assert_opaque_with(&analyse(&"`".repeat(99_999)), "unterminated backquote");
+}
+
+#[test]
+fn bash_c_within_the_nesting_limit_is_seen_through() {
+    let action = analyse(&nested_bash_c(5));
+    assert_not_opaque(&action);
+    assert_deletes(&action, "/");
+    assert_eq!(count_program(&action, "bash"), 5);
+}
+
+#[test]
+fn bash_c_nested_beyond_the_limit_is_opaque() {
+    // 200 levels would take 2^200 bytes of escaping; 16 levels are 128 KB and
+    // twice the limit.
+    for levels in [9, 12, 16] {
+        let action = analyse(&nested_bash_c(levels));
+        assert_opaque_with(&action, "nested more than 8 levels");
+        assert_eq!(count_program(&action, "bash"), 9, "{levels} levels");
+        assert_eq!(count_program(&action, "rm"), 0, "{levels} levels");
     }
-    probe(
-        "paren_8000_closed",
-        &format!("{}rm -rf /{}", "(".repeat(8000), ")".repeat(8000)),
-    );
-    probe("quotes_1mb_even", &"'".repeat(1 << 20));
-    probe("quotes_1mb_odd", &"'".repeat((1 << 20) - 1));
-    probe("backticks_100k", &"`".repeat(100_000));
-    probe("backticks_99999", &"`".repeat(99_999));
-    probe("bash_c_12", &nested_bash_c(12));
-    println!("bash_c_16 len {}", nested_bash_c(16).len());
-    probe("bash_c_16", &nested_bash_c(16));
-    probe("bash_c_5", &nested_bash_c(5));
-    probe("eval_200", &format!("{}rm -rf /", "eval ".repeat(200)));
-    probe("eval_5", &format!("{}rm -rf /", "eval ".repeat(5)));
-    let mut heredocs = "rm -rf /\n".to_owned();
-    for i in (0..200).rev() {
-        heredocs = format!("bash <<'E{i}'\n{heredocs}E{i}\n");
+}
+
+#[test]
+fn two_hundred_heredocs_fed_to_bash_inside_each_other_are_opaque() {
+    // The linear way to nest shell code 200 levels deep.
+    let mut line = "rm -rf /\n".to_owned();
+    for level in (0..200).rev() {
+        line = format!("bash <<'E{level}'\n{line}E{level}\n");
     }
-    probe("heredoc_nest_200", &heredocs);
-    probe("fffd", &"\u{FFFD}".repeat(1000));
-    probe(
-        "fffd_rm",
-        &"rm -rf \u{FFFD}/ \u{FFFD}\u{FFFD}; \u{FFFD} -c x",
-    );
-    probe(
-        "lossy",
-        &String::from_utf8_lossy(b"rm -rf /\xff\xfe\xc3 && \xed\xa0\x80 bash -c 'echo \xc0\xaf'"),
-    );
-    probe("nul", "rm -rf /\0 && echo \0\0 > /tmp/x\0y");
-    probe("nul_only", &"\0".repeat(1000));
-    probe("brace_100k", &"{ ".repeat(100_000));
-    probe("dbrack_100k", &"[[ ".repeat(100_000));
-    let mut hd = "cat".to_owned();
+    let action = analyse(&line);
+    assert_opaque_with(&action, "nested more than 8 levels");
+    assert_eq!(count_program(&action, "bash"), 9);
+}
+
+#[test]
+fn chained_eval_is_seen_through_up_to_the_limit() {
+    let action = analyse(&format!("{}rm -rf /", "eval ".repeat(5)));
+    assert_not_opaque(&action);
+    assert_deletes(&action, "/");
+}
+
+#[test]
+fn two_hundred_chained_evals_are_opaque() {
+    let action = analyse(&format!("{}rm -rf /", "eval ".repeat(200)));
+    assert_opaque_with(&action, "nested more than 8 levels");
+    assert_eq!(count_program(&action, "rm"), 0);
+}
+
+// --- Heredocs -------------------------------------------------------------------
+
+#[test]
+fn ten_thousand_heredocs_on_one_command() {
+    let mut line = "cat".to_owned();
     for i in 0..10_000 {
-        hd.push_str(&format!(" <<E{i}"));
+        line.push_str(&format!(" <<E{i}"));
     }
-    hd.push('\n');
+    line.push('\n');
     for i in 0..10_000 {
-        hd.push_str(&format!("body {i}\nE{i}\n"));
+        line.push_str(&format!("body {i}\nE{i}\n"));
     }
-    probe("heredocs_10k_one_cmd", &hd);
-    let mut hd2 = String::new();
+    let action = analyse(&line);
+    assert_not_opaque(&action);
+    assert_eq!(count_program(&action, "cat"), 1);
+}
+
+#[test]
+fn ten_thousand_heredocs_on_one_line_of_commands() {
+    // About 4 s in a debug build.
+    let mut line = String::new();
     for i in 0..10_000 {
-        hd2.push_str(&format!("cat <<E{i} > f{i}; "));
+        line.push_str(&format!("cat <<E{i} > f{i}; "));
     }
-    hd2.push('\n');
+    line.push('\n');
     for i in 0..10_000 {
-        hd2.push_str(&format!("body {i}\nE{i}\n"));
+        line.push_str(&format!("body {i}\nE{i}\n"));
     }
-    probe("heredocs_10k_cmds", &hd2);
-    probe("heredocs_10k_unterminated", &"cat <<EOF ".repeat(10_000));
+    let action = analyse(&line);
+    assert_not_opaque(&action);
+    assert_eq!(count_program(&action, "cat"), 10_000);
+    assert!(
+        action
+            .targets
+            .iter()
+            .any(|target| target.path == "/home/dev/app/f9999" && target.kind == TargetKind::Write)
+    );
+}
+
+#[test]
+fn ten_thousand_unterminated_heredocs_are_opaque() {
+    assert_opaque_with(
+        &analyse(&"cat <<EOF ".repeat(10_000)),
+        "unterminated here document",
+    );
+}
+
+// --- Odd characters ---------------------------------------------------------------
+
+#[test]
+fn replacement_characters_are_ordinary_word_characters() {
+    let action = analyse("rm -rf \u{FFFD}/ \u{FFFD}\u{FFFD}; \u{FFFD} -c x");
+    assert_not_opaque(&action);
+    assert_deletes(&action, "/home/dev/app/\u{FFFD}");
+    assert_eq!(count_program(&action, "\u{FFFD}"), 1);
+
+    let lossy = String::from_utf8_lossy(b"rm -rf /\xff\xfe && \xed\xa0\x80 -c 'x\xc0\xaf'");
+    let action = analyse(&lossy);
+    assert_deletes(&action, "/\u{FFFD}\u{FFFD}");
+
+    let action = analyse(&"\u{FFFD}".repeat(100_000));
+    assert_eq!(action.commands.len(), 1);
+}
+
+#[test]
+fn nul_bytes_do_not_break_the_analyser() {
+    let action = analyse("rm -rf /tmp/x\0 && echo \0\0 > /tmp/y\0z");
+    assert_eq!(count_program(&action, "rm"), 1);
+    assert_eq!(count_program(&action, "echo"), 1);
+    let action = analyse(&"\0".repeat(100_000));
+    assert_eq!(action.commands.len(), 1);
+}
+
+#[test]
+#[ignore = "engine gap: a NUL byte is kept inside words, so `rm -rf /\\0` deletes \
+            \"/\\0\" for Ward while bash (which drops NULs from its input) deletes `/`. \
+            Expected: NUL dropped, or the line marked opaque."]
+fn nul_bytes_cannot_hide_a_target() {
+    let action = analyse("rm -rf /\0");
+    assert!(
+        action.opaque || action.targets.iter().any(|target| target.path == "/"),
+        "targets: {:?}",
+        action.targets
+    );
+}
+
+#[test]
+#[ignore = "engine gap: notes quote the whole input (a 100 KB program name gives a \
+            100 KB note; 10,000 unterminated heredocs a 139 KB note), which goes into \
+            the ledger record."]
+fn notes_stay_short_whatever_the_input() {
+    for line in ["`".repeat(100_000), "cat <<EOF ".repeat(10_000)] {
+        let action = analyse(&line);
+        for note in &action.notes {
+            assert!(note.len() <= 1024, "a note of {} bytes", note.len());
+        }
+    }
+}
+
+// --- Random inputs ------------------------------------------------------------------
+
+const FRAGMENTS: &[&str] = &[
+    "$(",
+    ")",
+    "`",
+    "<<EOF\n",
+    "EOF\n",
+    "\"",
+    "'",
+    "\\",
+    "{ ",
+    "}",
+    "(",
+    "|",
+    ";",
+    "&&",
+    "||",
+    "&",
+    "bash -c ",
+    "eval ",
+    "rm -rf /",
+    "\n",
+    " ",
+    "x",
+    "$HOME",
+    "${A:-",
+    "> f",
+    "<",
+    "[[ ",
+    " ]]",
+    "$((",
+    "for i in a; do ",
+    "done",
+    "if true; then ",
+    "fi",
+    "cd /tmp",
+    "sudo ",
+    "$'\\x41'",
+    "<(",
+    "#",
+    "!",
+];
+
+fn check_invariants(line: &str) {
+    let action = analyse(line);
+    assert!(
+        !action.opaque || !action.notes.is_empty(),
+        "opaque without a note for {line:?}"
+    );
+    assert!(!action.categories.is_empty());
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+
+    #[test]
+    fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..512)) {
+        check_invariants(&String::from_utf8_lossy(&bytes));
+    }
+
+    #[test]
+    fn shell_fragments_never_panic(
+        pieces in proptest::collection::vec(proptest::sample::select(FRAGMENTS), 0..48)
+    ) {
+        check_invariants(&pieces.concat());
+    }
+}
+
+// --- Inputs the fuzzer found (fuzz/regressions/) ---------------------------------
+
+#[test]
+fn parser_panics_are_caught_and_opaque() {
+    // brush-parser 0.4 `unwrap`s reachable from its input: an io number that
+    // overflows i32 (parser/peg.rs:695), and `${` left open in a line with a
+    // heredoc (tokenizer.rs:1018). Ward catches both. (The test output shows the
+    // panic messages: the default panic hook prints them before they are caught.)
+    for line in ["3333333333>", "<<E ${f}${\nE"] {
+        assert_opaque_with(&analyse(line), "the shell parser failed");
+    }
+}
+
+#[test]
+fn a_few_unclosed_braces_in_a_brace_expansion_are_left_literal() {
+    let action = analyse("echo x{{{{{{x,x");
+    assert_not_opaque(&action);
+    assert_eq!(action.commands[0].args, ["x{{{{{{x,x"]);
+}
+
+#[test]
+#[ignore = "engine gap: brush-parser 0.4's brace-expansion parser (word.rs:674-694) \
+            backtracks exponentially on unclosed `{` (x2.2 per brace): `echo x` + 14 `{` \
+            + `x,x` (22 bytes) takes ~16 s in the fuzz build. Ward calls it from \
+            words.rs `brace_alternatives`. See fuzz/README.md."]
+fn many_unclosed_braces_in_a_brace_expansion_are_handled() {
+    let action = analyse(&format!("echo x{}x,x", "{".repeat(24)));
+    assert_eq!(action.commands.len(), 1);
 }

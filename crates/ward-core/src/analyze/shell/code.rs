@@ -4,6 +4,7 @@
 //! other languages is not analysed and marks the action opaque.
 
 use super::args::{OptionSpec, parse};
+use super::scripts::{self, Effect, Language};
 use super::walk::{Stream, Walker, base_name};
 use super::words::{Arg, Origin};
 use crate::TargetKind;
@@ -74,6 +75,8 @@ struct Interpreter {
     names: &'static [&'static str],
     /// The language, for notes.
     language: &'static str,
+    /// The language's scanner, for the languages Ward reads (see `scripts`).
+    scanned_as: Option<Language>,
     /// The options whose value is code (`-c`, `-e`, `--eval`).
     inline: &'static [&'static str],
     /// The option that names a module to run instead of a script (`python -m`).
@@ -85,6 +88,7 @@ const INTERPRETERS: &[Interpreter] = &[
     Interpreter {
         names: &["python", "pypy"],
         language: "Python",
+        scanned_as: Some(Language::Python),
         inline: &["c"],
         module: &["m"],
         spec: OptionSpec::new("cmWXQ", &[]).stopping(),
@@ -92,6 +96,7 @@ const INTERPRETERS: &[Interpreter] = &[
     Interpreter {
         names: &["node", "nodejs", "bun"],
         language: "JavaScript",
+        scanned_as: Some(Language::JavaScript),
         inline: &["e", "eval", "p", "print"],
         module: &[],
         spec: OptionSpec::new(
@@ -111,6 +116,7 @@ const INTERPRETERS: &[Interpreter] = &[
     Interpreter {
         names: &["perl"],
         language: "Perl",
+        scanned_as: Some(Language::Perl),
         inline: &["e", "E"],
         module: &[],
         spec: OptionSpec::new("eEI", &[]).attached("MmixlCdD0").stopping(),
@@ -118,6 +124,7 @@ const INTERPRETERS: &[Interpreter] = &[
     Interpreter {
         names: &["ruby"],
         language: "Ruby",
+        scanned_as: Some(Language::Ruby),
         inline: &["e"],
         module: &[],
         spec: OptionSpec::new("eIrCEF", &[]).stopping(),
@@ -125,6 +132,7 @@ const INTERPRETERS: &[Interpreter] = &[
     Interpreter {
         names: &["php"],
         language: "PHP",
+        scanned_as: Some(Language::Php),
         inline: &["r", "B", "R", "E"],
         module: &[],
         spec: OptionSpec::new("rBREfcdz", &[]).stopping(),
@@ -132,6 +140,7 @@ const INTERPRETERS: &[Interpreter] = &[
     Interpreter {
         names: &["lua", "luajit"],
         language: "Lua",
+        scanned_as: None,
         inline: &["e"],
         module: &[],
         spec: OptionSpec::new("el", &[]).stopping(),
@@ -139,6 +148,7 @@ const INTERPRETERS: &[Interpreter] = &[
     Interpreter {
         names: &["Rscript"],
         language: "R",
+        scanned_as: None,
         inline: &["e"],
         module: &[],
         spec: OptionSpec::new("e", &[]).stopping(),
@@ -146,6 +156,7 @@ const INTERPRETERS: &[Interpreter] = &[
     Interpreter {
         names: &["osascript"],
         language: "AppleScript",
+        scanned_as: None,
         inline: &["e"],
         module: &[],
         spec: OptionSpec::new("els", &[]).stopping(),
@@ -153,6 +164,7 @@ const INTERPRETERS: &[Interpreter] = &[
     Interpreter {
         names: &["fish"],
         language: "fish",
+        scanned_as: None,
         inline: &["c", "command"],
         module: &[],
         spec: OptionSpec::new("cC", &["command", "init-command"]).stopping(),
@@ -381,10 +393,9 @@ fn interpreter(
     let in_place = program == "perl" && parsed.has(&["i"]);
     let inline = parsed.has(interpreter.inline);
     let files: &[&Arg] = if inline {
-        inline_code(
-            walker,
-            format!("inline {language} code (`{program}`) is not analysed"),
-        );
+        for code in parsed.values(interpreter.inline) {
+            inline_script(walker, interpreter, program, &code.to_arg());
+        }
         parsed.operands.as_slice()
     } else if parsed.has(interpreter.module) {
         &[]
@@ -417,7 +428,11 @@ fn interpreter(
                     walker,
                     format!("hidden code piped into `{program}`: {source}"),
                 ),
-                Stream::Text(_) | Stream::Unknown(_) => walker.opaque(format!(
+                Stream::Text(code) => {
+                    let code = Arg::literal(code.as_str());
+                    inline_script(walker, interpreter, program, &code);
+                }
+                Stream::Unknown(_) => walker.opaque(format!(
                     "{language} code fed to `{program}` on stdin is not analysed"
                 )),
             },
@@ -540,6 +555,117 @@ pub(super) fn run_remote(walker: &mut Walker<'_>, words: &[Arg], host: &str) {
             Some(host),
             format!("`ssh` runs `{shown}` on {host}, which changes files there"),
         );
+    }
+}
+
+/// Code in another language given on the command line or on stdin: scanned for
+/// what it deletes, writes, runs and sends (`scripts`), which then counts as if
+/// the shell did it. Code that is only known when the line runs, or that the scan
+/// cannot follow, is opaque.
+fn inline_script(walker: &mut Walker<'_>, interpreter: &Interpreter, program: &str, code: &Arg) {
+    let language = interpreter.language;
+    walker.action.add_tag("inline-script");
+    match code.origin {
+        Origin::Literal => {}
+        Origin::Remote | Origin::Pipe { remote: true } => {
+            return remote_code(
+                walker,
+                format!("remote code: `{program}` runs {language} code fetched from the network"),
+            );
+        }
+        Origin::Hidden => {
+            return hidden_code(
+                walker,
+                format!("hidden code: `{program}` runs {language} code decoded when the line runs"),
+            );
+        }
+        Origin::Dynamic | Origin::Pipe { remote: false } => {
+            return walker.opaque(format!(
+                "the {language} code given to `{program}` is only known when the line runs"
+            ));
+        }
+    }
+    let Some(scanned_as) = interpreter.scanned_as else {
+        return inline_code(
+            walker,
+            format!("inline {language} code (`{program}`) is not analysed"),
+        );
+    };
+    let effects = scripts::scan(&code.text, scanned_as);
+    let mut credential_read = None;
+    let mut sends = false;
+    for effect in effects {
+        match effect {
+            Effect::Delete(path) => script_path(walker, program, path, TargetKind::Delete),
+            Effect::Write(path) => script_path(walker, program, path, TargetKind::Write),
+            Effect::Read(Some(path)) => {
+                let file = Arg::literal(path.as_str());
+                walker.add_path(&file, TargetKind::Read, program);
+                if super::exfil::is_credential_file(walker, &path) {
+                    credential_read = Some(path);
+                }
+            }
+            Effect::Read(None) => {}
+            Effect::Shell(Some(shell_code)) => {
+                let shell_code = Arg::literal(shell_code.as_str());
+                run_code(
+                    walker,
+                    &shell_code,
+                    &format!("{program} (a shell call)"),
+                    &Stream::Inherited,
+                );
+            }
+            Effect::Exec(Some(argv)) => {
+                let argv = argv
+                    .iter()
+                    .map(|word| Arg::literal(word.as_str()))
+                    .collect();
+                walker.scoped(|walker| {
+                    walker.invoke(argv, &Stream::Inherited, vec![program.to_owned()]);
+                });
+            }
+            Effect::Shell(None) | Effect::Exec(None) => walker.opaque(format!(
+                "the {language} code given to `{program}` runs a command built when it runs"
+            )),
+            Effect::Network(address) => {
+                sends = true;
+                walker.action.add_category(crate::Category::Network);
+                if let Some(address) = address {
+                    walker.add_network(&Arg::literal(address.as_str()), program);
+                }
+            }
+            Effect::Dynamic(reason) => walker.opaque(format!(
+                "the {language} code given to `{program}` cannot be followed: {reason}"
+            )),
+            Effect::ReverseShell => super::exfil::reverse_shell(
+                walker,
+                &format!("{language} code given to `{program}` hands a shell to a socket"),
+            ),
+        }
+    }
+    if sends && let Some(path) = credential_read {
+        super::exfil::script_sends(walker, &path, program);
+    }
+}
+
+/// A path an inline script deletes or writes; a computed one is opaque.
+fn script_path(walker: &mut Walker<'_>, program: &str, path: Option<String>, kind: TargetKind) {
+    match path {
+        Some(path) => {
+            let path = match path.strip_prefix(scripts::HOME_MARKER) {
+                Some(rest) => format!("{}{rest}", walker.scope.context.home),
+                None => path,
+            };
+            walker.add_path(&Arg::literal(path.as_str()), kind, program);
+        }
+        None => walker.opaque(format!(
+            "the code given to `{program}` {} a path computed when it runs",
+            if kind == TargetKind::Delete {
+                "deletes"
+            } else {
+                "writes"
+            }
+        )),
     }
 }
 

@@ -204,6 +204,18 @@ pub(super) fn cloud_upload(walker: &mut Walker<'_>, program: &str, args: &[Arg])
     }
 }
 
+/// Whether an inline script's literal path is a credential file.
+pub(super) fn is_credential_file(walker: &Walker<'_>, path: &str) -> bool {
+    let path = crate::analyze::resolve_path(path, &walker.scope.context);
+    holds_credentials(&path, &walker.scope.context.home)
+}
+
+/// An inline script that reads a credential file and talks to the network.
+pub(super) fn script_sends(walker: &mut Walker<'_>, path: &str, program: &str) {
+    let path = crate::analyze::resolve_path(path, &walker.scope.context);
+    report(walker, &path, program);
+}
+
 /// A credential file, or a directory of them sent as a whole (`rsync ~/.ssh/ host:`).
 fn holds_credentials(path: &str, home: &str) -> bool {
     is_credential_path(path, home) || is_credential_directory(path, home)

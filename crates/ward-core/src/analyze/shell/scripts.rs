@@ -24,8 +24,6 @@
 //! no effect. Broken code is not an error: the scan reads what it can. Work is
 //! linear in the input, which is capped at [`MAX_CODE`].
 
-#![allow(dead_code)] // wired into code.rs next
-
 mod args;
 mod calls;
 mod lex;
@@ -36,14 +34,21 @@ mod tests;
 
 use std::collections::HashMap;
 
+pub(super) use args::HOME_MARKER;
 use lex::Token;
 
-/// Code larger than this (1 MiB) is not scanned at all.
-const MAX_CODE: usize = 1 << 20;
+/// Code larger than this (256 KiB) is not scanned at all: adversarial input costs
+/// up to ~50 ms at this size, and no inline script an agent writes comes near it.
+const MAX_CODE: usize = 256 << 10;
 /// How deep code evaluated from a literal (`eval("exec('…')")`) is followed.
 const MAX_EVAL_DEPTH: usize = 3;
-/// Effects kept per script: past this many, more add nothing a policy could use.
+/// Effects listed per script; past this many, one [`Effect::Dynamic`] stands for
+/// the rest (a policy asks rather than trusting a truncated list).
 const MAX_EFFECTS: usize = 1024;
+/// Calls followed per script (some thousands for a long one); past this many the
+/// rest is [`Effect::Dynamic`]. Keeps adversarial input (a megabyte of `f(`) to a
+/// few milliseconds.
+const MAX_CALLS: usize = 10_000;
 
 /// Programs that give a shell to whoever holds their standard streams.
 const SHELLS: &[&str] = &[
@@ -135,6 +140,8 @@ struct Context {
     names_a_shell: bool,
     /// Nesting of code scanned from `eval` literals.
     depth: usize,
+    /// Calls seen so far, against [`MAX_CALLS`].
+    calls: usize,
 }
 
 impl Context {
@@ -159,13 +166,29 @@ impl Context {
             decodes: false,
             names_a_shell: false,
             depth: 0,
+            calls: 0,
         }
     }
 
     fn push(&mut self, effect: Effect) {
-        if self.effects.len() < MAX_EFFECTS {
-            self.effects.push(effect);
+        match self.effects.len() {
+            length if length + 1 < MAX_EFFECTS => self.effects.push(effect),
+            length if length + 1 == MAX_EFFECTS => {
+                self.effects
+                    .push(Effect::Dynamic("too many effects to list".to_owned()));
+            }
+            _ => {}
         }
+    }
+
+    /// Counts a call; false once the script has more than [`MAX_CALLS`], and then
+    /// the scan stops (saying so once).
+    fn count_call(&mut self) -> bool {
+        self.calls += 1;
+        if self.calls == MAX_CALLS + 1 {
+            self.dynamic("too many calls to follow");
+        }
+        self.calls <= MAX_CALLS
     }
 
     fn dynamic(&mut self, reason: &str) {

@@ -598,7 +598,7 @@ fn in_place_edits_write_their_files() {
     assert_clear(&action);
     let action = analyse("perl -pi -e 's/x/y/' f4");
     assert_target(&action, "/home/dev/app/f4", TargetKind::Write);
-    assert_opaque(&action, "inline Perl code");
+    assert_clear(&action);
 }
 
 #[test]
@@ -718,22 +718,44 @@ fn scripts_run_by_path_are_executed() {
 }
 
 #[test]
-fn inline_code_of_other_languages_is_opaque() {
-    for (line, language) in [
-        ("python -c 'import os'", "Python"),
-        ("python3.12 -c 'import os'", "Python"),
-        ("node -e 'require(1)'", "JavaScript"),
-        ("ruby -e 'x'", "Ruby"),
-        ("perl -e 'unlink 1'", "Perl"),
-        ("fish -c 'rm x'", "fish"),
-    ] {
-        let action = analyse(line);
-        assert_opaque(&action, &format!("inline {language} code"));
-    }
+fn inline_code_of_other_languages_is_scanned_for_what_it_does() {
+    // Effects become targets and commands as if the shell ran them.
+    let action = analyse("python3.12 -c 'import shutil; shutil.rmtree(\"/srv/data\")'");
+    assert_target(&action, "/srv/data", TargetKind::Delete);
+    assert_clear(&action);
+    let action = analyse("node -e \"require('child_process').execSync('rm -rf build')\"");
+    assert_target(&action, "/home/dev/app/build", TargetKind::Delete);
+    assert_eq!(command(&action, "rm").args, ["-rf", "build"]);
+    let action =
+        analyse("python -c 'import subprocess; subprocess.run([\"rm\", \"-r\", \"out\"])'");
+    assert_eq!(command(&action, "rm").wrappers, ["python"]);
+    let action =
+        analyse("python3 -c 'import shutil, os; shutil.rmtree(os.path.expanduser(\"~/tmp\"))'");
+    assert_target(&action, "/home/dev/tmp", TargetKind::Delete);
+    let action = analyse("perl -e 'unlink \"a.txt\"'");
+    assert_target(&action, "/home/dev/app/a.txt", TargetKind::Delete);
+    // Code without effects is clear, and still tagged.
     let action = analyse("python - <<'EOF'\nprint(1)\nEOF");
-    assert_opaque(&action, "Python code fed to `python` on stdin");
+    assert_clear(&action);
+    assert!(action.tags.contains(&"inline-script".to_owned()));
     let action = analyse("python -m http.server");
     assert_clear(&action);
+    // What cannot be followed is opaque.
+    for (line, note) in [
+        (
+            "python -c 'import os; os.system(cmd)'",
+            "runs a command built when it runs",
+        ),
+        (
+            "node -e 'fs.rmSync(dir)'",
+            "deletes a path computed when it runs",
+        ),
+        ("python -c \"$CODE\"", "only known when the line runs"),
+        ("fish -c 'rm x'", "inline fish code"),
+        ("lua -e 'os.remove(\"x\")'", "inline Lua code"),
+    ] {
+        assert_opaque(&analyse(line), note);
+    }
 }
 
 #[test]

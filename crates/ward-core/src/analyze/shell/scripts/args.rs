@@ -131,6 +131,9 @@ fn literal(tokens: &[Token], language: Language) -> Option<String> {
     if let [Token::Num(number)] = tokens {
         return Some(number.clone());
     }
+    if let Some(home) = home_expression(tokens) {
+        return Some(home);
+    }
     let join = if matches!(language, Perl | Php) {
         b'.'
     } else {
@@ -150,6 +153,76 @@ fn literal(tokens: &[Token], language: Language) -> Option<String> {
         }
     }
     (!expect_string).then_some(text)
+}
+
+/// Stands for the user's home directory in a literal: the shell analysis replaces
+/// it with the home it knows (`HOME_MARKER` + `/rest`).
+pub(in crate::analyze::shell) const HOME_MARKER: &str = "\u{0}home";
+
+/// The expressions that mean the user's home directory in each language
+/// (`os.path.expanduser('~')`, `Path.home()`, `os.homedir()`, `process.env.HOME`,
+/// `Dir.home`, `ENV['HOME']`, `$ENV{HOME}`, `getenv('HOME')`): known values, so
+/// `shutil.rmtree(os.path.expanduser('~'))` deletes the home directory as plainly
+/// as `rm -rf ~`.
+fn home_expression(tokens: &[Token]) -> Option<String> {
+    let name = |token: &Token, names: &[&str]| matches!(token, Token::Name(n) if names.contains(&n.as_str()));
+    let is_home = |text: &str| text == "HOME";
+    match tokens {
+        // expanduser("~/x"), File.expand_path("~")
+        [
+            ..,
+            Token::Name(call),
+            Token::Punct(b'('),
+            Token::Str(Some(path)),
+            Token::Punct(b')'),
+        ] if matches!(call.as_str(), "expanduser" | "expand_path" | "glob") => {
+            let rest = path.strip_prefix('~')?;
+            (rest.is_empty() || rest.starts_with('/')).then(|| format!("{HOME_MARKER}{rest}"))
+        }
+        // getenv("HOME"), os.environ.get("HOME")
+        [
+            ..,
+            Token::Name(call),
+            Token::Punct(b'('),
+            Token::Str(Some(variable)),
+            Token::Punct(b')'),
+        ] if matches!(call.as_str(), "getenv" | "get" | "fetch") && is_home(variable) => {
+            Some(HOME_MARKER.to_owned())
+        }
+        // Path.home(), os.homedir(), Dir.home()
+        [
+            ..,
+            Token::Dot,
+            Token::Name(call),
+            Token::Punct(b'('),
+            Token::Punct(b')'),
+        ] if matches!(call.as_str(), "home" | "homedir") => Some(HOME_MARKER.to_owned()),
+        // Dir.home (Ruby, no parentheses), process.env.HOME
+        [.., owner, Token::Dot, Token::Name(member)]
+            if (member == "home" && name(owner, &["Dir"]))
+                || (is_home(member) && name(owner, &["env"])) =>
+        {
+            Some(HOME_MARKER.to_owned())
+        }
+        // os.environ["HOME"], ENV['HOME'], $_SERVER['HOME']
+        [
+            ..,
+            owner,
+            Token::Punct(b'['),
+            Token::Str(Some(variable)),
+            Token::Punct(b']'),
+        ] if is_home(variable) && name(owner, &["environ", "ENV", "$_SERVER", "$_ENV"]) => {
+            Some(HOME_MARKER.to_owned())
+        }
+        // Perl: $ENV{HOME}
+        [
+            Token::Name(hash),
+            Token::Punct(b'{'),
+            Token::Name(variable) | Token::Str(Some(variable)),
+            Token::Punct(b'}'),
+        ] if hash == "$ENV" && is_home(variable) => Some(HOME_MARKER.to_owned()),
+        _ => None,
+    }
 }
 
 /// Whether brackets inside `tokens` pair up, so that the outer pair encloses all.

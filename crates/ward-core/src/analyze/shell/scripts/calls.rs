@@ -82,7 +82,7 @@ impl<'t, 'c> Scanner<'t, 'c> {
 
     pub(super) fn run(&mut self) {
         let mut i = 0;
-        while i < self.tokens.len() {
+        while i < self.tokens.len() && self.context.calls <= super::MAX_CALLS {
             i = self.step(i).max(i + 1);
         }
     }

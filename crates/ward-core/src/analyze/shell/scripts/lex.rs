@@ -10,6 +10,8 @@ use super::Language::{self, JavaScript, Perl, Php, Python, Ruby};
 mod forms;
 mod quotes;
 
+/// How deep code interpolated in literals (`f"{f'{x}'}"`) is lexed.
+const MAX_EMBEDDED_DEPTH: usize = 4;
 /// Longest regex literal looked for (`/…/`), so a line full of slashes stays linear.
 const MAX_REGEX: usize = 1024;
 
@@ -83,14 +85,7 @@ pub(super) enum Token {
 }
 
 pub(super) fn tokenize(code: &str, language: Language) -> Vec<Token> {
-    let mut lexer = Lexer {
-        src: code.as_bytes(),
-        pos: 0,
-        language,
-        tokens: Vec::new(),
-        heredoc_end: None,
-        brackets: 0,
-    };
+    let mut lexer = Lexer::new(code.as_bytes(), language);
     lexer.run();
     lexer.tokens
 }
@@ -105,6 +100,11 @@ struct Lexer<'a> {
     heredoc_end: Option<usize>,
     /// Depth of `(` and `[`: Ruby line breaks inside them do not end statements.
     brackets: usize,
+    /// Expressions interpolated in the literal being read (byte ranges), lexed
+    /// when its token is pushed.
+    embedded: Vec<(usize, usize)>,
+    /// Nesting of interpolated code (`f"{f'{x}'}"`), against [`MAX_EMBEDDED_DEPTH`].
+    depth: usize,
 }
 
 fn find(haystack: &[u8], from: usize, needle: &[u8]) -> Option<usize> {
@@ -121,7 +121,20 @@ fn words(bytes: &[u8]) -> Vec<String> {
         .collect()
 }
 
-impl Lexer<'_> {
+impl<'a> Lexer<'a> {
+    fn new(src: &'a [u8], language: Language) -> Lexer<'a> {
+        Lexer {
+            src,
+            pos: 0,
+            language,
+            tokens: Vec::new(),
+            heredoc_end: None,
+            brackets: 0,
+            embedded: Vec::new(),
+            depth: 0,
+        }
+    }
+
     fn peek(&self, ahead: usize) -> u8 {
         self.src.get(self.pos + ahead).copied().unwrap_or(0)
     }
@@ -145,8 +158,22 @@ impl Lexer<'_> {
         self.ident_start(c) || c.is_ascii_digit()
     }
 
+    /// Adds a token, then the code interpolated in it (if it is a literal that
+    /// interpolates): each expression as its own parenthesised group, so that
+    /// `f"{os.system('id')}"` is seen as the call it runs.
     fn push(&mut self, token: Token) {
         self.tokens.push(token);
+        for (start, end) in std::mem::take(&mut self.embedded) {
+            self.tokens.push(Token::Punct(b'('));
+            if self.depth < MAX_EMBEDDED_DEPTH {
+                let mut inner =
+                    Lexer::new(self.src.get(start..end).unwrap_or_default(), self.language);
+                inner.depth = self.depth + 1;
+                inner.run();
+                self.tokens.append(&mut inner.tokens);
+            }
+            self.tokens.push(Token::Punct(b')'));
+        }
     }
 
     fn run(&mut self) {

@@ -31,6 +31,8 @@ enum Act {
     /// Deletes every argument (`unlink LIST`, `File.delete(a, b)`).
     DeleteEach,
     Write,
+    /// Writes the path at this index (`chmod(mode, file)`, `symlink(target, link)`).
+    WriteAt(usize),
     Read,
     /// Reads a file, or fetches a URL (PHP `file_get_contents`).
     ReadOrNetwork,
@@ -258,6 +260,9 @@ pub(super) fn knows(context: &Context, name: &str) -> bool {
 
 /// Adds the effects of `call` to the context.
 pub(super) fn apply(context: &mut Context, call: &Call<'_, '_>) {
+    if !context.count_call() {
+        return;
+    }
     if let Some(rule) = rule_for(context, call.name) {
         acts::apply(context, call, rule.act);
     }

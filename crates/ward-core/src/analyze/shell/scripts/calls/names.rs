@@ -24,6 +24,16 @@ const NOISE_PREFIXES: &[&str] = &[
     "CORE.",
 ];
 
+/// Calls that make a client with the methods of its module, so that
+/// `s = requests.Session(); s.get(url)` is `requests.get(url)`.
+const CLIENTS: &[(&str, &str)] = &[
+    ("requests.Session", "requests"),
+    ("requests.session", "requests"),
+    ("httpx.Client", "httpx"),
+    ("httpx.AsyncClient", "httpx"),
+    ("axios.create", "axios"),
+];
+
 impl<'t> Scanner<'t, '_> {
     pub(super) fn star_import(&mut self, module: String) {
         if self.context.star_modules.len() < MAX_STAR_MODULES {
@@ -221,6 +231,9 @@ impl<'t> Scanner<'t, '_> {
         let (segments, mut end) = self.segments(at)?;
         let mut name = self.resolve(None, &segments);
         if self.is_punct(end, b'(') {
+            if let Some((_, module)) = CLIENTS.iter().find(|(client, _)| *client == name) {
+                return Some((*module).to_owned());
+            }
             name = self.loaded_module(&name, end)?;
             end = self.closer(end) + 1;
             let mut members = Vec::new();

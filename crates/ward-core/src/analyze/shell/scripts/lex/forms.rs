@@ -229,6 +229,11 @@ impl Lexer<'_> {
         let (body_end, resume) = self.heredoc_terminator(body_start, tag);
         self.heredoc_end = Some(resume);
         let body = self.src.get(body_start..body_end).unwrap_or_default();
+        // PHP's body ends before the line break that precedes the closing tag.
+        let body = match self.language {
+            Php => body.strip_suffix(b"\n").unwrap_or(body),
+            _ => body,
+        };
         let literal = quote == Some(b'\'') || !self.interpolates(body);
         let text = literal.then(|| {
             let body = String::from_utf8_lossy(body);

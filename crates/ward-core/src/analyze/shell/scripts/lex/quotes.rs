@@ -159,6 +159,8 @@ impl Lexer<'_> {
                 if c == b'{' || next == b'{' {
                     let open = if c == b'{' { self.pos } else { self.pos + 1 };
                     self.pos = self.skip_braces(open);
+                    let inside = (open + 1, self.pos.saturating_sub(1).max(open + 1));
+                    self.embedded.push(inside);
                     continue;
                 }
             } else if quote.interpolation == Interpolation::PythonBrace

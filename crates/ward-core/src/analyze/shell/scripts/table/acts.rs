@@ -38,6 +38,7 @@ pub(super) fn apply(context: &mut Context, call: &Call<'_, '_>, act: Act) {
             }
         }
         Act::Write => context.push(Effect::Write(target(call, &positional))),
+        Act::WriteAt(at) => context.push(Effect::Write(literal(at))),
         Act::Read => context.push(Effect::Read(target(call, &positional))),
         Act::ReadOrNetwork => {
             let path = target(call, &positional);
@@ -241,9 +242,10 @@ fn open_file(context: &mut Context, call: &Call<'_, '_>, positional: &[&Arg<'_>]
         setting(call.args, &["mode", "flags"]).or_else(|| positional.get(mode_at).map(|arg| **arg));
     let writes = match mode {
         None => false,
-        Some(mode) => mode
-            .literal()
-            .is_none_or(|mode| mode.contains(['w', 'a', 'x', '+'])),
+        Some(mode) => match mode.literal() {
+            Some(mode) => mode.contains(['w', 'a', 'x', '+']),
+            None => !mode.mentions(&["O_RDONLY", "RDONLY"]),
+        },
     };
     context.push(if writes {
         Effect::Write(path)
