@@ -147,10 +147,16 @@ pub(crate) fn render_session(summary: &SessionSummary, records: &[StoredRecord])
             out.push_str(&format!("{time}  {indent}{line}\n"));
         }
         if request.event == "PreToolUse" {
-            for finding in &request.findings {
+            // `git.push` only says where a push goes; the risky findings are shown.
+            for finding in request.findings.iter().filter(|f| f.kind != "git.push") {
+                let detail = if summary.cwd.len() > 1 {
+                    finding.detail.replace(&format!("{}/", summary.cwd), "")
+                } else {
+                    finding.detail.clone()
+                };
                 out.push_str(&format!(
-                    "              {indent}  ⚑ {}: {}\n",
-                    finding.kind, finding.detail
+                    "              {indent}  ⚑ {}: {detail}\n",
+                    finding.kind
                 ));
             }
             if request.opaque && !request.notes.is_empty() {
