@@ -99,6 +99,32 @@ pub(super) fn run(walker: &mut Walker<'_>, program: &str, args: &[Arg], stdin: &
         "base32" | "basenc" | "uudecode" | "openssl" if decodes(program, args) => {
             Stream::Hidden(format!("text decoded by `{program}`"))
         }
+        "alias" => {
+            for definition in args {
+                if let Some((name, value)) = definition.text.split_once('=')
+                    && definition.is_literal()
+                {
+                    walker
+                        .scope
+                        .aliases
+                        .push((name.to_owned(), value.to_owned()));
+                } else if let Some((name, _)) = definition.text.split_once('=') {
+                    walker.opaque(format!(
+                        "the alias `{name}` is only known when the line runs"
+                    ));
+                }
+            }
+            Stream::empty()
+        }
+        "unalias" => {
+            for name in args {
+                walker
+                    .scope
+                    .aliases
+                    .retain(|(known, _)| *known != name.text);
+            }
+            Stream::empty()
+        }
         "kill" => {
             kill(walker, args);
             Stream::empty()

@@ -115,6 +115,33 @@ fn functions_defined_in_the_line_have_their_bodies_analysed() {
 }
 
 #[test]
+fn aliases_defined_in_the_line_are_expanded() {
+    let action = analyse("alias nuke='rm -rf'; nuke ~");
+    assert_target(&action, "/home/dev", TargetKind::Delete);
+    let action = analyse("alias ll='ls -la'; ll src");
+    assert_eq!(command(&action, "ls").args, ["-la", "src"]);
+    let action = analyse("alias go='cd / && rm -rf *'; go");
+    assert_target(&action, "/*", TargetKind::Delete);
+    let action = analyse("alias a='b'; alias b='a'; a");
+    assert_clear(&action);
+}
+
+#[test]
+fn known_substitutions_and_xargs_text_are_resolved() {
+    let action = analyse("rm -rf \"$(pwd)\"");
+    assert_target(&action, "/home/dev/app", TargetKind::Delete);
+    let action = analyse("$(which rm) -rf `echo ~`");
+    assert_target(&action, "/home/dev", TargetKind::Delete);
+    let action = analyse("echo / | xargs rm -rf");
+    assert_target(&action, "/", TargetKind::Delete);
+    assert_clear(&action);
+    let action = analyse("rm -rf ~dev/ ~root '~'");
+    assert_target(&action, "/home/dev", TargetKind::Delete);
+    assert_target(&action, "/root", TargetKind::Delete);
+    assert_target(&action, "/home/dev/app/~", TargetKind::Delete);
+}
+
+#[test]
 fn command_substitutions_are_analysed() {
     let action = analyse("echo $(rm -rf /tmp/x) \"$(touch /tmp/y)\" `mkdir /tmp/z`");
     assert_target(&action, "/tmp/x", TargetKind::Delete);

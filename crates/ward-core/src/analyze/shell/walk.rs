@@ -100,6 +100,10 @@ pub(super) struct Scope {
     variables: Vec<(String, Value)>,
     /// The `pushd` stack.
     directories: Vec<String>,
+    /// Aliases defined in the line (`alias x='rm -rf'`), latest last. Bash expands
+    /// an alias only in lines read after it is defined; Ward assumes the worst and
+    /// expands it in the rest of this line too.
+    pub(super) aliases: Vec<(String, String)>,
 }
 
 impl Scope {
@@ -184,6 +188,7 @@ impl<'a> Walker<'a> {
                 context: context.clone(),
                 cwd_known: true,
                 variables: Vec::new(),
+                aliases: Vec::new(),
                 directories: Vec::new(),
             },
             nesting: 0,
@@ -785,6 +790,15 @@ impl Walker<'_> {
         mut wrappers: Vec<String>,
     ) -> Stream {
         let mut argv = argv;
+        if let Some(expanded) = self.expand_alias(&argv) {
+            match expanded {
+                Ok(words) => argv = words,
+                Err(source) => {
+                    self.nested_source(&source, stdin, "an alias");
+                    return Stream::output_of("an alias");
+                }
+            }
+        }
         let mut start = 0;
         let mut via_xargs = false;
         let mut directory = None;
@@ -885,6 +899,36 @@ impl Walker<'_> {
             }
             output
         })
+    }
+
+    /// The words of a command whose first word is an alias defined in the line:
+    /// `Ok` with the alias's words in place of the name, or `Err` with shell code
+    /// to analyse when the alias holds more than one plain command.
+    fn expand_alias(&self, argv: &[Arg]) -> Option<Result<Vec<Arg>, String>> {
+        let first = argv.first().filter(|first| first.is_literal())?;
+        let (_, value) = self
+            .scope
+            .aliases
+            .iter()
+            .rev()
+            .find(|(name, _)| *name == first.text)?;
+        let rest = argv.get(1..).unwrap_or_default();
+        if value.contains([';', '|', '&', '<', '>', '$', '`', '(', '"', '\'', '\\']) {
+            let mut source = value.clone();
+            for arg in rest {
+                source.push(' ');
+                source.push_str(&arg.text);
+            }
+            return Some(Err(source));
+        }
+        let mut words: Vec<Arg> = value.split_whitespace().map(Arg::literal).collect();
+        if words.first().is_some_and(|word| word.text == first.text) {
+            // `alias ls='ls -la'`: the alias names its own program, expanded once.
+            words.extend(rest.iter().cloned());
+            return Some(Ok(words));
+        }
+        words.extend(rest.iter().cloned());
+        Some(Ok(words))
     }
 
     /// Adds a path target, resolved against the current directory; a path only
