@@ -75,6 +75,10 @@ fn report(action: &mut Action, new: &str, old: &str, verb: &str) {
         if !old.is_empty() && old.contains(secret) {
             continue;
         }
+        if secret.contains("EXAMPLE") {
+            // Providers' documented placeholders (`AKIAIOSFODNN7EXAMPLE`).
+            continue;
+        }
         let kind = format!("secret.{}", finding.rule_id);
         if verb == "sent by" && action.tool == "WebFetch" {
             // A secret in a URL goes to the site, its logs and every proxy between.

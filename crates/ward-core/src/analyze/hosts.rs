@@ -74,6 +74,9 @@ fn classify(host: &str) -> Option<&'static str> {
     if METADATA_NAMES.contains(&host) {
         return Some("net.cloud-metadata");
     }
+    if let Some(embedded) = wildcard_dns_address(host) {
+        return classify(&embedded);
+    }
     let v4 = parse_ipv4(host).or_else(|| {
         host.parse::<Ipv6Addr>()
             .ok()
@@ -95,6 +98,41 @@ fn classify(host: &str) -> Option<&'static str> {
         return Some("net.cloud-metadata");
     }
     v6.is_unicast_link_local().then_some("net.link-local")
+}
+
+/// Wildcard DNS services answer with the address written in the name
+/// (`169.254.169.254.nip.io`, `app-169-254-169-254.sslip.io`, `a9fea9fe.nip.io`).
+const WILDCARD_DNS: [&str; 6] = [
+    ".nip.io",
+    ".sslip.io",
+    ".xip.io",
+    ".traefik.me",
+    ".localtest.me",
+    ".lvh.me",
+];
+
+/// The address a wildcard DNS name resolves to, when it is one.
+fn wildcard_dns_address(host: &str) -> Option<String> {
+    let prefix = WILDCARD_DNS
+        .iter()
+        .find_map(|domain| host.strip_suffix(domain))?;
+    let labels: Vec<&str> = prefix.split('.').collect();
+    if labels.len() >= 4 {
+        let dotted = labels.get(labels.len() - 4..)?.join(".");
+        if parse_ipv4(&dotted).is_some() {
+            return Some(dotted);
+        }
+    }
+    let last = labels.last()?;
+    let dashed = last.rsplit('-').take(4).collect::<Vec<_>>();
+    if dashed.len() == 4 {
+        let address: Vec<&str> = dashed.into_iter().rev().collect();
+        let address = address.join(".");
+        if parse_ipv4(&address).is_some() {
+            return Some(address);
+        }
+    }
+    (last.len() == 8 && last.bytes().all(|b| b.is_ascii_hexdigit())).then(|| format!("0x{last}"))
 }
 
 /// An IPv4 address in any form `inet_aton` accepts, as HTTP clients do: dotted
@@ -168,6 +206,9 @@ mod tests {
             "metadata.google.internal",
             "100.100.100.200",
             "169.254.170.2",
+            "169.254.169.254.nip.io",
+            "app-169-254-169-254.sslip.io",
+            "a9fea9fe.nip.io",
         ] {
             assert_eq!(classify(host), Some("net.cloud-metadata"), "{host}");
         }

@@ -84,6 +84,7 @@ pub(crate) fn analyze_tool(tool: &ToolCall, context: &AnalysisContext) -> Action
                 TargetKind::Read
             };
             add_input_strings(&mut action, input, kind, context);
+            mcp_sql(&mut action, name, input);
         }
         "ReadMcpResourceTool" | "ListMcpResourcesTool" => {
             action.add_category(Category::Mcp);
@@ -114,6 +115,39 @@ fn add_path(action: &mut Action, raw: Option<&str>, kind: TargetKind, context: &
             action
                 .notes
                 .push(format!("the {} tool's input names no path", action.tool));
+        }
+    }
+}
+
+/// SQL given to a database MCP server's tool (`mcp__postgres__query {"sql": …}`)
+/// is parsed like SQL given to `psql`.
+fn mcp_sql(action: &mut Action, name: &str, input: &Value) {
+    const DATABASE_WORDS: [&str; 12] = [
+        "sql",
+        "postgres",
+        "mysql",
+        "sqlite",
+        "database",
+        "db",
+        "supabase",
+        "neon",
+        "bigquery",
+        "snowflake",
+        "clickhouse",
+        "duckdb",
+    ];
+    let lower = name.to_ascii_lowercase();
+    if !DATABASE_WORDS.iter().any(|word| lower.contains(word)) {
+        return;
+    }
+    for field in ["sql", "query", "statement", "statements", "command"] {
+        if let Some(sql) = input.get(field).and_then(Value::as_str) {
+            let analysis =
+                super::database::analyze_sql(sql, super::database::SqlDialect::Generic, action);
+            if let Some(reason) = analysis.unparsed {
+                action.opaque = true;
+                action.notes.push(format!("`{name}`: {reason}"));
+            }
         }
     }
 }
@@ -183,7 +217,7 @@ fn mark_credentials(action: &mut Action, context: &AnalysisContext) {
     let touches_credentials = action
         .targets
         .iter()
-        .filter(|target| target.kind != TargetKind::Network)
+        .filter(|target| !matches!(target.kind, TargetKind::Network | TargetKind::Chmod))
         .any(|target| {
             is_credential_path(&target.path, &context.home)
                 || (action.tool == "Grep" && is_credential_directory(&target.path, &context.home))

@@ -556,23 +556,23 @@ fn a_secret_written_to_a_file_asks_and_is_redacted_but_digested() {
     let finding = &record["request"]["findings"][0];
     assert_eq!(finding["kind"], "secret.aws-access-key-id", "{record:#}");
     assert!(
-        !finding.to_string().contains("AKIAIOSFODNN7EXAMPLE"),
+        !finding.to_string().contains("AKIAZ7QRT3MV9XK2LP4D"),
         "{finding}"
     );
     assert_digest(&record["request"]["input_digest"]);
     let content = record["request"]["input"]["content"].as_str().unwrap();
     assert!(content.contains("aws s3 sync dist"), "{content}");
-    assert!(!content.contains("AKIAIOSFODNN7EXAMPLE"), "{content}");
+    assert!(!content.contains("AKIAZ7QRT3MV9XK2LP4D"), "{content}");
     let export = ctx.export();
     assert!(
-        !export.contains("AKIAIOSFODNN7EXAMPLE"),
+        !export.contains("AKIAZ7QRT3MV9XK2LP4D"),
         "the export leaks the key:\n{export}"
     );
 
     // The digest is over the unredacted input, so it tells the real input apart.
     let canonical = serde_json_canonicalizer::to_string(&json!({
         "file_path": ctx.project.join("config/deploy.sh").display().to_string(),
-        "content": "#!/bin/sh\nexport AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE\naws s3 sync dist s3://shop-assets\n",
+        "content": "#!/bin/sh\nexport AWS_ACCESS_KEY_ID=AKIAZ7QRT3MV9XK2LP4D\naws s3 sync dist s3://shop-assets\n",
     }))
     .unwrap();
     assert_eq!(

