@@ -165,6 +165,22 @@ fn bench(c: &mut Criterion) {
     }
     group.finish();
 
+    // Attribution: brush-parser alone on the slow inputs, to tell parsing from
+    // Ward's walk.
+    let mut group = c.benchmark_group("parse_only");
+    group.sample_size(10);
+    let mut inputs = heredocs();
+    inputs.push(("true_100k", vec!["true"; 100_000].join(";")));
+    for (name, line) in inputs {
+        group.bench_with_input(BenchmarkId::from_parameter(name), &line, |b, line| {
+            b.iter(|| {
+                let options = brush_parser::ParserOptions::default();
+                black_box(brush_parser::Parser::new(line.as_bytes(), &options).parse_program())
+            });
+        });
+    }
+    group.finish();
+
     let mut group = c.benchmark_group("pathological");
     group.sample_size(10);
     group.warm_up_time(Duration::from_millis(500));

@@ -29,6 +29,15 @@ pub(crate) fn check(tool: &ToolCall, action: &mut Action) {
         }
         "NotebookEdit" => report(action, text("new_source"), "", "written to"),
         "WebFetch" => report(action, text("url"), "", "sent by"),
+        "WebSearch" => report(action, text("query"), "", "sent by"),
+        name if name.starts_with("mcp__") => {
+            // What an MCP tool is given leaves the agent: a token in it is sent.
+            let mut strings = Vec::new();
+            collect_strings(input, 0, &mut strings);
+            for string in strings {
+                report(action, &string, "", "sent by");
+            }
+        }
         "Bash" => {
             let sends = action.categories.contains(&Category::Network);
             let writes = action
@@ -40,6 +49,23 @@ pub(crate) fn check(tool: &ToolCall, action: &mut Action) {
                 report(action, text("command"), "", verb);
             }
         }
+        _ => {}
+    }
+}
+
+/// The strings of a JSON value, a few levels deep and a few hundred at most.
+fn collect_strings(value: &Value, depth: usize, out: &mut Vec<String>) {
+    if depth > 6 || out.len() >= 256 {
+        return;
+    }
+    match value {
+        Value::String(text) => out.push(text.clone()),
+        Value::Array(items) => items
+            .iter()
+            .for_each(|item| collect_strings(item, depth + 1, out)),
+        Value::Object(map) => map
+            .values()
+            .for_each(|item| collect_strings(item, depth + 1, out)),
         _ => {}
     }
 }
@@ -75,12 +101,27 @@ fn report(action: &mut Action, new: &str, old: &str, verb: &str) {
         if !old.is_empty() && old.contains(secret) {
             continue;
         }
-        if secret.contains("EXAMPLE") {
+        let lower = secret.to_ascii_lowercase();
+        if secret.contains("EXAMPLE")
+            || [
+                "test-",
+                "test_",
+                "fake",
+                "dummy",
+                "placeholder",
+                "not-a-real",
+                "changeme",
+                "xxxx",
+                "your-",
+            ]
+            .iter()
+            .any(|marker| lower.contains(marker))
+        {
             // Providers' documented placeholders (`AKIAIOSFODNN7EXAMPLE`).
             continue;
         }
         let kind = format!("secret.{}", finding.rule_id);
-        if verb == "sent by" && action.tool == "WebFetch" {
+        if verb == "sent by" && matches!(action.tool.as_str(), "WebFetch" | "WebSearch") {
             // A secret in a URL goes to the site, its logs and every proxy between.
             action.add_finding(
                 "exfil.secret-in-url",

@@ -85,6 +85,7 @@ pub(crate) fn analyze_tool(tool: &ToolCall, context: &AnalysisContext) -> Action
             };
             add_input_strings(&mut action, input, kind, context);
             mcp_sql(&mut action, name, input);
+            mcp_shell(&mut action, name, input, context);
         }
         "ReadMcpResourceTool" | "ListMcpResourcesTool" => {
             action.add_category(Category::Mcp);
@@ -115,6 +116,26 @@ fn add_path(action: &mut Action, raw: Option<&str>, kind: TargetKind, context: &
             action
                 .notes
                 .push(format!("the {} tool's input names no path", action.tool));
+        }
+    }
+}
+
+/// A command given to a shell-running MCP tool (`mcp__desktop-commander__
+/// execute_command {"command": …}`) is analysed as a shell command.
+fn mcp_shell(action: &mut Action, name: &str, input: &Value, context: &AnalysisContext) {
+    const SHELL_WORDS: [&str; 6] = ["exec", "shell", "command", "terminal", "run", "bash"];
+    let lower = name
+        .rsplit("__")
+        .next()
+        .unwrap_or(name)
+        .to_ascii_lowercase();
+    if !SHELL_WORDS.iter().any(|word| lower.contains(word)) {
+        return;
+    }
+    for field in ["command", "cmd", "script"] {
+        if let Some(command) = input.get(field).and_then(Value::as_str) {
+            action.add_category(Category::Command);
+            shell::analyze_shell(command, context, action);
         }
     }
 }
@@ -235,6 +256,9 @@ pub(crate) fn is_credential_directory(path: &str, home: &str) -> bool {
         matches!(
             rest,
             "/.ssh"
+                | "/.config/gh"
+                | "/.mozilla"
+                | "/.config/google-chrome"
                 | "/.aws"
                 | "/.gnupg"
                 | "/.kube"
@@ -254,7 +278,7 @@ pub(crate) fn is_credential_path(path: &str, home: &str) -> bool {
         || (name.starts_with(".env.")
             && ![".example", ".sample", ".template", ".dist"]
                 .iter()
-                .any(|suffix| name.ends_with(suffix)));
+                .any(|marker| name.ends_with(marker) || name.contains(&format!("{marker}."))));
     let key_file = (name.starts_with("id_")
         && ["rsa", "dsa", "ecdsa", "ed25519"]
             .iter()
@@ -280,6 +304,16 @@ pub(crate) fn is_credential_path(path: &str, home: &str) -> bool {
         "terraform.tfstate",
         "secrets.yml",
         "secrets.yaml",
+        ".my.cnf",
+        "rclone.conf",
+        "logins.json",
+        "key4.db",
+        "Login Data",
+        "Cookies",
+        "shadow",
+        "gshadow",
+        "master.key",
+        "credentials.yml.enc",
     ]
     .contains(&name);
     let in_home = |suffix: &str| {

@@ -819,6 +819,29 @@ fn jq(walker: &mut Walker<'_>, program: &str, args: &[Arg]) -> Stream {
     Stream::output_of(program)
 }
 
+/// The commands of an awk program whose only way of running commands is
+/// `system("…")` with literal strings; `None` when it runs anything else
+/// (`getline` from a command, pipes, `system` of a computed string).
+fn literal_system_calls(program: &str) -> Option<Vec<String>> {
+    if program.contains("getline") || program.contains("|") || !program.contains("system") {
+        return None;
+    }
+    let mut commands = Vec::new();
+    let mut rest = program;
+    while let Some(at) = rest.find("system") {
+        let after = rest[at + "system".len()..].trim_start();
+        let inner = after.strip_prefix('(')?.trim_start().strip_prefix('"')?;
+        let end = inner.find('"')?;
+        let command = &inner[..end];
+        if command.contains('\\') || !inner[end + 1..].trim_start().starts_with(')') {
+            return None;
+        }
+        commands.push(command.to_owned());
+        rest = &inner[end + 1..];
+    }
+    Some(commands)
+}
+
 fn awk(walker: &mut Walker<'_>, program: &str, args: &[Arg]) -> Stream {
     let parsed = parse(args, &AWK);
     reads(walker, program, &parsed, &["f", "file"]);
@@ -830,6 +853,21 @@ fn awk(walker: &mut Walker<'_>, program: &str, args: &[Arg]) -> Stream {
             None => (None, &[][..]),
         }
     };
+    if let Some(script) = script
+        && script.is_literal()
+        && let Some(commands) = literal_system_calls(&script.text)
+    {
+        // `awk 'BEGIN { system("date") }'`: the commands are literal shell code.
+        for command in commands {
+            super::code::run_code(walker, &Arg::literal(command), program, &Stream::Inherited);
+        }
+        for file in files {
+            if !file.text.contains('=') {
+                walker.add_path(file, TargetKind::Read, program);
+            }
+        }
+        return Stream::output_of(program);
+    }
     if let Some(script) = script {
         let text = script.text.as_str();
         let runs_commands = text.contains("system")

@@ -81,7 +81,10 @@ pub(super) fn run(walker: &mut Walker<'_>, args: &[Arg]) -> Stream {
         }
         let command = if key.starts_with("alias.") {
             value.strip_prefix('!')
-        } else if key == "core.sshcommand" || key == "core.fsmonitor" {
+        } else if matches!(
+            key.as_str(),
+            "core.sshcommand" | "core.fsmonitor" | "core.pager" | "core.editor" | "sequence.editor"
+        ) {
             Some(value)
         } else {
             None

@@ -17,6 +17,13 @@ use crate::{Action, CommandInvocation, TargetKind};
 /// The most notes one action collects; past it, further reasons are dropped.
 const MAX_NOTES: usize = 32;
 
+/// The most unclosed `(` a string may have and still be parsed (brush-parser's time
+/// grows ×1.75 per unclosed `(`; 12 cost well under a millisecond).
+const MAX_UNCLOSED_PARENTHESES: usize = 12;
+
+/// The longest note kept, in bytes.
+const MAX_NOTE_BYTES: usize = 300;
+
 /// The most words of known text given to `xargs` that are analysed as arguments.
 const MAX_XARGS_WORDS: usize = 256;
 
@@ -210,6 +217,21 @@ impl Walker<'_> {
     /// Marks the action opaque, saying why.
     pub(super) fn opaque(&mut self, note: String) {
         self.action.opaque = true;
+        // Notes quote the input; a hostile input must not make the record huge.
+        let note = if note.len() > MAX_NOTE_BYTES {
+            // Keep the head and the tail, which says why.
+            let mut end = MAX_NOTE_BYTES / 2;
+            while !note.is_char_boundary(end) {
+                end -= 1;
+            }
+            let mut start = note.len() - MAX_NOTE_BYTES / 2;
+            while !note.is_char_boundary(start) {
+                start += 1;
+            }
+            format!("{}…{}", &note[..end], &note[start..])
+        } else {
+            note
+        };
         if self.action.notes.len() < MAX_NOTES && !self.action.notes.contains(&note) {
             self.action.notes.push(note);
         }
@@ -242,6 +264,22 @@ impl Walker<'_> {
 
     /// Parses and walks shell code.
     pub(super) fn analyze_source(&mut self, source: &str, stdin: &Stream) {
+        if source.contains('\0') {
+            // Bash drops NUL bytes from a script it reads, so `rm -rf /<NUL>` deletes
+            // `/`; which words they join is not guessed.
+            self.opaque("the shell code contains NUL bytes".to_owned());
+            return;
+        }
+        let open = source.bytes().filter(|byte| *byte == b'(').count();
+        let close = source.bytes().filter(|byte| *byte == b')').count();
+        if open > close + MAX_UNCLOSED_PARENTHESES {
+            // brush-parser backtracks exponentially over unclosed `(`.
+            self.opaque(format!(
+                "shell code with {} unclosed `(` is not parsed",
+                open - close
+            ));
+            return;
+        }
         if source.len() > MAX_SOURCE_BYTES {
             self.opaque(format!(
                 "shell code of {} bytes is too long to analyse (the limit is {MAX_SOURCE_BYTES})",
@@ -862,7 +900,22 @@ impl Walker<'_> {
             // `echo a b | xargs rm`: the arguments xargs reads are known text.
             let words: Vec<&str> = text.split_whitespace().collect();
             if words.len() <= MAX_XARGS_WORDS {
-                argv.extend(words.into_iter().map(Arg::literal));
+                let replaced = argv.iter().skip(start).any(|arg| arg.text == "{}");
+                if replaced {
+                    // `xargs -I {} rm {}`: the words take the place of `{}`.
+                    let command = argv.split_off(start);
+                    let mut expanded = argv;
+                    for arg in command {
+                        if arg.text == "{}" {
+                            expanded.extend(words.iter().map(|word| Arg::literal(*word)));
+                        } else {
+                            expanded.push(arg);
+                        }
+                    }
+                    argv = expanded;
+                } else {
+                    argv.extend(words.into_iter().map(Arg::literal));
+                }
                 via_xargs = false;
             }
         }

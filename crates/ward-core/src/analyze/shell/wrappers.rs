@@ -158,7 +158,7 @@ pub(super) fn unwrap(name: &str, args: &[Arg]) -> Option<Unwrapped> {
         "doas" => skipping(args, &DOAS, &["C"])?,
         "env" => env(args),
         "nice" => skipping(args, &NICE, &[])?,
-        "nohup" | "builtin" | "setsid" | "busybox" => skipping(args, &PLAIN, &[])?,
+        "nohup" | "builtin" | "setsid" | "busybox" | "toybox" => skipping(args, &PLAIN, &[])?,
         "command" => skipping(args, &PLAIN, &["v", "V"])?,
         "exec" => skipping(args, &EXEC, &[])?,
         "stdbuf" => skipping(args, &STDBUF, &[])?,
