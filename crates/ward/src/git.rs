@@ -7,6 +7,16 @@
 
 use std::path::{Path, PathBuf};
 
+/// The branch analysis of `event` may need: only calls that can run shell commands
+/// (`Bash`, and MCP tools, which may run one) can push or commit, so other events
+/// skip the file reads.
+pub(crate) fn branch_for(event: &ward_core::Event, cwd: &Path) -> Option<String> {
+    let tool = event.tool.as_ref()?;
+    let runs_shell =
+        matches!(tool.name.as_str(), "Bash" | "PowerShell") || tool.name.starts_with("mcp__");
+    runs_shell.then(|| checked_out_branch(cwd)).flatten()
+}
+
 /// The short name of the branch checked out in the repository holding `cwd`;
 /// `None` outside a repository, on a detached `HEAD`, or when `HEAD` is unreadable
 /// (analysis then treats the branch as unknown, which counts as protected).

@@ -9,15 +9,7 @@ use super::AnalysisContext;
 /// `~`, `~/x`, `$HOME`, `${HOME}` expand to the home directory; relative paths are
 /// joined to the cwd; `..` never climbs above `/`.
 pub fn resolve_path(raw: &str, context: &AnalysisContext) -> String {
-    let expanded = expand_home(raw, &context.home);
-    let joined = if expanded.starts_with('/') {
-        expanded
-    } else if context.cwd.is_empty() {
-        format!("/{expanded}")
-    } else {
-        format!("{}/{}", context.cwd, expanded)
-    };
-    normalise(&joined)
+    resolve_expanded(&expand_home(raw, &context.home), context)
 }
 
 /// [`resolve_path`] for a shell word whose expansions the shell analysis already
@@ -33,7 +25,8 @@ pub(crate) fn resolve_expanded(word: &str, context: &AnalysisContext) -> String 
     normalise(&joined)
 }
 
-fn expand_home(raw: &str, home: &str) -> String {
+/// `~`, `~/…`, `$HOME` and `${HOME}` at the start of `raw` replaced by `home`.
+pub(crate) fn expand_home(raw: &str, home: &str) -> String {
     for prefix in ["~", "$HOME", "${HOME}"] {
         if let Some(rest) = raw.strip_prefix(prefix)
             && (rest.is_empty() || rest.starts_with('/'))

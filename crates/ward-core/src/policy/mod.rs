@@ -252,7 +252,11 @@ impl Policy {
         let mut protected_branches = Vec::new();
         for (source, file) in files {
             // Every layer's branches count: a lower layer can protect more, never less.
-            protected_branches.extend(file.protected_branches.iter().cloned());
+            // A bad glob is reported with the file that holds it.
+            if !file.protected_branches.is_empty() {
+                ProtectedBranches::new(file.protected_branches.clone(), &source.path)?;
+                protected_branches.extend(file.protected_branches.iter().cloned());
+            }
             if file.self_protection.is_some() && source.layer != Layer::Managed {
                 builder.warnings.push(format!(
                     "{}: `self_protection` is ignored outside the managed policy",
@@ -306,7 +310,7 @@ impl Policy {
             .iter()
             .map(|byte| format!("{byte:02x}"))
             .collect();
-        let protected_branches = ProtectedBranches::new(protected_branches, "policy")?;
+        let protected_branches = ProtectedBranches::new(protected_branches, "the policy layers")?;
         Ok(Policy {
             protected_branches,
             rules: builder.rules,

@@ -410,3 +410,19 @@ fn findings_select_by_kind_glob() {
     let select = decide(&policy, "Bash", json!({ "command": "psql -c 'SELECT 1'" }));
     assert_eq!(select.decision, None);
 }
+
+#[test]
+fn a_bad_protected_branch_glob_names_its_file() {
+    let error = Policy::load(
+        &[source(
+            Layer::Project,
+            "protected_branches = [\"release/[\"]",
+        )],
+        &placeholders(),
+    )
+    .err()
+    .map(|error| error.to_string())
+    .unwrap_or_default();
+    assert!(error.contains("project.toml"), "{error}");
+    assert!(error.contains("protected_branches"), "{error}");
+}

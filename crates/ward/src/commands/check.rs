@@ -53,7 +53,7 @@ pub(crate) fn run(home: &Home, args: &CheckArgs) -> Result<ExitCode> {
     let context = AnalysisContext {
         cwd: cwd.display().to_string(),
         home: user_home,
-        branch: crate::git::checked_out_branch(&cwd),
+        branch: crate::git::branch_for(&event, &cwd),
     };
     let action = ward_core::analyze(&event, &context);
     let verdict = loaded

@@ -127,7 +127,7 @@ fn decide_and_record(home: &Home, event: &Event) -> Result<HookReply, Failure> {
     let context = AnalysisContext {
         cwd: cwd.display().to_string(),
         home: user_home,
-        branch: crate::git::checked_out_branch(&cwd),
+        branch: crate::git::branch_for(event, &cwd),
     };
     let action = event
         .tool

@@ -475,16 +475,10 @@ fn find(walker: &mut Walker<'_>, args: &[Arg]) -> Stream {
             walker.add_path(path, TargetKind::Delete, "find");
         }
     }
-    // What find prints are the paths it matched: known, for `xargs` to pass on.
+    // What find prints are the paths it matched (already expanded): known, for
+    // `xargs` to pass on.
     if matched.iter().all(Arg::is_literal) {
-        let home = &walker.scope.context.home;
-        let paths: Vec<String> = matched
-            .iter()
-            .map(|path| match path.text.strip_prefix('~') {
-                Some(rest) if rest.is_empty() || rest.starts_with('/') => format!("{home}{rest}"),
-                _ => path.text.clone(),
-            })
-            .collect();
+        let paths: Vec<&str> = matched.iter().map(|path| path.text.as_str()).collect();
         return Stream::Text(paths.join("\n"));
     }
     Stream::output_of("find")

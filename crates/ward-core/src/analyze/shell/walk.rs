@@ -6,7 +6,7 @@
 use brush_parser::ast;
 
 use super::super::AnalysisContext;
-use super::super::paths::resolve_expanded;
+use super::super::paths::{expand_home, resolve_expanded};
 use super::words::{Arg, Origin};
 use super::{
     INLINE_SYNTAX_LEVELS, MAX_NESTING, MAX_SOURCE_BYTES, MAX_SYNTAX_LEVELS, STACK_BASE_BYTES,
@@ -987,12 +987,7 @@ impl Walker<'_> {
         let home = &self.scope.context.home;
         let mut words: Vec<Arg> = value
             .split_whitespace()
-            .map(|word| match word.strip_prefix('~') {
-                Some(rest) if rest.is_empty() || rest.starts_with('/') => {
-                    Arg::literal(format!("{home}{rest}"))
-                }
-                _ => Arg::literal(word),
-            })
+            .map(|word| Arg::literal(expand_home(word, home)))
             .collect();
         if words.first().is_some_and(|word| word.text == first.text) {
             // `alias ls='ls -la'`: the alias names its own program, expanded once.

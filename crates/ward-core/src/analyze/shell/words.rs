@@ -12,6 +12,7 @@ use brush_parser::word::{
     ParameterTestType, SpecialParameter, TildeExpr, WordPiece, WordPieceWithSource,
 };
 
+use super::super::paths::expand_home;
 use super::walk::{Value, Walker};
 use super::{guarded, parser_options};
 
@@ -347,15 +348,8 @@ impl Walker<'_> {
             }
             ["echo", rest @ ..] if !rest.is_empty() && rest.iter().all(|word| plain(word)) => {
                 let home = &self.scope.context.home;
-                let expanded: Vec<String> = rest
-                    .iter()
-                    .map(|word| match word.strip_prefix('~') {
-                        Some(tail) if tail.is_empty() || tail.starts_with('/') => {
-                            format!("{home}{tail}")
-                        }
-                        _ => (*word).to_owned(),
-                    })
-                    .collect();
+                let expanded: Vec<String> =
+                    rest.iter().map(|word| expand_home(word, home)).collect();
                 Some(expanded.join(" "))
             }
             _ => None,
