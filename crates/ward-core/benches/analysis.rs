@@ -138,6 +138,8 @@ fn pathological() -> Vec<(&'static str, String)> {
             ),
         ),
         ("true_100k", vec!["true"; 100_000].join(";")),
+        // 30,000 tokens: within the budget of one call, analysed in full.
+        ("true_15k", vec!["true"; 15_000].join(";")),
         ("parens_50k", "(".repeat(50_000)),
         // Exponential in brush-parser 0.4 (see fuzz/README.md); kept small enough
         // to measure. Each extra `(` costs ~x1.75, each extra `{` ~x2.2.
@@ -170,6 +172,7 @@ fn bench(c: &mut Criterion) {
     let mut group = c.benchmark_group("parse_only");
     group.sample_size(10);
     let mut inputs = heredocs();
+    inputs.push(("bash_script_body", build_script()));
     inputs.push(("true_100k", vec!["true"; 100_000].join(";")));
     for (name, line) in inputs {
         group.bench_with_input(BenchmarkId::from_parameter(name), &line, |b, line| {

@@ -43,20 +43,22 @@ pub(super) const MAX_NESTING: usize = 8;
 /// The longest command line analysed, in bytes.
 const MAX_SOURCE_BYTES: usize = 1 << 20;
 
+/// The most words and operators (see [`token_estimate`]) parsed for one call, over
+/// all the shell code in it (`bash -c` strings and substitutions count again).
+/// brush-parser takes about 0.5 µs per token and the walk about as much per
+/// command: this bounds a call's analysis to tens of milliseconds (100,000
+/// `true;` took 180 ms). About 150 KB of ordinary script or heredoc text.
+const MAX_PARSED_TOKENS: usize = 40_000;
+
 /// The most syntax levels (see [`syntax_levels`]) a single string may have; beyond
 /// this it is not parsed at all.
 const MAX_SYNTAX_LEVELS: usize = 8192;
 
-/// Syntax levels parsed on the caller's own stack. Larger strings are parsed on a
-/// thread whose stack is sized for them: `brush-parser` recurses once per level and
-/// a stack overflow would abort the process, which a hook must never do.
-const INLINE_SYNTAX_LEVELS: usize = 48;
-
-/// Stack reserved per syntax level on a parsing thread. Measured at about 16 KiB per
+/// Stack reserved per syntax level of a parse. Measured at about 16 KiB per
 /// level in debug builds (less in release); twice that leaves a margin.
 const STACK_BYTES_PER_LEVEL: usize = 32 * 1024;
 
-/// Stack a parsing thread gets besides its levels.
+/// Stack a parse needs besides its levels (the walk, the policy's caller).
 const STACK_BASE_BYTES: usize = 1 << 20;
 
 /// Analyses a shell command line into simple commands, targets and categories.
@@ -113,4 +115,28 @@ fn syntax_levels(source: &str) -> usize {
         })
         .count();
     brackets + operators + keywords
+}
+
+/// An upper bound on the tokens brush-parser makes of `source`: every run of word
+/// characters, every operator character and every newline counts one. Quoting is
+/// ignored, so quoted text counts its words (an overestimate, never an
+/// underestimate: the bound is on the parser's work).
+fn token_estimate(source: &str) -> usize {
+    let mut tokens = 0;
+    let mut in_word = false;
+    for byte in source.bytes() {
+        match byte {
+            b' ' | b'\t' => in_word = false,
+            b'\n' | b';' | b'&' | b'|' | b'<' | b'>' | b'(' | b')' => {
+                tokens += 1;
+                in_word = false;
+            }
+            _ if !in_word => {
+                tokens += 1;
+                in_word = true;
+            }
+            _ => {}
+        }
+    }
+    tokens
 }

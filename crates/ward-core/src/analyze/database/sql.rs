@@ -9,8 +9,8 @@
 //! `sqlparser` recurses: its recursion limit bounds the depth of the syntax tree it
 //! builds from brackets and subqueries, but each level can take tens of kilobytes of
 //! stack in a debug build, and a long chain like `1+1+1…` builds a deep tree without
-//! recursing, which then recurses when dropped. So parsing runs on a thread of its
-//! own with a large stack, on statements of a bounded number of tokens.
+//! recursing, which then recurses when dropped. So parsing runs on a large stack
+//! segment of its own, on statements of a bounded number of tokens.
 
 use sqlparser::dialect::{Dialect, GenericDialect, MySqlDialect, PostgreSqlDialect, SQLiteDialect};
 use sqlparser::keywords::Keyword;
@@ -30,7 +30,7 @@ const RECURSION_LIMIT: usize = 50;
 /// Bulk `INSERT`s of generated data are the only real statements this long.
 const MAX_TOKENS_PER_PARSE: usize = 20_000;
 
-/// The parsing thread's stack: room for [`RECURSION_LIMIT`] levels of the parser in
+/// The parser's stack: room for [`RECURSION_LIMIT`] levels of the parser in
 /// a debug build and for dropping a tree [`MAX_TOKENS_PER_PARSE`] deep. Only the pages
 /// used are ever committed.
 const PARSER_STACK_BYTES: usize = 64 << 20;
@@ -56,20 +56,16 @@ pub(super) fn analyze(sql: &str, dialect: SqlDialect) -> Outcome {
     outcome
 }
 
-/// Runs [`analyze_statements`] on a thread with [`PARSER_STACK_BYTES`] of stack. If no
-/// such thread can be had, or the parser panics, the text is only searched for words.
+/// Runs [`analyze_statements`] on a stack segment of [`PARSER_STACK_BYTES`] (on this
+/// same thread, through `stacker`: reserved, not touched, so only what the parse
+/// uses is ever paged in). If the parser panics, the text is only searched for words.
 fn parse_on_large_stack(sql: &str, dialect: SqlDialect) -> Outcome {
-    let result = std::thread::scope(|scope| {
-        std::thread::Builder::new()
-            .name("ward-sql-parser".to_owned())
-            .stack_size(PARSER_STACK_BYTES)
-            .spawn_scoped(scope, || analyze_statements(sql, dialect, 0))
-            .map(|worker| worker.join())
-    });
-    match result {
-        Ok(Ok(outcome)) => outcome,
-        Ok(Err(_panic)) => unreadable_text(sql, "the SQL parser failed on it"),
-        Err(error) => unreadable_text(sql, &format!("no thread to parse it ({error})")),
+    let parsed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        stacker::grow(PARSER_STACK_BYTES, || analyze_statements(sql, dialect, 0))
+    }));
+    match parsed {
+        Ok(outcome) => outcome,
+        Err(_panic) => unreadable_text(sql, "the SQL parser failed on it"),
     }
 }
 
