@@ -157,6 +157,10 @@ pub enum LedgerError {
         reason: String,
     },
 
+    /// A proof was asked for sizes or records the ledger does not hold.
+    #[error("{0}")]
+    Proof(String),
+
     /// A state the code believes impossible (a bug, or a database edited by hand).
     #[error("internal error in the ledger: {0}")]
     Internal(&'static str),

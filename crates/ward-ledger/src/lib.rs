@@ -13,23 +13,28 @@
 //!   goes to a spool file, ingested in order, exactly once, by the next append.
 //! - [`Ledger::verify`], [`Ledger::sessions`], [`Ledger::records`]: checking and
 //!   reading.
+//! - [`merkle`], [`proof`]: every record is also a leaf of one RFC 9162 Merkle tree,
+//!   stored as its perfect subtrees; [`Ledger::inclusion_proof`] and
+//!   [`Ledger::consistency_proof`] give proofs anyone can check offline.
 //!
-//! What this crate does *not* do (yet): sign checkpoints or keep a Merkle tree, so a
-//! writer with full access to the file can still rewrite a record consistently with
-//! every later record of its session and the session head, or drop whole sessions;
-//! that is a later issue. It has no PostgreSQL backend, does not decide
-//! anything (that is `ward-core`) and does not know any agent's JSON (`ward-agents`).
+//! What this crate does *not* do (yet): sign checkpoints of the tree, so a writer
+//! with full access to the file can still rewrite records, chains, heads and tree
+//! consistently. It has no PostgreSQL backend, does not decide anything (that is
+//! `ward-core`) and does not know any agent's JSON (`ward-agents`).
 
 #![warn(missing_docs)]
 
 mod error;
 pub mod hash;
+pub mod merkle;
+pub mod proof;
 mod query;
 pub mod record;
 mod schema;
 mod spool;
 mod store;
 pub mod verify;
+mod verify_tree;
 
 pub use error::LedgerError;
 pub use query::{RecordFilter, SessionSummary, StoredRecord};

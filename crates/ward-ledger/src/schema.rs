@@ -11,10 +11,10 @@ use std::time::Duration;
 
 use rusqlite::{Connection, TransactionBehavior};
 
-use crate::LedgerError;
+use crate::{LedgerError, merkle};
 
 /// The newest schema version this build knows.
-pub const SCHEMA_VERSION: i64 = 1;
+pub const SCHEMA_VERSION: i64 = 2;
 
 /// Migration `i` takes a database from version `i` to `i + 1`.
 const MIGRATIONS: &[&str] = &[
@@ -61,6 +61,19 @@ const MIGRATIONS: &[&str] = &[
     CREATE TABLE spool_ingested (
         line_hash TEXT NOT NULL PRIMARY KEY
     ) WITHOUT ROWID;",
+    // 1 -> 2: the Merkle tree over all records (RFC 9162 §2.1), see `crate::merkle`.
+    //
+    // One row per perfect subtree: (level, idx) is the hash of records
+    // idx·2^level + 1 ..= (idx+1)·2^level (seq counts from 1, leaves from 0). An
+    // append adds two rows on average; any past root and any proof is read from
+    // O(log n) rows. The rows for records already in the file are filled in by
+    // `backfill_merkle` in the same transaction.
+    "CREATE TABLE merkle_nodes (
+        level INTEGER NOT NULL,
+        idx   INTEGER NOT NULL,
+        hash  BLOB    NOT NULL,
+        PRIMARY KEY (level, idx)
+    ) WITHOUT ROWID;",
 ];
 
 /// Reads the schema version, and migrates the file if it is older than this build.
@@ -90,6 +103,10 @@ pub(crate) fn prepare(
     for (index, sql) in MIGRATIONS.iter().enumerate().skip(start) {
         let version = i64::try_from(index + 1).unwrap_or(i64::MAX);
         tx.execute_batch(sql)
+            .and_then(|()| match version {
+                2 => backfill_merkle(&tx),
+                _ => Ok(()),
+            })
             .and_then(|()| tx.pragma_update(None, "user_version", version))
             .map_err(
                 |source| match LedgerError::from_sqlite(path, busy_timeout, source) {
@@ -103,6 +120,23 @@ pub(crate) fn prepare(
             )?;
     }
     tx.commit().map_err(sqlite)
+}
+
+/// Builds the Merkle tree over the records a version-1 ledger already holds, in
+/// `seq` order, as appends would have.
+fn backfill_merkle(conn: &Connection) -> rusqlite::Result<()> {
+    let mut frontier = merkle::Frontier::empty();
+    let mut select = conn.prepare("SELECT body FROM records ORDER BY seq")?;
+    let mut insert =
+        conn.prepare("INSERT INTO merkle_nodes (level, idx, hash) VALUES (?1, ?2, ?3)")?;
+    let mut rows = select.query([])?;
+    while let Some(row) = rows.next()? {
+        let body: String = row.get(0)?;
+        for (level, index, hash) in frontier.push(merkle::leaf_hash(body.as_bytes())) {
+            insert.execute(rusqlite::params![level, index, &hash[..]])?;
+        }
+    }
+    Ok(())
 }
 
 fn user_version(conn: &Connection) -> rusqlite::Result<i64> {

@@ -5,6 +5,7 @@
 //! is the hot path. What it costs, and why, is in [`OpenOptions`]. Reading is in
 //! [`crate::query`], checking in [`crate::verify`], the spool in [`crate::spool`].
 
+use std::cell::RefCell;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -14,6 +15,7 @@ use serde::Serialize;
 use ward_core::EventKind;
 
 use crate::hash::{canonical, sha256_hex};
+use crate::merkle::{self, Frontier, Hash};
 use crate::record::{Record, Reference};
 use crate::{LedgerError, schema, spool};
 
@@ -216,10 +218,7 @@ impl Ledger {
 
     /// [`Ledger::append`] without taking the record, so a failed append can spool it.
     pub(crate) fn append_mut(&mut self, record: &mut Record) -> Result<Appended, LedgerError> {
-        let context = Context {
-            path: &self.path,
-            busy_timeout: self.options.busy_timeout,
-        };
+        let context = Context::new(&self.path, self.options.busy_timeout);
         // IMMEDIATE: the chain head is read and written in one write transaction. A
         // deferred transaction that reads and then writes cannot wait for the lock
         // (SQLITE_BUSY at once, whatever the busy timeout).
@@ -239,13 +238,32 @@ impl Ledger {
         Ok(appended)
     }
 
+    /// Appends many records in one transaction (imports, benchmarks): each is
+    /// chained, hashed and added to the Merkle tree exactly as [`Ledger::append`]
+    /// would, in order, and all are committed together or not at all.
+    pub fn append_all(&mut self, records: Vec<Record>) -> Result<Vec<Appended>, LedgerError> {
+        let context = Context::new(&self.path, self.options.busy_timeout);
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(|error| context.sqlite(error))?;
+        let ingested = spool::ingest(&tx, &self.spool_path, &context)?;
+        let mut appended = Vec::with_capacity(records.len());
+        for mut record in records {
+            appended.push(insert_record(&tx, &mut record, &context)?);
+        }
+        tx.commit().map_err(|error| context.sqlite(error))?;
+        if let Some(ingested) = ingested {
+            let _compacted = ingested.compact();
+        }
+        self.bound_wal();
+        Ok(appended)
+    }
+
     /// Moves every record waiting in the spool into the ledger, in order, in one write
     /// transaction. Readers call this first, so that what they show is complete.
     pub fn ingest_pending(&mut self) -> Result<(), LedgerError> {
-        let context = Context {
-            path: &self.path,
-            busy_timeout: self.options.busy_timeout,
-        };
+        let context = Context::new(&self.path, self.options.busy_timeout);
         // Another ingest may replace the spool between this one's read and its
         // compaction (it compacted first); the replacement then starts with lines this
         // ingest already took. Going round again skips them (by their hashes) and
@@ -411,13 +429,26 @@ pub fn append_or_spool(
 /// default page size, which the ledger keeps).
 const WAL_FRAME_BYTES: u64 = 24 + 4096;
 
-/// What SQLite errors need to become [`LedgerError`]s.
+/// What one write transaction carries: what SQLite errors need to become
+/// [`LedgerError`]s, and the right edge of the Merkle tree once an insert has read
+/// it, so that a batch reads it once, not once per record.
 pub(crate) struct Context<'a> {
     pub(crate) path: &'a Path,
     pub(crate) busy_timeout: Duration,
+    frontier: RefCell<Option<Frontier>>,
 }
 
-impl Context<'_> {
+impl<'a> Context<'a> {
+    /// A context for one write transaction (the frontier it caches is only valid
+    /// inside it).
+    pub(crate) fn new(path: &'a Path, busy_timeout: Duration) -> Context<'a> {
+        Context {
+            path,
+            busy_timeout,
+            frontier: RefCell::new(None),
+        }
+    }
+
     pub(crate) fn sqlite(&self, error: rusqlite::Error) -> LedgerError {
         LedgerError::from_sqlite(self.path, self.busy_timeout, error)
     }
@@ -550,6 +581,12 @@ pub(crate) fn insert_record(
     let body = canonical(&value)?;
     let hash = sha256_hex(body.as_bytes());
     let head = advance(head, record, &event, seq, &hash);
+    // Taken out of the context while it is written: if a write fails the cache is
+    // left empty and the next insert reads the tree's edge again.
+    let mut frontier = match context.frontier.borrow_mut().take() {
+        Some(frontier) if frontier.size() == seq - 1 => frontier,
+        _ => Frontier::load(&SqliteNodes(conn), seq - 1).map_err(sqlite)?,
+    };
 
     conn.prepare_cached(
         "INSERT INTO records (seq, session_id, session_seq, time, event, tool, category,
@@ -576,6 +613,15 @@ pub(crate) fn insert_record(
     })
     .map_err(sqlite)?;
     write_head(conn, session_id, &head).map_err(sqlite)?;
+    let mut insert_node = conn
+        .prepare_cached("INSERT INTO merkle_nodes (level, idx, hash) VALUES (?1, ?2, ?3)")
+        .map_err(sqlite)?;
+    for (level, index, node) in frontier.push(merkle::leaf_hash(body.as_bytes())) {
+        insert_node
+            .execute(params![level, index, &node[..]])
+            .map_err(sqlite)?;
+    }
+    *context.frontier.borrow_mut() = Some(frontier);
     Ok(Appended {
         seq,
         session_seq: record.reference.session_seq,
@@ -630,4 +676,25 @@ fn write_head(conn: &Connection, session_id: &str, head: &Head) -> rusqlite::Res
         head.ended_at,
         head.last_time,
     ])
+}
+
+/// The Merkle tree's nodes as the `merkle_nodes` table holds them.
+pub(crate) struct SqliteNodes<'c>(pub(crate) &'c Connection);
+
+impl merkle::NodeStore for SqliteNodes<'_> {
+    type Error = rusqlite::Error;
+
+    fn node(&self, level: u32, index: u64) -> rusqlite::Result<Hash> {
+        let bytes: Vec<u8> = self
+            .0
+            .prepare_cached("SELECT hash FROM merkle_nodes WHERE level = ?1 AND idx = ?2")?
+            .query_row(params![level, index], |row| row.get(0))?;
+        Hash::try_from(bytes.as_slice()).map_err(|_| {
+            rusqlite::Error::FromSqlConversionFailure(
+                0,
+                rusqlite::types::Type::Blob,
+                format!("Merkle node ({level}, {index}) is not 32 bytes").into(),
+            )
+        })
+    }
 }

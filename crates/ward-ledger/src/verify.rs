@@ -9,9 +9,12 @@
 //! session head must agree with the session's last record, which catches the one edit
 //! a chain cannot show: deleting the end of a session.
 //!
-//! What this does not catch, until checkpoints are signed (a later issue): someone
-//! who rewrites a session's tail *and* its head consistently, or truncates the whole
-//! ledger together with the `sessions` table.
+//! Last, the Merkle tree over all records is rebuilt from the bodies and compared
+//! with the stored one (`verify_tree`); its recomputed root is in the report.
+//!
+//! What this does not catch, until checkpoints are signed: someone who rewrites
+//! records *and* the tree, session heads and chains consistently, or truncates the
+//! records together with the tree and the `sessions` table.
 
 use std::collections::{HashMap, HashSet};
 
@@ -21,9 +24,10 @@ use serde::Serialize;
 use ward_core::EventKind;
 
 use crate::hash::{canonical, sha256_hex};
+use crate::merkle::{self, Hash};
 use crate::record::Record;
 use crate::store::{Head, Ledger, advance, answers_pre, reference};
-use crate::{LedgerError, spool};
+use crate::{LedgerError, spool, verify_tree};
 
 /// At most this many problems are listed; the rest are only counted.
 pub const MAX_PROBLEMS: usize = 100;
@@ -46,6 +50,10 @@ pub struct VerifyReport {
     pub problems_omitted: u64,
     /// Lines waiting in the spool, not yet in the ledger.
     pub pending_spooled: usize,
+    /// The number of leaves of the Merkle tree rebuilt from the records.
+    pub tree_size: u64,
+    /// Its root (RFC 9162), lowercase hex, recomputed from content.
+    pub tree_root: String,
 }
 
 /// One thing wrong with the ledger.
@@ -86,6 +94,9 @@ pub enum ProblemKind {
     BadLink,
     /// A session head in `sessions` disagrees with the session's records.
     SessionHead,
+    /// A node of the stored Merkle tree is missing, extra, or not the hash of the
+    /// records under it.
+    MerkleTree,
 }
 
 impl Ledger {
@@ -136,6 +147,18 @@ impl Ledger {
         drop(rows);
         drop(statement);
         check.heads(heads);
+        let leaves = std::mem::take(&mut check.leaves);
+        let tree_size = leaves.len() as u64;
+        let tree = verify_tree::check(&tx, leaves).map_err(sqlite)?;
+        // A damaged record damages its leaf and every node above it: the record is
+        // named already, and the tree says nothing more. The tree speaks when the
+        // records look intact: a tree edited alone, or records cut from the end
+        // together with their session heads.
+        if check.problems.is_empty() && check.omitted == 0 {
+            for (seq, message) in tree.problems {
+                check.problem(seq, None, ProblemKind::MerkleTree, message);
+            }
+        }
         progress(check.records, total);
 
         let problems_total = check.problems.len() as u64 + check.omitted;
@@ -146,6 +169,8 @@ impl Ledger {
             problems: check.problems,
             problems_omitted: check.omitted,
             pending_spooled: spool::pending_spooled(&self.path)?,
+            tree_size,
+            tree_root: merkle::to_hex(&tree.root),
         })
     }
 }
@@ -168,6 +193,8 @@ struct Check {
     sessions: HashMap<String, Chain>,
     problems: Vec<Problem>,
     omitted: u64,
+    /// The Merkle leaf of every record's stored body, in `seq` order.
+    leaves: Vec<Hash>,
 }
 
 /// A stored session head, or what made it unreadable.
@@ -208,6 +235,7 @@ impl Check {
             return; // reported by gap_before
         };
         let body = text(row, 12).unwrap_or_default();
+        self.leaves.push(merkle::leaf_hash(body.as_bytes()));
         let stored_hash = text(row, 13).unwrap_or_default();
         let column_session = text(row, 1);
         let session = column_session.as_deref();

@@ -233,6 +233,45 @@ pub(crate) enum AuditCommand {
         #[arg(long)]
         quiet: bool,
     },
+    /// Print an inclusion proof: record SEQ is in the ledger's Merkle tree.
+    ///
+    /// The proof (JSON) carries the record's canonical body, the audit path and the
+    /// root; `ward audit verify-proof` or any RFC 9162 verifier checks it offline.
+    Prove {
+        /// The record's sequence number (`seq`, from 1; `ward audit query` shows it).
+        seq: u64,
+        /// Prove against the tree of the first SIZE records (default: all of them).
+        #[arg(long, value_name = "SIZE")]
+        size: Option<u64>,
+        /// Write the proof to FILE instead of stdout.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
+    /// Print a consistency proof: the tree of OLD records is a prefix of the tree of NEW.
+    ///
+    /// It shows that nothing recorded up to OLD was changed, removed or reordered
+    /// while the log grew to NEW.
+    Consistency {
+        /// The older tree size.
+        old: u64,
+        /// The newer tree size (default: all the records).
+        new: Option<u64>,
+        /// Write the proof to FILE instead of stdout.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
+    /// Check an inclusion or consistency proof file offline (no ledger needed).
+    VerifyProof {
+        /// The proof file (`-` for stdin).
+        file: PathBuf,
+        /// The root you trust (hex), e.g. from a signed checkpoint; the proof must be
+        /// for it (for a consistency proof: its new root).
+        #[arg(long, value_name = "HEX")]
+        root: Option<String>,
+        /// Print the result as JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Export records.
     Export {
         /// The export format.

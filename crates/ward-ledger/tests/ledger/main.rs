@@ -11,3 +11,4 @@ mod schema;
 mod spool;
 mod support;
 mod tamper;
+mod tree;

@@ -26,7 +26,10 @@ fn an_empty_file_gets_the_schema_in_wal_mode() {
         .unwrap()
         .collect::<Result<_, _>>()
         .unwrap();
-    assert_eq!(tables, ["records", "sessions", "spool_ingested"]);
+    assert_eq!(
+        tables,
+        ["merkle_nodes", "records", "sessions", "spool_ingested"]
+    );
     assert!(verify(&ledger).ok);
 }
 

@@ -1,4 +1,5 @@
-//! `ward audit list|show|query|verify|export`: reading the ledger.
+//! `ward audit list|show|query|verify|export`: reading the ledger (`prove`,
+//! `consistency` and `verify-proof` are in `proofs`).
 
 use std::io::Write;
 use std::path::Path;
@@ -15,9 +16,15 @@ use crate::home::Home;
 use crate::output;
 use crate::timeline;
 
+use super::proofs;
+
 pub(crate) fn run(home: &Home, command: AuditCommand) -> Result<ExitCode> {
-    if let AuditCommand::Ingest { quiet } = command {
-        return ingest(home, quiet);
+    match command {
+        AuditCommand::Ingest { quiet } => return ingest(home, quiet),
+        AuditCommand::VerifyProof { file, root, json } => {
+            return proofs::verify_proof(&file, root.as_deref(), json);
+        }
+        _ => {}
     }
     let ledger = open(home)?;
     match command {
@@ -25,7 +32,11 @@ pub(crate) fn run(home: &Home, command: AuditCommand) -> Result<ExitCode> {
         AuditCommand::Show { session, json } => show(&ledger, &session, json),
         AuditCommand::Query(args) => query(&ledger, &args),
         AuditCommand::Verify { json } => verify(&ledger, json),
-        AuditCommand::Ingest { .. } => Ok(ExitCode::SUCCESS),
+        AuditCommand::Ingest { .. } | AuditCommand::VerifyProof { .. } => Ok(ExitCode::SUCCESS),
+        AuditCommand::Prove { seq, size, out } => proofs::prove(&ledger, seq, size, out.as_deref()),
+        AuditCommand::Consistency { old, new, out } => {
+            proofs::consistency(&ledger, old, new, out.as_deref())
+        }
         AuditCommand::Export {
             format,
             session,
@@ -320,6 +331,10 @@ pub(crate) fn render_verify(report: &ward_ledger::VerifyReport) -> String {
         out.push_str(&format!(
             "ok: {} records in {} sessions verified; every hash recomputed from content, every chain intact.\n",
             report.records, report.sessions
+        ));
+        out.push_str(&format!(
+            "Merkle tree: {} leaves rebuilt from content, root {}\n",
+            report.tree_size, report.tree_root
         ));
     } else {
         out.push_str(&format!(

@@ -7,6 +7,7 @@ pub(crate) mod hook;
 pub(crate) mod init;
 pub(crate) mod install;
 pub(crate) mod policy;
+pub(crate) mod proofs;
 
 use std::process::ExitCode;
 

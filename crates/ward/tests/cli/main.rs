@@ -19,4 +19,5 @@ mod help;
 mod hooks;
 mod install;
 mod malformed;
+mod proofs;
 mod tamper;

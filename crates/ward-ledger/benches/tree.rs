@@ -1,0 +1,138 @@
+//! The Merkle tree's costs: the batch append path (records hashed, chained, added to
+//! the tree and committed), an inclusion proof, a consistency proof, and `verify`.
+//!
+//! `cargo bench -p ward-ledger --bench tree`. Targets (issue 4): batch append
+//! ≥ 50,000 records/s; an inclusion proof ≤ 1 ms; verify of 1,000,000 records ≤ 5 s
+//! (measured here on `WARD_BENCH_VERIFY_RECORDS`, default 100,000, and scaled).
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::print_stdout,
+    reason = "a bench fails by panicking and prints its figures"
+)]
+
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use serde_json::json;
+use ward_ledger::{
+    Ledger, Outcome, RECORD_VERSION, Record, Reference, Request, Resource, Role, Rules, format_time,
+};
+
+/// A typical PreToolUse record of a shell call, in one of 16 sessions.
+fn record(index: u64) -> Record {
+    Record {
+        version: RECORD_VERSION,
+        time: format_time(jiff::Timestamp::now()),
+        rules: Rules {
+            policy_hash: "9f".repeat(32),
+            preset: Some("safety".into()),
+            enforce: true,
+            matched: vec![],
+        },
+        role: Role {
+            agent: "claude-code".into(),
+            session_id: format!("4b1c6a7e-0d0e-4c55-9d0e-3d6a1f2b8c{:02}", index % 16),
+            subagent_id: None,
+            subagent_type: None,
+            permission_mode: Some("default".into()),
+            os_user: Some("dev".into()),
+            host_key_id: Some("0123456789abcdef".into()),
+        },
+        request: Request {
+            event: "PreToolUse".into(),
+            tool: Some("Bash".into()),
+            category: Some("exec".into()),
+            categories: vec!["exec".into()],
+            targets: vec![],
+            programs: vec!["cargo".into()],
+            findings: Vec::new(),
+            tags: Vec::new(),
+            opaque: false,
+            notes: Vec::new(),
+            input_digest: Some(format!("sha256:{}", "ab".repeat(32))),
+            input: json!({"command": format!("cargo test -p ward-ledger --test t{index}")}),
+            cwd: "/home/dev/src/ward".into(),
+            tool_use_id: Some(format!("toolu_01A{index:020}")),
+        },
+        reference: Reference::default(),
+        resource: Resource::default(),
+        result: Outcome::default(),
+    }
+}
+
+/// Fills a ledger with `count` records in batches of 10,000.
+fn fill(ledger: &mut Ledger, count: u64) {
+    let mut next = 0;
+    while next < count {
+        let end = (next + 10_000).min(count);
+        ledger
+            .append_all((next..end).map(record).collect())
+            .unwrap();
+        next = end;
+    }
+}
+
+fn bench(c: &mut Criterion) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut ledger = Ledger::open(&dir.path().join("tree.db")).unwrap();
+    fill(&mut ledger, 100_000);
+
+    let mut group = c.benchmark_group("batch_append");
+    group.throughput(Throughput::Elements(1_000));
+    let mut index = 1_000_000;
+    group.bench_function("1000_records", |b| {
+        b.iter(|| {
+            let batch = (index..index + 1_000).map(record).collect();
+            index += 1_000;
+            black_box(ledger.append_all(batch).unwrap());
+        });
+    });
+    group.finish();
+
+    let size = ledger.tree_size().unwrap();
+    let mut group = c.benchmark_group("proofs");
+    let mut seq = 1;
+    group.bench_function("inclusion", |b| {
+        b.iter(|| {
+            seq = seq * 7919 % size + 1;
+            black_box(ledger.inclusion_proof(seq, None).unwrap());
+        });
+    });
+    group.bench_function("consistency", |b| {
+        b.iter(|| {
+            seq = seq * 7919 % size + 1;
+            black_box(ledger.consistency_proof(seq, size).unwrap());
+        });
+    });
+    group.finish();
+    drop(ledger);
+
+    // verify is one long pass; timed directly rather than sampled.
+    let records: u64 = std::env::var("WARD_BENCH_VERIFY_RECORDS")
+        .ok()
+        .and_then(|text| text.parse().ok())
+        .unwrap_or(100_000);
+    let mut ledger = Ledger::open(&dir.path().join("verify.db")).unwrap();
+    fill(&mut ledger, records);
+    let started = Instant::now();
+    let report = ledger.verify(&mut |_, _| {}).unwrap();
+    let took = started.elapsed();
+    assert!(report.ok, "{:?}", report.problems);
+    let per_million = took.as_secs_f64() * 1_000_000.0 / records as f64;
+    println!(
+        "verify: {records} records in {:.2} s ({per_million:.2} s per million records)",
+        took.as_secs_f64()
+    );
+}
+
+criterion_group! {
+    name = benches;
+    config = Criterion::default()
+        .sample_size(20)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(5));
+    targets = bench
+}
+criterion_main!(benches);

@@ -1,0 +1,151 @@
+//! `ward audit prove|consistency|verify-proof`: Merkle proofs over the ledger.
+//!
+//! Proofs are JSON documents (see `ward_ledger::proof`); `verify-proof` checks one
+//! with nothing but the file, so an auditor can run it on another machine.
+
+use std::io::Read;
+use std::path::Path;
+use std::process::ExitCode;
+
+use anyhow::{Context, Result, bail};
+use serde::Serialize;
+use serde_json::Value;
+use ward_ledger::Ledger;
+use ward_ledger::proof::{
+    CONSISTENCY_TYPE, ConsistencyProof, INCLUSION_TYPE, InclusionProof, expect_root,
+};
+
+use crate::output;
+
+pub(crate) fn prove(
+    ledger: &Ledger,
+    seq: u64,
+    size: Option<u64>,
+    out: Option<&Path>,
+) -> Result<ExitCode> {
+    let proof = ledger.inclusion_proof(seq, size)?;
+    write_proof(&proof, out, &format!("record {seq}"))
+}
+
+pub(crate) fn consistency(
+    ledger: &Ledger,
+    old: u64,
+    new: Option<u64>,
+    out: Option<&Path>,
+) -> Result<ExitCode> {
+    let new = match new {
+        Some(new) => new,
+        None => ledger.tree_size()?,
+    };
+    let proof = ledger.consistency_proof(old, new)?;
+    write_proof(&proof, out, &format!("sizes {old} and {new}"))
+}
+
+fn write_proof<T: Serialize>(proof: &T, out: Option<&Path>, what: &str) -> Result<ExitCode> {
+    let text = serde_json::to_string_pretty(proof)?;
+    match out {
+        Some(path) => {
+            std::fs::write(path, format!("{text}\n"))
+                .with_context(|| format!("cannot write `{}`", path.display()))?;
+            output::status(&format!("Wrote the proof for {what} to {}", path.display()));
+        }
+        None => output::data(&text),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The result of checking a proof file, as `--json` prints it.
+#[derive(Debug, Serialize)]
+struct Checked {
+    ok: bool,
+    #[serde(rename = "type")]
+    kind: String,
+    /// What the proof shows, in words.
+    claim: String,
+    /// The root the proof leads to (the new root for a consistency proof).
+    root: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<String>,
+}
+
+pub(crate) fn verify_proof(file: &Path, root: Option<&str>, json: bool) -> Result<ExitCode> {
+    let text = read_input(file)?;
+    let value: Value =
+        serde_json::from_str(&text).with_context(|| format!("`{}` is not JSON", file.display()))?;
+    let kind = value
+        .get("type")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned();
+    let (claim, proved_root, checked) = match kind.as_str() {
+        INCLUSION_TYPE => {
+            let proof: InclusionProof = serde_json::from_value(value)
+                .with_context(|| format!("`{}` is not a valid inclusion proof", file.display()))?;
+            let claim = format!(
+                "record {} is in the tree of {} records",
+                proof.seq, proof.tree_size
+            );
+            (claim, proof.root.clone(), proof.check())
+        }
+        CONSISTENCY_TYPE => {
+            let proof: ConsistencyProof = serde_json::from_value(value).with_context(|| {
+                format!("`{}` is not a valid consistency proof", file.display())
+            })?;
+            let claim = format!(
+                "the tree of {} records is a prefix of the tree of {} records",
+                proof.old_size, proof.new_size
+            );
+            (claim, proof.new_root.clone(), proof.check())
+        }
+        other => bail!(
+            "`{}` is not a Ward proof: its `type` is `{other}` (expected `{INCLUSION_TYPE}` or \
+             `{CONSISTENCY_TYPE}`)",
+            file.display()
+        ),
+    };
+    let checked = checked.and_then(|()| match root {
+        Some(expected) => expect_root(&proved_root, expected),
+        None => Ok(()),
+    });
+    let result = Checked {
+        ok: checked.is_ok(),
+        kind,
+        claim,
+        root: proved_root,
+        error: checked.err().map(|error| error.to_string()),
+    };
+    if json {
+        output::json(&result)?;
+    } else if let Some(error) = &result.error {
+        output::data(&format!(
+            "FAILED: the proof does not show that {}: {error}",
+            result.claim
+        ));
+    } else {
+        let trust = if root.is_some() {
+            "the root you gave"
+        } else {
+            "this root; pass --root with one you trust (e.g. from a signed checkpoint)"
+        };
+        output::data(&format!(
+            "ok: {} with root {} ({trust}).",
+            result.claim, result.root
+        ));
+    }
+    Ok(if result.ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+fn read_input(file: &Path) -> Result<String> {
+    if file == Path::new("-") {
+        let mut text = String::new();
+        std::io::stdin()
+            .read_to_string(&mut text)
+            .context("cannot read the proof from stdin")?;
+        return Ok(text);
+    }
+    std::fs::read_to_string(file).with_context(|| format!("cannot read `{}`", file.display()))
+}

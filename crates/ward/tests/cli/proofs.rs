@@ -1,0 +1,148 @@
+//! `ward audit prove|consistency|verify-proof` through the binary: proofs written
+//! for real hook records, checked offline by a command that needs no ledger, and
+//! refused once edited.
+
+use serde_json::Value;
+
+use crate::harness::Ctx;
+
+/// A ledger of a few hook records: two prompts and their reads.
+fn recorded() -> Ctx {
+    let ctx = Ctx::new();
+    ctx.init();
+    for name in [
+        "session_start_startup",
+        "user_prompt_submit_feature",
+        "pre_tool_use_read_source",
+        "post_tool_use_read_source",
+        "pre_tool_use_read_env",
+    ] {
+        ctx.hook_fixture(&format!("claude-code/{name}.json"))
+            .assert_hook_ok();
+    }
+    ctx
+}
+
+#[test]
+fn an_inclusion_proof_round_trips_through_a_file() {
+    let ctx = recorded();
+    let file = ctx.root.join("proof.json");
+    let file_arg = file.display().to_string();
+    let out = ctx.ward(&["audit", "prove", "3", "--out", &file_arg]);
+    out.assert_success();
+    assert_eq!(
+        out.stderr,
+        format!("Wrote the proof for record 3 to {file_arg}\n")
+    );
+    let proof: Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    assert_eq!(proof["type"], "ward-inclusion-proof");
+    assert_eq!(proof["seq"], 3);
+    assert_eq!(proof["tree_size"], 5);
+    let record: Value = serde_json::from_str(proof["record"].as_str().unwrap()).unwrap();
+    assert_eq!(record["request"]["event"], "PreToolUse");
+
+    // Checked by a Ward with no home at all: the proof is all it needs.
+    let stranger = Ctx::new();
+    let root = proof["root"].as_str().unwrap().to_owned();
+    let out = stranger.ward(&["audit", "verify-proof", &file_arg, "--root", &root]);
+    out.assert_success();
+    assert_eq!(
+        out.stdout,
+        format!("ok: record 3 is in the tree of 5 records with root {root} (the root you gave).\n")
+    );
+}
+
+#[test]
+fn an_edited_inclusion_proof_fails_and_names_why() {
+    let ctx = recorded();
+    let proof = ctx
+        .ward(&["audit", "prove", "2"])
+        .assert_success()
+        .stdout
+        .clone();
+    let edited = proof.replace("UserPromptSubmit", "UserPromptSubmiT");
+    assert_ne!(edited, proof);
+    let out = ctx.ward_stdin(&["audit", "verify-proof", "-", "--json"], edited);
+    assert_eq!(out.code, 1, "{}", out.render());
+    let result = out.json();
+    assert_eq!(result["ok"], false);
+    assert_eq!(
+        result["error"],
+        "the record in the proof does not hash to `leaf_hash` (record edited?)"
+    );
+}
+
+#[test]
+fn a_proof_for_another_root_than_the_trusted_one_fails() {
+    let ctx = recorded();
+    let proof = ctx
+        .ward(&["audit", "prove", "1"])
+        .assert_success()
+        .stdout
+        .clone();
+    let other = "ab".repeat(32);
+    let out = ctx.ward_stdin(&["audit", "verify-proof", "-", "--root", &other], proof);
+    assert_eq!(out.code, 1, "{}", out.render());
+    assert!(
+        out.stdout
+            .starts_with("FAILED: the proof does not show that record 1 is in the tree of 5 records: the proof is for root "),
+        "{}",
+        out.render()
+    );
+}
+
+#[test]
+fn a_consistency_proof_shows_the_old_log_is_a_prefix() {
+    let ctx = recorded();
+    let old = ctx
+        .ward(&["audit", "consistency", "2", "4"])
+        .assert_success()
+        .json();
+    assert_eq!(old["type"], "ward-consistency-proof");
+    assert_eq!(
+        (old["old_size"].clone(), old["new_size"].clone()),
+        (2.into(), 4.into())
+    );
+    let out = ctx.ward_stdin(&["audit", "verify-proof", "-"], old.to_string());
+    out.assert_success();
+    assert!(
+        out.stdout.starts_with(
+            "ok: the tree of 2 records is a prefix of the tree of 4 records with root "
+        ),
+        "{}",
+        out.render()
+    );
+
+    // The default new size is the whole ledger; its new root is verify's root.
+    let latest = ctx
+        .ward(&["audit", "consistency", "3"])
+        .assert_success()
+        .json();
+    let report = ctx
+        .ward(&["audit", "verify", "--json"])
+        .assert_success()
+        .json();
+    assert_eq!(latest["new_size"], report["tree_size"]);
+    assert_eq!(latest["new_root"], report["tree_root"]);
+
+    let mut forged = old;
+    forged["old_root"] = Value::from("00".repeat(32));
+    let out = ctx.ward_stdin(&["audit", "verify-proof", "-"], forged.to_string());
+    assert_eq!(out.code, 1, "{}", out.render());
+}
+
+#[test]
+fn proofs_outside_the_ledger_are_errors_with_the_reason() {
+    let ctx = recorded();
+    let out = ctx.ward(&["audit", "prove", "9"]);
+    assert_eq!(out.code, 2, "{}", out.render());
+    assert!(
+        out.stderr
+            .contains("record 9 is not in a tree of 5 records (records are numbered from 1)"),
+        "{}",
+        out.render()
+    );
+    let out = ctx.ward(&["audit", "verify-proof", "-"]);
+    assert_ne!(out.code, 0);
+    assert!(out.stderr.contains("is not JSON"), "{}", out.render());
+}
