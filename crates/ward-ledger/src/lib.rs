@@ -24,6 +24,8 @@
 
 #![warn(missing_docs)]
 
+pub mod checkpoint;
+mod checkpoints;
 mod error;
 pub mod hash;
 pub mod merkle;
@@ -36,6 +38,7 @@ mod store;
 pub mod verify;
 mod verify_tree;
 
+pub use checkpoints::{Signed, StoredCheckpoint};
 pub use error::LedgerError;
 pub use query::{RecordFilter, SessionSummary, StoredRecord};
 pub use record::{
@@ -47,4 +50,4 @@ pub use store::{
     Appended, JOURNAL_BATCH_BYTES, Ledger, OpenOptions, Stored, Synchronous, append_or_spool,
     append_queued,
 };
-pub use verify::{MAX_PROBLEMS, Problem, ProblemKind, VerifyReport};
+pub use verify::{MAX_PROBLEMS, Problem, ProblemKind, TrustedKey, VerifyReport};

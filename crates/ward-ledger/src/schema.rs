@@ -14,7 +14,7 @@ use rusqlite::{Connection, TransactionBehavior};
 use crate::{LedgerError, merkle};
 
 /// The newest schema version this build knows.
-pub const SCHEMA_VERSION: i64 = 2;
+pub const SCHEMA_VERSION: i64 = 3;
 
 /// Migration `i` takes a database from version `i` to `i + 1`.
 const MIGRATIONS: &[&str] = &[
@@ -74,6 +74,13 @@ const MIGRATIONS: &[&str] = &[
         hash  BLOB    NOT NULL,
         PRIMARY KEY (level, idx)
     ) WITHOUT ROWID;",
+    // 2 -> 3: signed checkpoints of the tree (`crate::checkpoint`), one per tree
+    // size, as the signed-note text that was signed.
+    "CREATE TABLE checkpoints (
+        tree_size  INTEGER NOT NULL PRIMARY KEY,
+        note       TEXT    NOT NULL,
+        created_at TEXT    NOT NULL
+    );",
 ];
 
 /// Reads the schema version, and migrates the file if it is older than this build.

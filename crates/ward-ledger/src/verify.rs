@@ -18,6 +18,7 @@
 
 use std::collections::{HashMap, HashSet};
 
+use ed25519_dalek::VerifyingKey;
 use rusqlite::Row;
 use rusqlite::types::ValueRef;
 use serde::Serialize;
@@ -27,7 +28,7 @@ use crate::hash::{canonical, sha256_hex};
 use crate::merkle::{self, Hash};
 use crate::record::Record;
 use crate::store::{Head, Ledger, advance, answers_pre, reference};
-use crate::{LedgerError, spool, verify_tree};
+use crate::{LedgerError, checkpoints, spool, verify_tree};
 
 /// At most this many problems are listed; the rest are only counted.
 pub const MAX_PROBLEMS: usize = 100;
@@ -54,6 +55,10 @@ pub struct VerifyReport {
     pub tree_size: u64,
     /// Its root (RFC 9162), lowercase hex, recomputed from content.
     pub tree_root: String,
+    /// Stored checkpoints checked (signature, and root against the records).
+    pub checkpoints: u64,
+    /// The largest tree size a checkpoint that checked out was signed for.
+    pub checkpointed_size: Option<u64>,
 }
 
 /// One thing wrong with the ledger.
@@ -97,6 +102,19 @@ pub enum ProblemKind {
     /// A node of the stored Merkle tree is missing, extra, or not the hash of the
     /// records under it.
     MerkleTree,
+    /// A stored checkpoint is malformed, not signed by a trusted key, or states a
+    /// tree the records do not give.
+    Checkpoint,
+}
+
+/// A public key whose signatures on checkpoints are trusted, under its note name
+/// (`ward/<key id>`).
+#[derive(Debug, Clone)]
+pub struct TrustedKey {
+    /// The key name signatures carry.
+    pub name: String,
+    /// The Ed25519 public key.
+    pub key: VerifyingKey,
 }
 
 impl Ledger {
@@ -106,6 +124,19 @@ impl Ledger {
     /// An `Err` means the ledger could not be read at all; damage is reported in the
     /// [`VerifyReport`].
     pub fn verify(&self, progress: &mut dyn FnMut(u64, u64)) -> Result<VerifyReport, LedgerError> {
+        self.verify_with(&[], progress)
+    }
+
+    /// [`Ledger::verify`], also checking every stored checkpoint: signed by one of
+    /// `keys` (with no keys, signatures are not checked, only the roots), stating a
+    /// root the records give. A checkpoint of more records than the ledger holds
+    /// shows a truncated tail; one whose root differs shows records changed after
+    /// it was signed.
+    pub fn verify_with(
+        &self,
+        keys: &[TrustedKey],
+        progress: &mut dyn FnMut(u64, u64),
+    ) -> Result<VerifyReport, LedgerError> {
         let sqlite = |error| self.sqlite(error);
         let tx = self.conn.unchecked_transaction().map_err(sqlite)?;
         let total: u64 = tx
@@ -149,7 +180,10 @@ impl Ledger {
         check.heads(heads);
         let leaves = std::mem::take(&mut check.leaves);
         let tree_size = leaves.len() as u64;
-        let tree = verify_tree::check(&tx, leaves).map_err(sqlite)?;
+        let stored_checkpoints = self.checkpoints()?;
+        let stated = checkpoints::stated(&stored_checkpoints, keys);
+        let sizes: Vec<u64> = stated.iter().filter_map(|s| s.size()).collect();
+        let tree = verify_tree::check(&tx, leaves, &sizes).map_err(sqlite)?;
         // A damaged record damages its leaf and every node above it: the record is
         // named already, and the tree says nothing more. The tree speaks when the
         // records look intact: a tree edited alone, or records cut from the end
@@ -157,6 +191,15 @@ impl Ledger {
         if check.problems.is_empty() && check.omitted == 0 {
             for (seq, message) in tree.problems {
                 check.problem(seq, None, ProblemKind::MerkleTree, message);
+            }
+        }
+        let mut checkpointed_size = None;
+        for outcome in &stated {
+            match checkpoints::judge(outcome, tree_size, &tree.roots_at) {
+                Ok(size) => checkpointed_size = checkpointed_size.max(Some(size)),
+                Err((seq, message)) => {
+                    check.problem(seq, None, ProblemKind::Checkpoint, message);
+                }
             }
         }
         progress(check.records, total);
@@ -171,6 +214,8 @@ impl Ledger {
             pending_spooled: spool::pending_spooled(&self.path)?,
             tree_size,
             tree_root: merkle::to_hex(&tree.root),
+            checkpoints: stored_checkpoints.len() as u64,
+            checkpointed_size,
         })
     }
 }

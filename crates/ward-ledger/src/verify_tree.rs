@@ -17,6 +17,9 @@ use crate::merkle::{self, Hash};
 pub(crate) struct TreeCheck {
     /// The root of the tree rebuilt from the records.
     pub(crate) root: Hash,
+    /// The roots of the first `n` records for each size asked for that the records
+    /// reach, in the order asked.
+    pub(crate) roots_at: Vec<(u64, Hash)>,
     /// The problems: the first record (seq) concerned, if any, and a message.
     pub(crate) problems: Vec<(Option<u64>, String)>,
 }
@@ -25,14 +28,28 @@ pub(crate) struct TreeCheck {
 /// node at every level above it, which says nothing more.
 const PROBLEMS_PER_LEVEL: usize = 3;
 
-/// Rebuilds the tree over `leaves` and compares it with `merkle_nodes`.
-pub(crate) fn check(conn: &Connection, leaves: Vec<Hash>) -> rusqlite::Result<TreeCheck> {
+/// Rebuilds the tree over `leaves` and compares it with `merkle_nodes`; also gives
+/// the roots of the prefixes of `sizes` (ascending), for checkpoints.
+pub(crate) fn check(
+    conn: &Connection,
+    leaves: Vec<Hash>,
+    sizes: &[u64],
+) -> rusqlite::Result<TreeCheck> {
     let mut frontier = merkle::Frontier::empty();
+    let mut roots_at = Vec::new();
+    let mut wanted = sizes.iter().copied().peekable();
+    while wanted.next_if_eq(&0).is_some() {
+        roots_at.push((0, merkle::empty_root()));
+    }
     for leaf in &leaves {
         frontier.push(*leaf);
+        while wanted.next_if_eq(&frontier.size()).is_some() {
+            roots_at.push((frontier.size(), frontier.root()));
+        }
     }
     let mut result = TreeCheck {
         root: frontier.root(),
+        roots_at,
         problems: Vec::new(),
     };
     let mut statement =

@@ -260,6 +260,20 @@ pub(crate) enum AuditCommand {
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
     },
+    /// Sign a checkpoint of the ledger's Merkle tree with the host key.
+    ///
+    /// A C2SP signed note (`tlog-checkpoint` body): origin `ward/<key id>`, tree
+    /// size, root. It is signed only after the tree is proved to extend the last
+    /// checkpoint. Hooks also sign one when a session ends, and the background
+    /// ingest after every 1,000 records or 10 minutes.
+    Checkpoint {
+        /// Print nothing (used by the hooks' background signing).
+        #[arg(long)]
+        quiet: bool,
+        /// Print the result as JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Check an inclusion or consistency proof file offline (no ledger needed).
     VerifyProof {
         /// The proof file (`-` for stdin).

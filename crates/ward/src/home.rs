@@ -89,6 +89,48 @@ impl Home {
             .with_context(|| format!("`{}` is not a valid host identity", path.display()))
     }
 
+    /// Reads the host's private key (only to sign checkpoints; never logged or
+    /// exported).
+    pub(crate) fn read_signing_key(&self) -> Result<SigningKey> {
+        use ed25519_dalek::pkcs8::DecodePrivateKey;
+        let path = self.key();
+        let pem = fs::read_to_string(&path)
+            .with_context(|| format!("cannot read Ward's host key `{}`", path.display()))?;
+        SigningKey::from_pkcs8_pem(&pem).map_err(|error| {
+            anyhow::anyhow!(
+                "`{}` is not an Ed25519 private key in PEM ({error}); restore it or run \
+                 `ward init` with a fresh home",
+                path.display()
+            )
+        })
+    }
+
+    /// The keys whose checkpoint signatures `verify` trusts: this host's key.
+    pub(crate) fn trusted_keys(&self) -> Result<Vec<ward_ledger::TrustedKey>> {
+        let identity = self.read_identity()?;
+        let bytes: Vec<u8> = (0..identity.public_key.len())
+            .step_by(2)
+            .filter_map(|at| identity.public_key.get(at..at + 2))
+            .filter_map(|pair| u8::from_str_radix(pair, 16).ok())
+            .collect();
+        let array: [u8; 32] = bytes.as_slice().try_into().map_err(|_| {
+            anyhow::anyhow!(
+                "the public key in `{}` is not 32 bytes of hex",
+                self.identity().display()
+            )
+        })?;
+        let key = ed25519_dalek::VerifyingKey::from_bytes(&array).map_err(|error| {
+            anyhow::anyhow!(
+                "the public key in `{}` is invalid: {error}",
+                self.identity().display()
+            )
+        })?;
+        Ok(vec![ward_ledger::TrustedKey {
+            name: ward_ledger::checkpoint::origin_for(&identity.key_id),
+            key,
+        }])
+    }
+
     /// Creates what is missing and keeps what exists: running it twice changes nothing.
     pub(crate) fn init(&self, preset: &str) -> Result<InitReport> {
         if ward_core::policy::preset_text(preset).is_none() {

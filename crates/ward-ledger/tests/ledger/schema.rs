@@ -28,7 +28,13 @@ fn an_empty_file_gets_the_schema_in_wal_mode() {
         .unwrap();
     assert_eq!(
         tables,
-        ["merkle_nodes", "records", "sessions", "spool_ingested"]
+        [
+            "checkpoints",
+            "merkle_nodes",
+            "records",
+            "sessions",
+            "spool_ingested"
+        ]
     );
     assert!(verify(&ledger).ok);
 }

@@ -253,7 +253,7 @@ fn a_version_one_ledger_gets_its_tree_when_opened() {
     let root = hex(&ledger.root_at(24).unwrap());
     drop(ledger);
     let conn = raw(&path);
-    conn.execute_batch("DROP TABLE merkle_nodes; PRAGMA user_version = 1;")
+    conn.execute_batch("DROP TABLE merkle_nodes; DROP TABLE checkpoints; PRAGMA user_version = 1;")
         .unwrap();
     drop(conn);
 

@@ -31,8 +31,12 @@ pub(crate) fn run(home: &Home, command: AuditCommand) -> Result<ExitCode> {
         AuditCommand::List { json } => list(&ledger, json),
         AuditCommand::Show { session, json } => show(&ledger, &session, json),
         AuditCommand::Query(args) => query(&ledger, &args),
-        AuditCommand::Verify { json } => verify(&ledger, json),
+        AuditCommand::Verify { json } => verify(home, &ledger, json),
         AuditCommand::Ingest { .. } | AuditCommand::VerifyProof { .. } => Ok(ExitCode::SUCCESS),
+        AuditCommand::Checkpoint { quiet, json } => {
+            let mut ledger = ledger;
+            proofs::checkpoint(home, &mut ledger, quiet, json)
+        }
         AuditCommand::Prove { seq, size, out } => proofs::prove(&ledger, seq, size, out.as_deref()),
         AuditCommand::Consistency { old, new, out } => {
             proofs::consistency(&ledger, old, new, out.as_deref())
@@ -99,8 +103,15 @@ fn ingest(home: &Home, quiet: bool) -> Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     let before = ward_ledger::pending_spooled(&home.ledger()).unwrap_or(0);
-    let ledger = open(home)?;
+    let mut ledger = open(home)?;
     let after = ward_ledger::pending_spooled(&home.ledger()).unwrap_or(0);
+    // The background ingest is also where checkpoints get signed as the log grows,
+    // off the hooks' path.
+    if proofs::checkpoint_due(&ledger).unwrap_or(false)
+        && let Err(error) = proofs::sign(home, &mut ledger)
+    {
+        output::status(&format!("warning: cannot sign a checkpoint: {error:#}"));
+    }
     drop(ledger);
     if !quiet {
         output::data(&format!(
@@ -304,9 +315,10 @@ fn query(ledger: &Ledger, args: &QueryArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-pub(crate) fn verify(ledger: &Ledger, json: bool) -> Result<ExitCode> {
+pub(crate) fn verify(home: &Home, ledger: &Ledger, json: bool) -> Result<ExitCode> {
     let mut last_shown = 0u64;
-    let report = ledger.verify(&mut |done, total| {
+    let keys = home.trusted_keys()?;
+    let report = ledger.verify_with(&keys, &mut |done, total| {
         // A coarse progress line on stderr for long ledgers; silent for small ones.
         if total >= 100_000 && !json && (done == total || done >= last_shown + total / 20) {
             last_shown = done;
@@ -336,6 +348,13 @@ pub(crate) fn render_verify(report: &ward_ledger::VerifyReport) -> String {
             "Merkle tree: {} leaves rebuilt from content, root {}\n",
             report.tree_size, report.tree_root
         ));
+        match report.checkpointed_size {
+            Some(size) => out.push_str(&format!(
+                "Checkpoints: {} signed, all hold; the latest covers {size} of {} records.\n",
+                report.checkpoints, report.records
+            )),
+            None => out.push_str("Checkpoints: none signed yet (`ward audit checkpoint`).\n"),
+        }
     } else {
         out.push_str(&format!(
             "FAILED: {} problem(s) in {} records.\n",

@@ -187,6 +187,13 @@ fn store(home: &Home, record: ward_ledger::record::Record) -> Result<()> {
             ingest_in_background(home);
             Ok(())
         }
+        Stored::Committed(_) | Stored::Queued { .. } if flush => {
+            // A session ended and its records are in the ledger: sign a checkpoint
+            // of them, in the background (loading the key and signing stay off the
+            // agent's path).
+            run_in_background(home, &["audit", "checkpoint", "--quiet"]);
+            Ok(())
+        }
         Stored::Committed(_) | Stored::Queued { .. } => Ok(()),
         Stored::Spooled { reason } => {
             log(
@@ -206,19 +213,30 @@ fn ingest_in_background(home: &Home) {
     if !crate::commands::audit::ingest_idle(home) {
         return;
     }
+    run_in_background(home, &["audit", "ingest", "--quiet"]);
+}
+
+/// Starts `ward ARGS` detached, with its stdio closed (see [`ingest_in_background`]).
+fn run_in_background(home: &Home, args: &[&str]) {
     let Ok(exe) = std::env::current_exe() else {
         return;
     };
     let started = std::process::Command::new(exe)
         .arg("--home")
         .arg(&home.root)
-        .args(["audit", "ingest", "--quiet"])
+        .args(args)
         .stdin(std::process::Stdio::null())
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .spawn();
     if let Err(error) = started {
-        log(home, &format!("cannot start a background ingest: {error}"));
+        log(
+            home,
+            &format!(
+                "cannot start `ward {}` in the background: {error}",
+                args.join(" ")
+            ),
+        );
     }
 }
 

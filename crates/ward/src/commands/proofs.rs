@@ -1,5 +1,7 @@
 //! `ward audit prove|consistency|verify-proof`: Merkle proofs over the ledger.
 //!
+//! `ward audit checkpoint`: signing the tree's checkpoints with the host key.
+//!
 //! Proofs are JSON documents (see `ward_ledger::proof`); `verify-proof` checks one
 //! with nothing but the file, so an auditor can run it on another machine.
 
@@ -15,6 +17,7 @@ use ward_ledger::proof::{
     CONSISTENCY_TYPE, ConsistencyProof, INCLUSION_TYPE, InclusionProof, expect_root,
 };
 
+use crate::home::Home;
 use crate::output;
 
 pub(crate) fn prove(
@@ -148,4 +151,62 @@ fn read_input(file: &Path) -> Result<String> {
         return Ok(text);
     }
     std::fs::read_to_string(file).with_context(|| format!("cannot read `{}`", file.display()))
+}
+
+/// Records since the last checkpoint after which the background ingest signs one.
+pub(crate) const CHECKPOINT_EVERY_RECORDS: u64 = 1_000;
+
+/// Seconds since the last checkpoint after which the background ingest signs one
+/// (if there are new records).
+pub(crate) const CHECKPOINT_EVERY_SECONDS: i64 = 600;
+
+pub(crate) fn checkpoint(
+    home: &Home,
+    ledger: &mut Ledger,
+    quiet: bool,
+    json: bool,
+) -> Result<ExitCode> {
+    let signed = sign(home, ledger)?;
+    if json {
+        output::json(&signed)?;
+    } else if !quiet {
+        let size = signed.checkpoint.tree_size;
+        let line = match (signed.new, signed.consistent_with) {
+            (false, _) => format!("The checkpoint of {size} records already covers every record."),
+            (true, Some(old)) => format!(
+                "Signed a checkpoint of {size} records, proved to extend the checkpoint of {old}."
+            ),
+            (true, None) => format!("Signed the first checkpoint, of {size} records."),
+        };
+        output::data(&format!("{line}\n\n{}", signed.checkpoint.note));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Signs a checkpoint of the whole tree with the host key.
+pub(crate) fn sign(home: &Home, ledger: &mut Ledger) -> Result<ward_ledger::Signed> {
+    let key = home.read_signing_key()?;
+    let identity = home.read_identity()?;
+    let origin = ward_ledger::checkpoint::origin_for(&identity.key_id);
+    Ok(ledger.sign_checkpoint(&key, &origin)?)
+}
+
+/// Whether a checkpoint is due: enough records since the last one, or new records
+/// and enough time.
+pub(crate) fn checkpoint_due(ledger: &Ledger) -> Result<bool> {
+    let (since, last) = ledger.since_checkpoint()?;
+    if since == 0 {
+        return Ok(false);
+    }
+    if since >= CHECKPOINT_EVERY_RECORDS {
+        return Ok(true);
+    }
+    let Some(last) = last else {
+        return Ok(true);
+    };
+    let age = last
+        .parse::<jiff::Timestamp>()
+        .map(|then| jiff::Timestamp::now().duration_since(then).as_secs())
+        .unwrap_or(i64::MAX);
+    Ok(age >= CHECKPOINT_EVERY_SECONDS)
 }

@@ -146,3 +146,57 @@ fn proofs_outside_the_ledger_are_errors_with_the_reason() {
     assert_ne!(out.code, 0);
     assert!(out.stderr.contains("is not JSON"), "{}", out.render());
 }
+
+#[test]
+fn a_checkpoint_is_signed_by_the_host_key_and_verify_checks_it() {
+    let ctx = recorded();
+    let out = ctx.ward(&["audit", "checkpoint"]);
+    out.assert_success();
+    let identity: Value =
+        serde_json::from_str(&std::fs::read_to_string(ctx.ward_home.join("host.json")).unwrap())
+            .unwrap();
+    let origin = format!("ward/{}", identity["key_id"].as_str().unwrap());
+    let lines: Vec<&str> = out.stdout.lines().collect();
+    assert_eq!(lines[0], "Signed the first checkpoint, of 5 records.");
+    assert_eq!(lines[2], origin, "{}", out.render());
+    assert_eq!(lines[3], "5");
+    assert!(
+        lines[6].starts_with(&format!("\u{2014} {origin} ")),
+        "{}",
+        out.render()
+    );
+
+    let again = ctx
+        .ward(&["audit", "checkpoint", "--json"])
+        .assert_success()
+        .json();
+    assert_eq!(again["new"], false);
+
+    let out = ctx.ward(&["audit", "verify"]);
+    out.assert_success();
+    assert!(
+        out.stdout
+            .contains("Checkpoints: 1 signed, all hold; the latest covers 5 of 5 records."),
+        "{}",
+        out.render()
+    );
+}
+
+#[test]
+fn a_session_end_signs_a_checkpoint_in_the_background() {
+    let ctx = recorded();
+    ctx.hook_fixture("claude-code/session_end_prompt_input_exit.json")
+        .assert_hook_ok();
+    // The hook has answered; the checkpoint follows from a detached process.
+    let mut report = Value::Null;
+    for _ in 0..300 {
+        report = ctx.ward(&["audit", "verify", "--json"]).json();
+        if report["checkpoints"] == 1 {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert_eq!(report["checkpoints"], 1, "{report:#}");
+    assert_eq!(report["checkpointed_size"], 6);
+    assert_eq!(report["ok"], true);
+}

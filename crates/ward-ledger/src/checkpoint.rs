@@ -1,0 +1,304 @@
+//! Signed checkpoints of the Merkle tree, in the formats transparency logs use, so
+//! that existing tooling can read them:
+//!
+//! - the body is a C2SP `tlog-checkpoint`: the origin line, the tree size in
+//!   decimal, the root hash in standard base64, each ending in a newline;
+//! - it is signed as a C2SP `signed-note`: after the body, a blank line, then one
+//!   line per signature, `— <key name> <base64(key hash ‖ signature)>`, where the key
+//!   hash is the first 4 bytes of SHA-256(key name ‖ "\n" ‖ 0x01 ‖ Ed25519 public key)
+//!   and the signature is Ed25519 over the body's bytes.
+//!
+//! The key name is the origin, `ward/<host key id>`, so a checkpoint names the key
+//! that signed it. A checkpoint only says "the log had this many records and this
+//! root, according to this key"; [`crate::Ledger::verify_with`] checks it against
+//! the records.
+
+use base64ct::{Base64, Encoding};
+use ed25519_dalek::{Signature, Signer, SigningKey, Verifier, VerifyingKey};
+use sha2::{Digest, Sha256};
+
+use crate::merkle::Hash;
+
+/// The signature type byte of Ed25519 in a signed note's key hash.
+const ED25519_TYPE: u8 = 0x01;
+
+/// The dash that starts a signature line (U+2014) and the space after it.
+const SIGNATURE_PREFIX: &str = "\u{2014} ";
+
+/// What a checkpoint states.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Checkpoint {
+    /// The log's name: `ward/<host key id>`.
+    pub origin: String,
+    /// The number of records.
+    pub size: u64,
+    /// The Merkle root over them.
+    pub root: Hash,
+}
+
+/// One signature line of a note.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NoteSignature {
+    /// The key name.
+    pub name: String,
+    /// The first 4 bytes of the key's hash (see the module docs).
+    pub key_hash: [u8; 4],
+    /// The signature bytes after the key hash.
+    pub signature: Vec<u8>,
+}
+
+/// A note: its signed body and its signature lines.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignedNote {
+    /// The body, ending in a newline; what the signatures sign.
+    pub body: String,
+    /// The signature lines, in order.
+    pub signatures: Vec<NoteSignature>,
+}
+
+/// Why a checkpoint or note is not acceptable.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CheckpointError {
+    /// The text is not a signed note.
+    #[error("not a signed note: {0}")]
+    Malformed(String),
+    /// No signature line is by the expected key.
+    #[error("no signature by the key `{name}` (key hash {key_hash})")]
+    NoSignatureByKey {
+        /// The key name looked for.
+        name: String,
+        /// Its key hash, hex.
+        key_hash: String,
+    },
+    /// A signature by the key does not verify.
+    #[error("the signature by `{0}` does not verify (checkpoint edited or forged?)")]
+    BadSignature(String),
+}
+
+/// The origin (and key name) of the log signed by the host key `key_id`.
+pub fn origin_for(key_id: &str) -> String {
+    format!("ward/{key_id}")
+}
+
+/// The key hash of an Ed25519 key named `name` (C2SP signed-note).
+pub fn key_hash(name: &str, public: &VerifyingKey) -> [u8; 4] {
+    let mut hasher = Sha256::new();
+    hasher.update(name.as_bytes());
+    hasher.update(b"\n");
+    hasher.update([ED25519_TYPE]);
+    hasher.update(public.as_bytes());
+    let digest = hasher.finalize();
+    [digest[0], digest[1], digest[2], digest[3]]
+}
+
+impl Checkpoint {
+    /// The `tlog-checkpoint` body.
+    pub fn body(&self) -> String {
+        format!(
+            "{}\n{}\n{}\n",
+            self.origin,
+            self.size,
+            Base64::encode_string(&self.root)
+        )
+    }
+
+    /// Reads a `tlog-checkpoint` body (extension lines after the root are allowed
+    /// and ignored).
+    pub fn parse_body(body: &str) -> Result<Checkpoint, CheckpointError> {
+        let malformed = |what: &str| CheckpointError::Malformed(what.to_owned());
+        let mut lines = body.split('\n');
+        let origin = lines.next().filter(|line| !line.is_empty());
+        let size = lines.next().and_then(|line| {
+            // Decimal without leading zeros or signs, as the format requires.
+            (line == "0" || (!line.starts_with('0') && line.bytes().all(|b| b.is_ascii_digit())))
+                .then(|| line.parse::<u64>().ok())
+                .flatten()
+        });
+        let root = lines
+            .next()
+            .and_then(|line| Base64::decode_vec(line).ok())
+            .and_then(|bytes| Hash::try_from(bytes.as_slice()).ok());
+        match (origin, size, root) {
+            (Some(origin), Some(size), Some(root)) => Ok(Checkpoint {
+                origin: origin.to_owned(),
+                size,
+                root,
+            }),
+            (None, _, _) => Err(malformed("the checkpoint has no origin line")),
+            (_, None, _) => Err(malformed("the checkpoint's second line is not a tree size")),
+            (_, _, None) => Err(malformed(
+                "the checkpoint's third line is not a base64 SHA-256 root",
+            )),
+        }
+    }
+
+    /// The checkpoint as a signed note, signed by `key` under the name `origin`.
+    pub fn sign(&self, key: &SigningKey) -> String {
+        let body = self.body();
+        let signature = key.sign(body.as_bytes());
+        let mut blob = key_hash(&self.origin, &key.verifying_key()).to_vec();
+        blob.extend_from_slice(&signature.to_bytes());
+        format!(
+            "{body}\n{SIGNATURE_PREFIX}{} {}\n",
+            self.origin,
+            Base64::encode_string(&blob)
+        )
+    }
+}
+
+impl SignedNote {
+    /// Splits a signed note into its body and signature lines.
+    pub fn parse(text: &str) -> Result<SignedNote, CheckpointError> {
+        let malformed = |what: &str| CheckpointError::Malformed(what.to_owned());
+        let split = text
+            .rfind("\n\n")
+            .ok_or_else(|| malformed("there is no blank line before the signatures"))?;
+        let body = &text[..=split];
+        let mut signatures = Vec::new();
+        for line in text[split + 2..].split_terminator('\n') {
+            let rest = line
+                .strip_prefix(SIGNATURE_PREFIX)
+                .ok_or_else(|| malformed("a signature line does not start with `— `"))?;
+            let (name, encoded) = rest
+                .rsplit_once(' ')
+                .ok_or_else(|| malformed("a signature line has no signature"))?;
+            let blob = Base64::decode_vec(encoded)
+                .map_err(|_| malformed("a signature is not standard base64"))?;
+            if blob.len() < 5 {
+                return Err(malformed("a signature is shorter than its key hash"));
+            }
+            signatures.push(NoteSignature {
+                name: name.to_owned(),
+                key_hash: [blob[0], blob[1], blob[2], blob[3]],
+                signature: blob[4..].to_vec(),
+            });
+        }
+        if signatures.is_empty() {
+            return Err(malformed("the note has no signature"));
+        }
+        if !text.ends_with('\n') {
+            return Err(malformed("the note does not end with a newline"));
+        }
+        Ok(SignedNote {
+            body: body.to_owned(),
+            signatures,
+        })
+    }
+
+    /// Checks the signature by the Ed25519 key `public` named `name`.
+    pub fn verify(&self, name: &str, public: &VerifyingKey) -> Result<(), CheckpointError> {
+        let wanted = key_hash(name, public);
+        let line = self
+            .signatures
+            .iter()
+            .find(|signature| signature.name == name && signature.key_hash == wanted)
+            .ok_or_else(|| CheckpointError::NoSignatureByKey {
+                name: name.to_owned(),
+                key_hash: wanted.iter().map(|b| format!("{b:02x}")).collect(),
+            })?;
+        let signature = Signature::from_slice(&line.signature)
+            .map_err(|_| CheckpointError::BadSignature(name.to_owned()))?;
+        public
+            .verify(self.body.as_bytes(), &signature)
+            .map_err(|_| CheckpointError::BadSignature(name.to_owned()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(seed: u8) -> SigningKey {
+        SigningKey::from_bytes(&[seed; 32])
+    }
+
+    fn checkpoint() -> Checkpoint {
+        Checkpoint {
+            origin: origin_for("0123456789abcdef"),
+            size: 42,
+            root: [7u8; 32],
+        }
+    }
+
+    #[test]
+    fn a_signed_checkpoint_has_the_c2sp_shape_and_verifies() {
+        let key = key(1);
+        let note = checkpoint().sign(&key);
+        let lines: Vec<&str> = note.split('\n').collect();
+        assert_eq!(lines[0], "ward/0123456789abcdef");
+        assert_eq!(lines[1], "42");
+        assert_eq!(lines[2], Base64::encode_string(&[7u8; 32]));
+        assert_eq!(lines[3], "");
+        assert!(lines[4].starts_with("\u{2014} ward/0123456789abcdef "));
+        assert_eq!(lines[5], "");
+        let parsed = SignedNote::parse(&note).unwrap();
+        assert_eq!(Checkpoint::parse_body(&parsed.body).unwrap(), checkpoint());
+        parsed
+            .verify("ward/0123456789abcdef", &key.verifying_key())
+            .unwrap();
+    }
+
+    #[test]
+    fn an_edited_body_a_wrong_key_or_a_wrong_name_fail() {
+        let key = key(1);
+        let note = checkpoint().sign(&key);
+        let edited = SignedNote::parse(&note.replacen("\n42\n", "\n41\n", 1)).unwrap();
+        assert_eq!(
+            edited.verify("ward/0123456789abcdef", &key.verifying_key()),
+            Err(CheckpointError::BadSignature(
+                "ward/0123456789abcdef".into()
+            ))
+        );
+        let parsed = SignedNote::parse(&note).unwrap();
+        assert!(matches!(
+            parsed.verify("ward/0123456789abcdef", &self::key(2).verifying_key()),
+            Err(CheckpointError::NoSignatureByKey { .. })
+        ));
+        assert!(matches!(
+            parsed.verify("ward/other", &key.verifying_key()),
+            Err(CheckpointError::NoSignatureByKey { .. })
+        ));
+    }
+
+    #[test]
+    fn malformed_notes_say_what_is_wrong() {
+        let cases = [
+            (
+                "ward/x\n1\nAAAA\n",
+                "there is no blank line before the signatures",
+            ),
+            (
+                "ward/x\n1\nAAAA\n\nno dash\n",
+                "a signature line does not start with `— `",
+            ),
+            (
+                "ward/x\n1\nAAAA\n\n\u{2014} ward/x !!!\n",
+                "a signature is not standard base64",
+            ),
+        ];
+        for (text, message) in cases {
+            assert_eq!(
+                SignedNote::parse(text),
+                Err(CheckpointError::Malformed(message.into())),
+                "{text:?}"
+            );
+        }
+        assert_eq!(
+            Checkpoint::parse_body("ward/x\n01\nAAAA\n"),
+            Err(CheckpointError::Malformed(
+                "the checkpoint's second line is not a tree size".into()
+            ))
+        );
+    }
+
+    #[test]
+    fn the_key_hash_follows_the_signed_note_definition() {
+        // SHA-256("ward/k" ‖ "\n" ‖ 0x01 ‖ public key), first four bytes, computed
+        // here by hand so that a change to the definition fails this test.
+        let public = key(3).verifying_key();
+        let mut input = b"ward/k\n\x01".to_vec();
+        input.extend_from_slice(public.as_bytes());
+        let digest = Sha256::digest(&input);
+        assert_eq!(key_hash("ward/k", &public), digest[..4]);
+    }
+}
