@@ -24,6 +24,7 @@
 
 #![warn(missing_docs)]
 
+pub mod bundle;
 pub mod checkpoint;
 mod checkpoints;
 mod error;

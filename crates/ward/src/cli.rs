@@ -219,7 +219,13 @@ pub(crate) enum AuditCommand {
     /// Find records by tool, category, target, decision, session, agent or time.
     Query(QueryArgs),
     /// Recompute every hash from content and check every chain; name the first bad record.
+    ///
+    /// Also rebuilds the Merkle tree and checks every signed checkpoint. With
+    /// `--bundle DIR`, checks an export bundle instead (offline, no ledger needed).
     Verify {
+        /// Check the export bundle in DIR instead of the ledger.
+        #[arg(long, value_name = "DIR")]
+        bundle: Option<PathBuf>,
         /// Print the report as JSON.
         #[arg(long)]
         json: bool,
@@ -294,9 +300,18 @@ pub(crate) enum AuditCommand {
         /// Only this session (id or unique prefix).
         #[arg(long)]
         session: Option<String>,
+        /// Only records at or after this time (`2h`, `3d`, a date or an RFC 3339
+        /// time); with `--bundle`.
+        #[arg(long, requires = "bundle")]
+        since: Option<String>,
         /// Write to FILE instead of stdout.
-        #[arg(long, value_name = "FILE")]
+        #[arg(long, value_name = "FILE", conflicts_with = "bundle")]
         out: Option<PathBuf>,
+        /// Write a verifiable bundle into DIR: the records, their inclusion proofs,
+        /// the signed checkpoint they are proved against (signed now if needed),
+        /// earlier checkpoints and the public key. See docs/ledger-format.md.
+        #[arg(long, value_name = "DIR")]
+        bundle: Option<PathBuf>,
     },
 }
 

@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::panic, reason = "tests fail by panicking")]
 
 mod append;
+mod bundle;
 mod checkpoints;
 mod concurrency;
 mod props;

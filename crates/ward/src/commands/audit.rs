@@ -24,6 +24,10 @@ pub(crate) fn run(home: &Home, command: AuditCommand) -> Result<ExitCode> {
         AuditCommand::VerifyProof { file, root, json } => {
             return proofs::verify_proof(&file, root.as_deref(), json);
         }
+        AuditCommand::Verify {
+            bundle: Some(dir),
+            json,
+        } => return proofs::verify_bundle(&dir, json),
         _ => {}
     }
     let ledger = open(home)?;
@@ -31,7 +35,7 @@ pub(crate) fn run(home: &Home, command: AuditCommand) -> Result<ExitCode> {
         AuditCommand::List { json } => list(&ledger, json),
         AuditCommand::Show { session, json } => show(&ledger, &session, json),
         AuditCommand::Query(args) => query(&ledger, &args),
-        AuditCommand::Verify { json } => verify(home, &ledger, json),
+        AuditCommand::Verify { json, .. } => verify(home, &ledger, json),
         AuditCommand::Ingest { .. } | AuditCommand::VerifyProof { .. } => Ok(ExitCode::SUCCESS),
         AuditCommand::Checkpoint { quiet, json } => {
             let mut ledger = ledger;
@@ -42,9 +46,25 @@ pub(crate) fn run(home: &Home, command: AuditCommand) -> Result<ExitCode> {
             proofs::consistency(&ledger, old, new, out.as_deref())
         }
         AuditCommand::Export {
+            bundle: Some(dir),
+            session,
+            since,
+            ..
+        } => {
+            let mut ledger = ledger;
+            proofs::export_bundle(
+                home,
+                &mut ledger,
+                &dir,
+                session.as_deref(),
+                since.as_deref(),
+            )
+        }
+        AuditCommand::Export {
             format,
             session,
             out,
+            ..
         } => export(&ledger, format, session.as_deref(), out.as_deref()),
     }
 }
@@ -184,7 +204,7 @@ pub(crate) fn show(ledger: &Ledger, session: &str, json: bool) -> Result<ExitCod
 }
 
 /// `--since`: a duration back from now (`30m`, `2h`, `7d`) or a date/time.
-fn since(text: &str) -> Result<String> {
+pub(crate) fn since(text: &str) -> Result<String> {
     let text = text.trim();
     if let Some((number, unit)) = text
         .find(|c: char| !c.is_ascii_digit())

@@ -12,10 +12,11 @@ use std::process::ExitCode;
 use anyhow::{Context, Result, bail};
 use serde::Serialize;
 use serde_json::Value;
-use ward_ledger::Ledger;
+use ward_ledger::bundle::{BundleKey, Selection};
 use ward_ledger::proof::{
     CONSISTENCY_TYPE, ConsistencyProof, INCLUSION_TYPE, InclusionProof, expect_root,
 };
+use ward_ledger::{Ledger, RecordFilter};
 
 use crate::home::Home;
 use crate::output;
@@ -209,4 +210,65 @@ pub(crate) fn checkpoint_due(ledger: &Ledger) -> Result<bool> {
         .map(|then| jiff::Timestamp::now().duration_since(then).as_secs())
         .unwrap_or(i64::MAX);
     Ok(age >= CHECKPOINT_EVERY_SECONDS)
+}
+
+pub(crate) fn export_bundle(
+    home: &Home,
+    ledger: &mut Ledger,
+    dir: &Path,
+    session: Option<&str>,
+    since: Option<&str>,
+) -> Result<ExitCode> {
+    // Proofs need a signed root over the records: sign one now if the latest
+    // checkpoint does not cover every record.
+    sign(home, ledger)?;
+    let session_id = session.map(|s| ledger.find_session(s)).transpose()?;
+    let since = since.map(super::audit::since).transpose()?;
+    let filter = RecordFilter {
+        session_id: session_id.clone(),
+        since: since.clone(),
+        ..RecordFilter::default()
+    };
+    let identity = home.read_identity()?;
+    let keys = vec![BundleKey {
+        name: ward_ledger::checkpoint::origin_for(&identity.key_id),
+        key_id: identity.key_id,
+        public_key: identity.public_key,
+    }];
+    let selection = Selection {
+        session: session_id,
+        since,
+    };
+    let exported = ledger.export_bundle(dir, &filter, selection, keys)?;
+    output::status(&format!(
+        "Exported {} records, proved against the signed checkpoint of {} records, to {}",
+        exported.records,
+        exported.tree_size,
+        dir.display()
+    ));
+    Ok(ExitCode::SUCCESS)
+}
+
+pub(crate) fn verify_bundle(dir: &Path, json: bool) -> Result<ExitCode> {
+    let report = ward_ledger::bundle::verify_bundle(dir)?;
+    if json {
+        output::json(&report)?;
+    } else if report.ok {
+        output::data(&format!(
+            "ok: {} records checked against the signed checkpoint of {} records; {} earlier \
+             checkpoint(s) consistent with it.",
+            report.records, report.tree_size, report.earlier_checkpoints
+        ));
+    } else {
+        let mut text = format!("FAILED: {}\n", report.problems[0]);
+        for problem in report.problems.iter().skip(1) {
+            text.push_str(&format!("  {problem}\n"));
+        }
+        output::data(&text);
+    }
+    Ok(if report.ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }
