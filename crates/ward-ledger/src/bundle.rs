@@ -293,6 +293,20 @@ pub fn verify_bundle(dir: &Path) -> Result<BundleReport, LedgerError> {
         }
     }
     report.records = count;
+    // Rule 6: a bundle with no selection is the whole log up to its checkpoint.
+    if manifest.selection == Selection::default() && last_seq != count {
+        report.problems.push(format!(
+            "records.jsonl: the bundle selects every record but holds {count} of the \
+             {last_seq} up to its last one: records were removed"
+        ));
+    }
+    if manifest.selection == Selection::default() && last_seq != manifest.tree_size {
+        report.problems.push(format!(
+            "records.jsonl: the bundle selects every record but ends at record {last_seq} \
+             of {}: its tail was removed",
+            manifest.tree_size
+        ));
+    }
     if count != manifest.records {
         report.problems.push(format!(
             "records.jsonl has {count} lines but bundle.json says {}",

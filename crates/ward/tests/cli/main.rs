@@ -11,6 +11,7 @@
 )]
 
 mod audit;
+mod bundle_python;
 mod check_policy;
 mod concurrency;
 mod demo;
