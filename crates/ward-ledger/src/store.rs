@@ -5,7 +5,8 @@
 //! is the hot path. What it costs, and why, is in [`OpenOptions`]. Reading is in
 //! [`crate::query`], checking in [`crate::verify`], the spool in [`crate::spool`].
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -436,6 +437,10 @@ pub(crate) struct Context<'a> {
     pub(crate) path: &'a Path,
     pub(crate) busy_timeout: Duration,
     frontier: RefCell<Option<Frontier>>,
+    /// The last `seq` this transaction wrote, and the session heads it wrote: a
+    /// batch reads each once, not once per record.
+    last_seq: Cell<Option<u64>>,
+    heads: RefCell<HashMap<String, Head>>,
 }
 
 impl<'a> Context<'a> {
@@ -446,6 +451,8 @@ impl<'a> Context<'a> {
             path,
             busy_timeout,
             frontier: RefCell::new(None),
+            last_seq: Cell::new(None),
+            heads: RefCell::new(HashMap::new()),
         }
     }
 
@@ -554,15 +561,22 @@ pub(crate) fn insert_record(
     let event = EventKind::parse(&record.request.event);
     let session_id = record.role.session_id.as_str();
 
-    let last_seq: Option<u64> = conn
-        .prepare_cached("SELECT max(seq) FROM records")
-        .and_then(|mut statement| statement.query_row([], |row| row.get(0)))
-        .map_err(sqlite)?;
+    let last_seq = match context.last_seq.get() {
+        Some(seq) => seq,
+        None => conn
+            .prepare_cached("SELECT max(seq) FROM records")
+            .and_then(|mut statement| statement.query_row([], |row| row.get::<_, Option<u64>>(0)))
+            .map_err(sqlite)?
+            .unwrap_or(0),
+    };
     let seq = last_seq
-        .unwrap_or(0)
         .checked_add(1)
         .ok_or(LedgerError::Internal("sequence number overflow"))?;
-    let head = read_head(conn, session_id).map_err(sqlite)?;
+    let cached_head = context.heads.borrow_mut().remove(session_id);
+    let head = match cached_head {
+        Some(head) => Some(head),
+        None => read_head(conn, session_id).map_err(sqlite)?,
+    };
     let pre_record = match (&record.request.tool_use_id, answers_pre(&event)) {
         (Some(tool_use_id), true) => conn
             .prepare_cached(
@@ -613,6 +627,11 @@ pub(crate) fn insert_record(
     })
     .map_err(sqlite)?;
     write_head(conn, session_id, &head).map_err(sqlite)?;
+    context.last_seq.set(Some(seq));
+    context
+        .heads
+        .borrow_mut()
+        .insert(session_id.to_owned(), head);
     let mut insert_node = conn
         .prepare_cached("INSERT INTO merkle_nodes (level, idx, hash) VALUES (?1, ?2, ?3)")
         .map_err(sqlite)?;
