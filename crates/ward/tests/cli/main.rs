@@ -14,6 +14,7 @@ mod audit;
 mod bundle_python;
 mod check_policy;
 mod concurrency;
+mod crash;
 mod demo;
 mod harness;
 mod help;
