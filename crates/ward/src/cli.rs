@@ -61,6 +61,11 @@ pub(crate) enum Command {
         #[command(subcommand)]
         command: PolicyCommand,
     },
+    /// Show the host key that signs checkpoints (the public half only).
+    Keys {
+        #[command(subcommand)]
+        command: KeysCommand,
+    },
     /// Read the ledger: sessions, timelines, queries, verification, export.
     Audit {
         #[command(subcommand)]
@@ -170,6 +175,17 @@ pub(crate) enum CheckCall {
 pub(crate) enum Format {
     Text,
     Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum KeysCommand {
+    /// The host key's id, its Ed25519 public key, the checkpoint origin it signs
+    /// as, and where the private key is (its content is never printed).
+    Show {
+        /// Print as JSON.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -6,6 +6,7 @@ pub(crate) mod demo;
 pub(crate) mod hook;
 pub(crate) mod init;
 pub(crate) mod install;
+pub(crate) mod keys;
 pub(crate) mod policy;
 pub(crate) mod proofs;
 
@@ -26,6 +27,7 @@ pub(crate) fn run(cli: Cli) -> Result<ExitCode> {
         Command::Check(args) => check::run(&home()?, &args),
         Command::Policy { command } => policy::run(&home()?, command),
         Command::Audit { command } => audit::run(&home()?, command),
+        Command::Keys { command } => keys::run(&home()?, command),
         Command::Demo { keep, json } => demo::run(cli.home.as_deref(), keep, json),
     }
 }

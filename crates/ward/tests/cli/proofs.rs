@@ -200,3 +200,36 @@ fn a_session_end_signs_a_checkpoint_in_the_background() {
     assert_eq!(report["checkpointed_size"], 6);
     assert_eq!(report["ok"], true);
 }
+
+#[test]
+fn keys_show_prints_the_public_key_checkpoints_are_signed_with() {
+    let ctx = recorded();
+    let shown = ctx
+        .ward(&["keys", "show", "--json"])
+        .assert_success()
+        .json();
+    let identity: Value =
+        serde_json::from_str(&std::fs::read_to_string(ctx.ward_home.join("host.json")).unwrap())
+            .unwrap();
+    assert_eq!(shown["key_id"], identity["key_id"]);
+    assert_eq!(shown["public_key"], identity["public_key"]);
+    assert_eq!(shown["algorithm"], "ed25519");
+    let origin = format!("ward/{}", identity["key_id"].as_str().unwrap());
+    assert_eq!(shown["origin"], origin.as_str());
+    // The private key's content appears nowhere.
+    let pem = std::fs::read_to_string(ctx.ward_home.join("host-key.pem")).unwrap();
+    let body: String = pem
+        .lines()
+        .filter(|line| !line.starts_with("-----"))
+        .collect();
+    let text = ctx.ward(&["keys", "show"]).assert_success().stdout.clone();
+    assert!(!text.contains(&body) && !shown.to_string().contains(&body));
+    assert!(text.contains(&format!("origin:      {origin}")), "{text}");
+    // The checkpoint it signs names this key.
+    let note = ctx
+        .ward(&["audit", "checkpoint"])
+        .assert_success()
+        .stdout
+        .clone();
+    assert!(note.contains(&format!("\n{origin}\n5\n")), "{note}");
+}
