@@ -49,7 +49,7 @@ import hashlib
 import json
 import os
 import sys
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple
 
 # ---------------------------------------------------------------------------
 # Ed25519 signature verification (RFC 8032 §5.1), in pure Python.
@@ -720,6 +720,21 @@ class BundleChecker:
             lines.pop()
         return lines
 
+    def objects_of(self, text: str, name: str) -> Iterator[Tuple[int, Dict[str, Any]]]:
+        """The JSON objects of a JSONL file with their line numbers; a line that is
+        not one is reported and skipped."""
+        for number, line in enumerate(self.lines_of(text), start=1):
+            where = f"{name} line {number}"
+            try:
+                entry = parse_json(line)
+            except ValueError as error:
+                self.fail(f"{where}: not JSON ({error})")
+                continue
+            if not isinstance(entry, dict):
+                self.fail(f"{where}: not a JSON object")
+                continue
+            yield number, entry
+
     # -- the checks ----------------------------------------------------------
 
     def run(self) -> None:
@@ -857,16 +872,8 @@ class BundleChecker:
         records: List[Record] = []
         last_seq = 0
         assert self.tree_size is not None
-        for number, line in enumerate(self.lines_of(text), start=1):
+        for number, entry in self.objects_of(text, "records.jsonl"):
             where = f"records.jsonl line {number}"
-            try:
-                entry = parse_json(line)
-            except ValueError as error:
-                self.fail(f"{where}: not JSON ({error})")
-                continue
-            if not isinstance(entry, dict):
-                self.fail(f"{where}: not a JSON object")
-                continue
             seq, stated_hash = entry.get("seq"), entry.get("hash")
             record_text, path = entry.get("record"), _hash_list(entry.get("path"))
             if not _is_int(seq) or seq < 1:
@@ -1033,16 +1040,8 @@ class BundleChecker:
     def check_earlier_checkpoints(self, text: str) -> None:
         """Rule 5: each earlier checkpoint is signed and a prefix of the root's tree."""
         assert self.tree_size is not None
-        for number, line in enumerate(self.lines_of(text), start=1):
+        for number, entry in self.objects_of(text, "checkpoints.jsonl"):
             where = f"checkpoints.jsonl line {number}"
-            try:
-                entry = parse_json(line)
-            except ValueError as error:
-                self.fail(f"{where}: not JSON ({error})")
-                continue
-            if not isinstance(entry, dict):
-                self.fail(f"{where}: not a JSON object")
-                continue
             size, note = entry.get("tree_size"), entry.get("note")
             proof = _hash_list(entry.get("consistency"))
             if not _is_int(size) or size < 0:

@@ -13,56 +13,10 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use serde_json::json;
-use ward_ledger::{
-    Ledger, OpenOptions, Outcome, RECORD_VERSION, Record, Reference, Request, Resource, Role,
-    Rules, Synchronous, format_time,
-};
+use ward_ledger::{Ledger, OpenOptions, Synchronous};
 
-/// A typical PreToolUse record of a shell call.
-fn record(index: u64) -> Record {
-    Record {
-        version: RECORD_VERSION,
-        time: format_time(jiff::Timestamp::now()),
-        rules: Rules {
-            policy_hash: "9f".repeat(32),
-            preset: Some("safety".into()),
-            enforce: true,
-            matched: vec!["builtin.protect-ward".into()],
-        },
-        role: Role {
-            agent: "claude-code".into(),
-            session_id: format!("4b1c6a7e-0d0e-4c55-9d0e-3d6a1f2b8c{:02}", index % 4),
-            subagent_id: None,
-            subagent_type: None,
-            permission_mode: Some("default".into()),
-            os_user: Some("dev".into()),
-            host_key_id: Some("0123456789abcdef".into()),
-        },
-        request: Request {
-            event: "PreToolUse".into(),
-            tool: Some("Bash".into()),
-            category: Some("exec".into()),
-            categories: vec!["exec".into(), "file_read".into()],
-            targets: vec![],
-            programs: vec!["cargo".into()],
-            findings: Vec::new(),
-            tags: Vec::new(),
-            opaque: false,
-            notes: Vec::new(),
-            input_digest: Some(format!("sha256:{}", "ab".repeat(32))),
-            input: json!({"command": "cargo test -p ward-ledger", "description": "Run the tests"}),
-            cwd: "/home/dev/src/ward".into(),
-            tool_use_id: Some(format!("toolu_01A{index:020}")),
-        },
-        reference: Reference::default(),
-        resource: Resource {
-            input_bytes: 74,
-            ..Resource::default()
-        },
-        result: Outcome::default(),
-    }
-}
+mod support;
+use support::record;
 
 /// A ledger with `records` records, checkpointed, as a long-used one would be.
 fn warm_ledger(dir: &Path, name: &str, records: u64) -> PathBuf {
@@ -73,7 +27,7 @@ fn warm_ledger(dir: &Path, name: &str, records: u64) -> PathBuf {
     };
     let mut ledger = Ledger::open_with(&path, fast).unwrap();
     for index in 0..records {
-        ledger.append(record(index)).unwrap();
+        ledger.append(record(index, 4)).unwrap();
     }
     ledger.checkpoint().unwrap();
     path
@@ -105,7 +59,7 @@ fn open_append_close(c: &mut Criterion) {
             b.iter(|| {
                 index += 1;
                 let mut ledger = Ledger::open_with(&path, options).unwrap();
-                black_box(ledger.append(record(index)).unwrap());
+                black_box(ledger.append(record(index, 4)).unwrap());
                 drop(ledger);
             });
         });
@@ -133,7 +87,7 @@ fn open_append_close_unbounded_wal(c: &mut Criterion) {
         b.iter(|| {
             index += 1;
             let mut ledger = Ledger::open_with(&path, options).unwrap();
-            black_box(ledger.append(record(index)).unwrap());
+            black_box(ledger.append(record(index, 4)).unwrap());
             drop(ledger);
         });
     });
@@ -150,7 +104,7 @@ fn append(c: &mut Criterion) {
         group.bench_function(name, |b| {
             b.iter(|| {
                 index += 1;
-                black_box(ledger.append(record(index)).unwrap());
+                black_box(ledger.append(record(index, 4)).unwrap());
             });
         });
     }

@@ -15,52 +15,10 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use serde_json::json;
-use ward_ledger::{
-    Ledger, Outcome, RECORD_VERSION, Record, Reference, Request, Resource, Role, Rules, format_time,
-};
+use ward_ledger::Ledger;
 
-/// A typical PreToolUse record of a shell call, in one of 16 sessions.
-fn record(index: u64) -> Record {
-    Record {
-        version: RECORD_VERSION,
-        time: format_time(jiff::Timestamp::now()),
-        rules: Rules {
-            policy_hash: "9f".repeat(32),
-            preset: Some("safety".into()),
-            enforce: true,
-            matched: vec![],
-        },
-        role: Role {
-            agent: "claude-code".into(),
-            session_id: format!("4b1c6a7e-0d0e-4c55-9d0e-3d6a1f2b8c{:02}", index % 16),
-            subagent_id: None,
-            subagent_type: None,
-            permission_mode: Some("default".into()),
-            os_user: Some("dev".into()),
-            host_key_id: Some("0123456789abcdef".into()),
-        },
-        request: Request {
-            event: "PreToolUse".into(),
-            tool: Some("Bash".into()),
-            category: Some("exec".into()),
-            categories: vec!["exec".into()],
-            targets: vec![],
-            programs: vec!["cargo".into()],
-            findings: Vec::new(),
-            tags: Vec::new(),
-            opaque: false,
-            notes: Vec::new(),
-            input_digest: Some(format!("sha256:{}", "ab".repeat(32))),
-            input: json!({"command": format!("cargo test -p ward-ledger --test t{index}")}),
-            cwd: "/home/dev/src/ward".into(),
-            tool_use_id: Some(format!("toolu_01A{index:020}")),
-        },
-        reference: Reference::default(),
-        resource: Resource::default(),
-        result: Outcome::default(),
-    }
-}
+mod support;
+use support::record;
 
 /// Fills a ledger with `count` records in batches of 10,000.
 fn fill(ledger: &mut Ledger, count: u64) {
@@ -68,7 +26,7 @@ fn fill(ledger: &mut Ledger, count: u64) {
     while next < count {
         let end = (next + 10_000).min(count);
         ledger
-            .append_all((next..end).map(record).collect())
+            .append_all((next..end).map(|index| record(index, 16)).collect())
             .unwrap();
         next = end;
     }
@@ -84,7 +42,9 @@ fn bench(c: &mut Criterion) {
     let mut index = 1_000_000;
     group.bench_function("1000_records", |b| {
         b.iter(|| {
-            let batch = (index..index + 1_000).map(record).collect();
+            let batch = (index..index + 1_000)
+                .map(|index| record(index, 16))
+                .collect();
             index += 1_000;
             black_box(ledger.append_all(batch).unwrap());
         });

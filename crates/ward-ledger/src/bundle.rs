@@ -94,7 +94,7 @@ pub struct Exported {
 }
 
 fn io_error(path: &Path) -> impl Fn(std::io::Error) -> LedgerError + '_ {
-    move |source| LedgerError::Spool {
+    move |source| LedgerError::BundleFile {
         path: path.to_path_buf(),
         source,
     }
@@ -233,7 +233,15 @@ pub fn verify_bundle(dir: &Path) -> Result<BundleReport, LedgerError> {
             return Ok(finish(report));
         }
     };
-    let keys: Vec<BundleKey> = serde_json::from_str(&read("keys.json")?).unwrap_or_default();
+    let keys: Vec<BundleKey> = match serde_json::from_str(&read("keys.json")?) {
+        Ok(keys) => keys,
+        Err(error) => {
+            report
+                .problems
+                .push(format!("keys.json: not a list of keys ({error})"));
+            return Ok(finish(report));
+        }
+    };
     // Rule 1: keys.
     let mut trusted = Vec::new();
     for key in &keys {

@@ -107,6 +107,16 @@ pub enum LedgerError {
         source: std::io::Error,
     },
 
+    /// A bundle file could not be read or written.
+    #[error("cannot read or write `{}`: {source}", path.display())]
+    BundleFile {
+        /// The file or directory.
+        path: PathBuf,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+
     /// Neither the ledger nor the spool could take the record: it is lost unless the
     /// caller keeps it.
     #[error("cannot record to the ledger ({ledger}), nor to the spool `{}`: {source}", spool.display())]

@@ -219,6 +219,27 @@ impl Ledger {
 
     /// [`Ledger::append`] without taking the record, so a failed append can spool it.
     pub(crate) fn append_mut(&mut self, record: &mut Record) -> Result<Appended, LedgerError> {
+        self.write(|tx, context| insert_record(tx, record, context))
+    }
+
+    /// Appends many records in one transaction (imports, benchmarks): each is
+    /// chained, hashed and added to the Merkle tree exactly as [`Ledger::append`]
+    /// would, in order, and all are committed together or not at all.
+    pub fn append_all(&mut self, records: Vec<Record>) -> Result<Vec<Appended>, LedgerError> {
+        self.write(|tx, context| {
+            records
+                .into_iter()
+                .map(|mut record| insert_record(tx, &mut record, context))
+                .collect()
+        })
+    }
+
+    /// Runs `insert` in one write transaction, after the spool's waiting records,
+    /// and commits.
+    fn write<T>(
+        &mut self,
+        insert: impl FnOnce(&Connection, &Context<'_>) -> Result<T, LedgerError>,
+    ) -> Result<T, LedgerError> {
         let context = Context::new(&self.path, self.options.busy_timeout);
         // IMMEDIATE: the chain head is read and written in one write transaction. A
         // deferred transaction that reads and then writes cannot wait for the lock
@@ -228,7 +249,7 @@ impl Ledger {
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(|error| context.sqlite(error))?;
         let ingested = spool::ingest(&tx, &self.spool_path, &context)?;
-        let appended = insert_record(&tx, record, &context)?;
+        let inserted = insert(&tx, &context)?;
         tx.commit().map_err(|error| context.sqlite(error))?;
         if let Some(ingested) = ingested {
             // The spooled lines are committed and their hashes recorded, so if the
@@ -236,35 +257,12 @@ impl Ledger {
             let _compacted = ingested.compact();
         }
         self.bound_wal();
-        Ok(appended)
-    }
-
-    /// Appends many records in one transaction (imports, benchmarks): each is
-    /// chained, hashed and added to the Merkle tree exactly as [`Ledger::append`]
-    /// would, in order, and all are committed together or not at all.
-    pub fn append_all(&mut self, records: Vec<Record>) -> Result<Vec<Appended>, LedgerError> {
-        let context = Context::new(&self.path, self.options.busy_timeout);
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(|error| context.sqlite(error))?;
-        let ingested = spool::ingest(&tx, &self.spool_path, &context)?;
-        let mut appended = Vec::with_capacity(records.len());
-        for mut record in records {
-            appended.push(insert_record(&tx, &mut record, &context)?);
-        }
-        tx.commit().map_err(|error| context.sqlite(error))?;
-        if let Some(ingested) = ingested {
-            let _compacted = ingested.compact();
-        }
-        self.bound_wal();
-        Ok(appended)
+        Ok(inserted)
     }
 
     /// Moves every record waiting in the spool into the ledger, in order, in one write
     /// transaction. Readers call this first, so that what they show is complete.
     pub fn ingest_pending(&mut self) -> Result<(), LedgerError> {
-        let context = Context::new(&self.path, self.options.busy_timeout);
         // Another ingest may replace the spool between this one's read and its
         // compaction (it compacted first); the replacement then starts with lines this
         // ingest already took. Going round again skips them (by their hashes) and
@@ -274,6 +272,10 @@ impl Ledger {
                 Ok(metadata) if metadata.len() > 0 => {}
                 _ => break,
             }
+            // One context per transaction: what it caches (the last seq, the heads,
+            // the tree's edge) is only true until the transaction ends, and other
+            // processes write between rounds.
+            let context = Context::new(&self.path, self.options.busy_timeout);
             let tx = self
                 .conn
                 .transaction_with_behavior(TransactionBehavior::Immediate)
@@ -444,8 +446,8 @@ pub(crate) struct Context<'a> {
 }
 
 impl<'a> Context<'a> {
-    /// A context for one write transaction (the frontier it caches is only valid
-    /// inside it).
+    /// A context for one write transaction: what it caches is only valid inside
+    /// it, so it must never outlive the transaction.
     pub(crate) fn new(path: &'a Path, busy_timeout: Duration) -> Context<'a> {
         Context {
             path,

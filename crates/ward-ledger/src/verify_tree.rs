@@ -57,10 +57,15 @@ pub(crate) fn check(
     let mut level_nodes = leaves;
     let mut level: u32 = 0;
     loop {
-        let mut listed = 0;
+        let mut found = Vec::new();
+        let mut note = |problem| {
+            if found.len() < PROBLEMS_PER_LEVEL {
+                found.push(problem);
+            }
+        };
         let mut expected = level_nodes.iter().enumerate();
-        let mut rows = statement.query([level])?;
         let mut next_expected = expected.next();
+        let mut rows = statement.query([level])?;
         while let Some(row) = rows.next()? {
             let index: u64 = row.get(0)?;
             let stored: Vec<u8> = row.get(1)?;
@@ -68,48 +73,33 @@ pub(crate) fn check(
             while let Some((want, _)) = next_expected
                 && (want as u64) < index
             {
-                if listed < PROBLEMS_PER_LEVEL {
-                    result
-                        .problems
-                        .push(describe(level, want as u64, Fault::Missing));
-                    listed += 1;
-                }
+                note(describe(level, want as u64, Fault::Missing));
                 next_expected = expected.next();
             }
             match next_expected {
                 Some((want, hash)) if want as u64 == index => {
-                    if stored.as_slice() != hash.as_slice() && listed < PROBLEMS_PER_LEVEL {
-                        result.problems.push(describe(level, index, Fault::Differs));
-                        listed += 1;
+                    if stored.as_slice() != hash.as_slice() {
+                        note(describe(level, index, Fault::Differs));
                     }
                     next_expected = expected.next();
                 }
-                _ => {
-                    if listed < PROBLEMS_PER_LEVEL {
-                        result.problems.push((
-                            None,
-                            format!(
-                                "the tree holds a node (level {level}, index {index}) beyond \
-                                 the records: records were deleted from the end?"
-                            ),
-                        ));
-                        listed += 1;
-                    }
-                }
+                _ => note((
+                    None,
+                    format!(
+                        "the tree holds a node (level {level}, index {index}) beyond the \
+                         records: records were deleted from the end?"
+                    ),
+                )),
             }
         }
         while let Some((want, _)) = next_expected {
-            if listed < PROBLEMS_PER_LEVEL {
-                result
-                    .problems
-                    .push(describe(level, want as u64, Fault::Missing));
-                listed += 1;
-            }
+            note(describe(level, want as u64, Fault::Missing));
             next_expected = expected.next();
         }
-        if listed > 0 {
+        if !found.is_empty() {
             // The lowest damaged level names the records; every level above it is
             // damaged over the same records, which says nothing more.
+            result.problems.extend(found);
             break;
         }
         if level_nodes.len() < 2 {

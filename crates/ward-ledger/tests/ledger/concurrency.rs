@@ -9,7 +9,7 @@ use ward_ledger::{
     Ledger, OpenOptions, RecordFilter, Stored, append_or_spool, append_queued, pending_spooled,
 };
 
-use crate::support::{record, tool_call, verify};
+use crate::support::{hex, raw, record, reference_root, tool_call, verify};
 
 const THREADS: usize = 16;
 const APPENDS: usize = 100;
@@ -80,6 +80,21 @@ fn sixteen_writers_keep_every_record_and_every_chain() {
         (report.records, report.sessions),
         ((THREADS * APPENDS) as u64, SESSIONS as u64)
     );
+    // One tree over all of them, equal to one computed independently, with one
+    // leaf per record: none lost, none doubled.
+    let bodies: Vec<Vec<u8>> = records
+        .iter()
+        .map(|stored| stored.body.clone().into_bytes())
+        .collect();
+    assert_eq!(report.tree_root, hex(&reference_root(&bodies)));
+    let leaves: u64 = raw(&path)
+        .query_row(
+            "SELECT count(*) FROM merkle_nodes WHERE level = 0",
+            [],
+            |row| row.get(0),
+        )
+        .unwrap();
+    assert_eq!(leaves, (THREADS * APPENDS) as u64);
 }
 
 #[test]

@@ -3,6 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use serde_json::json;
+use sha2::{Digest, Sha256};
 use tempfile::TempDir;
 use ward_ledger::{
     Ledger, Outcome, RECORD_VERSION, Record, Reference, Request, Resource, Role, Rules, format_time,
@@ -91,4 +92,30 @@ pub(crate) fn fill(ledger: &mut Ledger, sessions: &[&str], per_session: usize) {
 /// Runs verify with no progress reporting.
 pub(crate) fn verify(ledger: &Ledger) -> ward_ledger::VerifyReport {
     ledger.verify(&mut |_, _| {}).unwrap()
+}
+
+/// RFC 9162 MTH written out from the RFC's definition, sharing no code with the
+/// ledger, so that the stored tree is checked against something independent.
+pub(crate) fn reference_root(leaves: &[Vec<u8>]) -> [u8; 32] {
+    match leaves.len() {
+        0 => Sha256::digest(b"").into(),
+        1 => {
+            let mut hasher = Sha256::new();
+            hasher.update([0u8]);
+            hasher.update(&leaves[0]);
+            hasher.finalize().into()
+        }
+        n => {
+            let k = 1usize << (usize::BITS - 1 - (n - 1).leading_zeros());
+            let mut hasher = Sha256::new();
+            hasher.update([1u8]);
+            hasher.update(reference_root(&leaves[..k]));
+            hasher.update(reference_root(&leaves[k..]));
+            hasher.finalize().into()
+        }
+    }
+}
+
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
 }

@@ -1,44 +1,13 @@
 //! The Merkle tree over the ledger: roots recomputed independently, proofs for every
-//! record and size, concurrent writers, tampering with the tree, and the migration
+//! record and size (concurrent writers are in `concurrency`), tampering with the tree, and the migration
 //! that builds the tree for a ledger written before it existed.
 
-use std::sync::{Arc, Barrier};
-use std::thread;
-use std::time::Duration;
-
-use sha2::{Digest, Sha256};
 use ward_ledger::proof::ProofCheckError;
-use ward_ledger::{Ledger, OpenOptions, ProblemKind, RecordFilter};
+use ward_ledger::{Ledger, ProblemKind, RecordFilter};
 
-use crate::support::{fill, ledger, raw, tool_call, verify};
+use crate::support::{fill, hex, ledger, raw, reference_root, verify};
 
-/// RFC 9162 MTH written out from the RFC's definition, sharing no code with the
-/// ledger, so that the stored tree is checked against something independent.
-fn reference_root(leaves: &[Vec<u8>]) -> [u8; 32] {
-    match leaves.len() {
-        0 => Sha256::digest(b"").into(),
-        1 => {
-            let mut hasher = Sha256::new();
-            hasher.update([0u8]);
-            hasher.update(&leaves[0]);
-            hasher.finalize().into()
-        }
-        n => {
-            let k = 1usize << (usize::BITS - 1 - (n - 1).leading_zeros());
-            let mut hasher = Sha256::new();
-            hasher.update([1u8]);
-            hasher.update(reference_root(&leaves[..k]));
-            hasher.update(reference_root(&leaves[k..]));
-            hasher.finalize().into()
-        }
-    }
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
-}
-
-fn bodies(ledger: &Ledger) -> Vec<Vec<u8>> {
+pub(crate) fn bodies(ledger: &Ledger) -> Vec<Vec<u8>> {
     ledger
         .records(&RecordFilter::default())
         .unwrap()
@@ -120,53 +89,6 @@ fn proofs_beyond_the_ledger_are_errors_that_say_so() {
     );
     let error = ledger.consistency_proof(3, 2).unwrap_err().to_string();
     assert_eq!(error, "the old size 3 is larger than the new size 2");
-}
-
-#[test]
-fn concurrent_writers_build_one_tree() {
-    const THREADS: usize = 8;
-    const APPENDS: usize = 40;
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("ledger.db");
-    drop(Ledger::open(&path).unwrap());
-    let options = OpenOptions {
-        busy_timeout: Duration::from_secs(60),
-        ..OpenOptions::default()
-    };
-    let barrier = Arc::new(Barrier::new(THREADS));
-    let threads: Vec<_> = (0..THREADS)
-        .map(|thread| {
-            let (path, barrier) = (path.clone(), Arc::clone(&barrier));
-            thread::spawn(move || {
-                let mut ledger = Ledger::open_with(&path, options).unwrap();
-                barrier.wait();
-                for index in 0..APPENDS {
-                    let id = format!("t{thread}-{index}");
-                    ledger
-                        .append(tool_call(&format!("s{thread}"), "PreToolUse", "Bash", &id))
-                        .unwrap();
-                }
-            })
-        })
-        .collect();
-    for thread in threads {
-        thread.join().unwrap();
-    }
-    let ledger = Ledger::open(&path).unwrap();
-    let bodies = bodies(&ledger);
-    assert_eq!(bodies.len(), THREADS * APPENDS);
-    let report = verify(&ledger);
-    assert!(report.ok, "{:#?}", report.problems);
-    assert_eq!(report.tree_root, hex(&reference_root(&bodies)));
-    // Every level-0 row is a record's leaf: none lost, none doubled.
-    let leaves: u64 = raw(&path)
-        .query_row(
-            "SELECT count(*) FROM merkle_nodes WHERE level = 0",
-            [],
-            |row| row.get(0),
-        )
-        .unwrap();
-    assert_eq!(leaves, (THREADS * APPENDS) as u64);
 }
 
 #[test]

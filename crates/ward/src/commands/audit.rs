@@ -130,7 +130,13 @@ fn ingest(home: &Home, quiet: bool) -> Result<ExitCode> {
     if proofs::checkpoint_due(&ledger).unwrap_or(false)
         && let Err(error) = proofs::sign(home, &mut ledger)
     {
-        output::status(&format!("warning: cannot sign a checkpoint: {error:#}"));
+        let message = format!("cannot sign a checkpoint: {error:#}");
+        if quiet {
+            // A background ingest has no terminal: its failures go to the log.
+            super::hook::log(home, &message);
+        } else {
+            output::status(&format!("warning: {message}"));
+        }
     }
     drop(ledger);
     if !quiet {

@@ -320,7 +320,7 @@ fn event_cwd(event: &Event) -> PathBuf {
 
 /// Appends a line to `$WARD_HOME/logs/hook.log`. The hook never writes logs to
 /// stdout or stderr (the agent reads those); a failure to log is ignored.
-fn log(home: &Home, message: &str) {
+pub(crate) fn log(home: &Home, message: &str) {
     use std::io::Write;
     let dir = home.logs();
     if std::fs::create_dir_all(&dir).is_err() {

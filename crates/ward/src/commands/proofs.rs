@@ -167,7 +167,16 @@ pub(crate) fn checkpoint(
     quiet: bool,
     json: bool,
 ) -> Result<ExitCode> {
-    let signed = sign(home, ledger)?;
+    let signed = match sign(home, ledger) {
+        Ok(signed) => signed,
+        Err(error) if quiet => {
+            // Started by a hook in the background, with no terminal: a refusal to
+            // sign (a rewritten ledger) must still be seen, so it is logged.
+            super::hook::log(home, &format!("cannot sign a checkpoint: {error:#}"));
+            return Err(error);
+        }
+        Err(error) => return Err(error),
+    };
     if json {
         output::json(&signed)?;
     } else if !quiet {

@@ -345,6 +345,9 @@ impl Walker<'_> {
         }
         let mut walker = Walker::new(&self.scope.context, remote);
         walker.nesting = self.nesting + 1;
+        // What is left of this call's budget; the remote walk's use of it is not
+        // taken back (this walker is borrowed immutably here), which at most doubles
+        // the parse of a remote command string already counted in this one.
         walker.token_budget = self.token_budget;
         walker.scope.context.branch = None;
         walker.analyze_source(source, &Stream::Inherited);
