@@ -13,7 +13,8 @@ use ed25519_dalek::VerifyingKey;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::checkpoint::{Checkpoint, SignedNote};
+use crate::checkpoint::{Checkpoint, CheckpointError, SignedNote};
+use crate::cosignature::{Cosigned, VerifierKey, WITNESS_KEY_TYPE, verify_cosignature};
 use crate::hash::{canonical, sha256_hex};
 use crate::merkle::{self, Hash};
 use crate::query::RecordFilter;
@@ -54,15 +55,18 @@ pub struct Selection {
     pub since: Option<String>,
 }
 
-/// One entry of `keys.json`.
+/// One entry of `keys.json`: one of the log's keys, current or retired.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BundleKey {
-    /// The key name, `ward/<key id>`.
+    /// The key name: the log's origin (all of a log's keys sign under it).
     pub name: String,
     /// The first 16 hex digits of SHA-256 over the public key.
     pub key_id: String,
     /// The raw Ed25519 public key, hex.
     pub public_key: String,
+    /// For a retired key, the largest tree it may have signed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub valid_until_size: Option<u64>,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -110,6 +114,7 @@ impl Ledger {
         filter: &RecordFilter,
         selection: Selection,
         keys: Vec<BundleKey>,
+        witnesses: &[VerifierKey],
     ) -> Result<Exported, LedgerError> {
         let sqlite = |error| self.sqlite(error);
         let checkpoints = self.checkpoints()?;
@@ -176,6 +181,8 @@ impl Ledger {
         };
         write("bundle.json", &pretty(&manifest)?)?;
         write("keys.json", &pretty(&keys)?)?;
+        let witnesses: Vec<String> = witnesses.iter().map(ToString::to_string).collect();
+        write("witnesses.json", &pretty(&witnesses)?)?;
         write("checkpoint.note", &latest.note)?;
         write("records.jsonl", &lines)?;
         write("checkpoints.jsonl", &earlier)?;
@@ -206,12 +213,17 @@ pub struct BundleReport {
     pub tree_size: u64,
     /// Earlier checkpoints checked.
     pub earlier_checkpoints: u64,
+    /// The witnesses (listed in `witnesses.json` or given) whose valid cosignature
+    /// the anchor checkpoint carries.
+    pub witnesses: Vec<String>,
     /// The problems, first first.
     pub problems: Vec<String>,
 }
 
-/// Checks a bundle directory by the rules of `docs/ledger-format.md`.
-pub fn verify_bundle(dir: &Path) -> Result<BundleReport, LedgerError> {
+/// Checks a bundle directory by the rules of `docs/ledger-format.md`, counting
+/// the anchor checkpoint's cosignatures by the witnesses the bundle lists and by
+/// `witnesses` (the ones the auditor trusts).
+pub fn verify_bundle(dir: &Path, witnesses: &[VerifierKey]) -> Result<BundleReport, LedgerError> {
     let read = |name: &str| {
         let path = dir.join(name);
         fs::read_to_string(&path).map_err(io_error(&path))
@@ -221,6 +233,7 @@ pub fn verify_bundle(dir: &Path) -> Result<BundleReport, LedgerError> {
         records: 0,
         tree_size: 0,
         earlier_checkpoints: 0,
+        witnesses: Vec::new(),
         problems: Vec::new(),
     };
 
@@ -245,27 +258,27 @@ pub fn verify_bundle(dir: &Path) -> Result<BundleReport, LedgerError> {
     // Rule 1: keys.
     let mut trusted = Vec::new();
     for key in &keys {
-        match parse_key(key) {
+        match parse_key(key, &manifest.origin) {
             Ok(trusted_key) => trusted.push(trusted_key),
             Err(why) => report
                 .problems
                 .push(format!("keys.json: key `{}`: {why}", key.name)),
         }
     }
-    let Some(anchor_key) = trusted.iter().find(|key| key.name == manifest.origin) else {
+    if trusted.is_empty() {
         report.problems.push(format!(
             "keys.json: no valid key named `{}` (the bundle's origin)",
             manifest.origin
         ));
         return Ok(finish(report));
-    };
+    }
     // Rule 2: the anchor checkpoint.
     let note_text = read("checkpoint.note")?;
-    let anchor = SignedNote::parse(&note_text)
-        .and_then(|note| {
-            note.verify(&anchor_key.name, &anchor_key.key)?;
-            Checkpoint::parse_body(&note.body)
-        })
+    let anchor_note = SignedNote::parse(&note_text);
+    let anchor = anchor_note
+        .clone()
+        .map_err(|error| error.to_string())
+        .and_then(|note| signed_by_listed_key(&note, &trusted))
         .map_err(|error| format!("checkpoint.note: {error}"));
     let anchor = match anchor {
         Ok(anchor) if anchor.origin != manifest.origin || anchor.size != manifest.tree_size => {
@@ -330,7 +343,80 @@ pub fn verify_bundle(dir: &Path) -> Result<BundleReport, LedgerError> {
                 .push(format!("checkpoints.jsonl line {}: {message}", number + 1));
         }
     }
+    // Rule 7: witnesses.
+    if let Ok(note) = &anchor_note {
+        let mut listed = witnesses.to_vec();
+        match fs::read_to_string(dir.join("witnesses.json")) {
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => {}
+            Err(error) => return Err(io_error(&dir.join("witnesses.json"))(error)),
+            Ok(text) => match serde_json::from_str::<Vec<String>>(&text) {
+                Ok(vkeys) => {
+                    for vkey in vkeys {
+                        match VerifierKey::parse(&vkey) {
+                            Ok(key) if key.kind == WITNESS_KEY_TYPE => listed.push(key),
+                            Ok(_) => report
+                                .problems
+                                .push(format!("witnesses.json: `{vkey}` is not a cosignature key")),
+                            Err(error) => {
+                                report.problems.push(format!("witnesses.json: {error}"));
+                            }
+                        }
+                    }
+                }
+                Err(error) => report
+                    .problems
+                    .push(format!("witnesses.json: not a list of keys ({error})")),
+            },
+        }
+        listed.dedup_by(|a, b| a.name == b.name && a.key == b.key);
+        for witness in &listed {
+            match verify_cosignature(note, &witness.name, &witness.key) {
+                Ok(Cosigned::At(_)) if !report.witnesses.contains(&witness.name) => {
+                    report.witnesses.push(witness.name.clone());
+                }
+                Ok(_) => {}
+                Err(_) => report.problems.push(format!(
+                    "checkpoint.note: the cosignature by witness `{}` does not verify \
+                     (edited or forged)",
+                    witness.name
+                )),
+            }
+        }
+    }
     Ok(finish(report))
+}
+
+/// The checkpoint a note states, if a listed key signed it within its validity.
+fn signed_by_listed_key(note: &SignedNote, trusted: &[TrustedKey]) -> Result<Checkpoint, String> {
+    let checkpoint = Checkpoint::parse_body(&note.body).map_err(|error| error.to_string())?;
+    let mut failure = None;
+    let signer = trusted
+        .iter()
+        .find(|key| match note.verify(&key.name, &key.key) {
+            Ok(()) => true,
+            Err(error) => {
+                // A line by this key that does not verify says more than "absent".
+                if failure.is_none() || matches!(error, CheckpointError::BadSignature(_)) {
+                    failure = Some(error);
+                }
+                false
+            }
+        });
+    let Some(signer) = signer else {
+        return Err(failure.map_or_else(
+            || "it carries no signature by a listed key".to_owned(),
+            |error| error.to_string(),
+        ));
+    };
+    match signer.valid_until_size {
+        Some(limit) if checkpoint.size > limit => Err(format!(
+            "it is signed by the retired key {} for {} records, but that key was retired at \
+             {limit}",
+            crate::checkpoint::key_id(&signer.key),
+            checkpoint.size
+        )),
+        _ => Ok(checkpoint),
+    }
 }
 
 fn finish(mut report: BundleReport) -> BundleReport {
@@ -338,7 +424,7 @@ fn finish(mut report: BundleReport) -> BundleReport {
     report
 }
 
-fn parse_key(key: &BundleKey) -> Result<TrustedKey, String> {
+fn parse_key(key: &BundleKey, origin: &str) -> Result<TrustedKey, String> {
     let public = merkle::from_hex(&key.public_key).ok_or("public_key is not 64 hex digits")?;
     let expected_id = sha256_hex(&public);
     if expected_id.get(..16) != Some(key.key_id.as_str()) {
@@ -348,14 +434,17 @@ fn parse_key(key: &BundleKey) -> Result<TrustedKey, String> {
             expected_id.get(..16).unwrap_or_default()
         ));
     }
-    if key.name != crate::checkpoint::origin_for(&key.key_id) {
-        return Err(format!("its name is not `ward/{}`", key.key_id));
+    if key.name != origin {
+        return Err(format!(
+            "its name is not the bundle's origin `{origin}` (a log's keys sign under its origin)"
+        ));
     }
     let verifying =
         VerifyingKey::from_bytes(&public).map_err(|error| format!("invalid key: {error}"))?;
     Ok(TrustedKey {
         name: key.name.clone(),
         key: verifying,
+        valid_until_size: key.valid_until_size,
     })
 }
 
@@ -450,13 +539,7 @@ fn check_earlier(line: &str, trusted: &[TrustedKey], anchor: &Checkpoint) -> Res
     let line: CheckpointLine =
         serde_json::from_str(line).map_err(|error| format!("not a checkpoint line ({error})"))?;
     let note = SignedNote::parse(&line.note).map_err(|error| error.to_string())?;
-    if !trusted
-        .iter()
-        .any(|key| note.verify(&key.name, &key.key).is_ok())
-    {
-        return Err("not signed by a listed key".to_owned());
-    }
-    let checkpoint = Checkpoint::parse_body(&note.body).map_err(|error| error.to_string())?;
+    let checkpoint = signed_by_listed_key(&note, trusted)?;
     if checkpoint.size != line.tree_size || checkpoint.size > anchor.size {
         return Err(format!(
             "states {} records, stored as {}, anchor {}",

@@ -15,7 +15,6 @@
 
 use base64ct::{Base64, Encoding};
 use ed25519_dalek::{Signature, Signer, SigningKey, Verifier, VerifyingKey};
-use sha2::{Digest, Sha256};
 
 use crate::merkle::Hash;
 
@@ -80,15 +79,16 @@ pub fn origin_for(key_id: &str) -> String {
     format!("ward/{key_id}")
 }
 
+/// A key's id: the first 16 hex digits of SHA-256 over the raw public key.
+pub fn key_id(key: &VerifyingKey) -> String {
+    let mut id = crate::hash::sha256_hex(key.as_bytes());
+    id.truncate(16);
+    id
+}
+
 /// The key hash of an Ed25519 key named `name` (C2SP signed-note).
 pub fn key_hash(name: &str, public: &VerifyingKey) -> [u8; 4] {
-    let mut hasher = Sha256::new();
-    hasher.update(name.as_bytes());
-    hasher.update(b"\n");
-    hasher.update([ED25519_TYPE]);
-    hasher.update(public.as_bytes());
-    let digest = hasher.finalize();
-    [digest[0], digest[1], digest[2], digest[3]]
+    crate::cosignature::typed_key_hash(name, ED25519_TYPE, public)
 }
 
 impl Checkpoint {
@@ -135,18 +135,43 @@ impl Checkpoint {
     /// The checkpoint as a signed note, signed by `key` under the name `origin`.
     pub fn sign(&self, key: &SigningKey) -> String {
         let body = self.body();
-        let signature = key.sign(body.as_bytes());
-        let mut blob = key_hash(&self.origin, &key.verifying_key()).to_vec();
-        blob.extend_from_slice(&signature.to_bytes());
+        let signature = NoteSignature {
+            name: self.origin.clone(),
+            key_hash: key_hash(&self.origin, &key.verifying_key()),
+            signature: key.sign(body.as_bytes()).to_bytes().to_vec(),
+        };
+        SignedNote {
+            body,
+            signatures: vec![signature],
+        }
+        .text()
+    }
+}
+
+impl NoteSignature {
+    /// The signature line, without its newline.
+    pub fn line(&self) -> String {
+        let mut blob = self.key_hash.to_vec();
+        blob.extend_from_slice(&self.signature);
         format!(
-            "{body}\n{SIGNATURE_PREFIX}{} {}\n",
-            self.origin,
+            "{SIGNATURE_PREFIX}{} {}",
+            self.name,
             Base64::encode_string(&blob)
         )
     }
 }
 
 impl SignedNote {
+    /// The note as text: the body, a blank line, one line per signature.
+    pub fn text(&self) -> String {
+        let mut text = format!("{}\n", self.body);
+        for signature in &self.signatures {
+            text.push_str(&signature.line());
+            text.push('\n');
+        }
+        text
+    }
+
     /// Splits a signed note into its body and signature lines.
     pub fn parse(text: &str) -> Result<SignedNote, CheckpointError> {
         let malformed = |what: &str| CheckpointError::Malformed(what.to_owned());
@@ -207,6 +232,7 @@ impl SignedNote {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use sha2::{Digest, Sha256};
 
     fn key(seed: u8) -> SigningKey {
         SigningKey::from_bytes(&[seed; 32])

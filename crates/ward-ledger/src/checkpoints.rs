@@ -42,10 +42,14 @@ pub struct Signed {
 impl Ledger {
     /// Signs a checkpoint of the whole tree with `key` under the name `origin`,
     /// unless the latest checkpoint already covers every record.
+    ///
+    /// The previous checkpoint must be signed by `key` or by one of `trusted` (the
+    /// log's retired keys, after a rotation) under `origin`.
     pub fn sign_checkpoint(
         &mut self,
         key: &SigningKey,
         origin: &str,
+        trusted: &[TrustedKey],
     ) -> Result<Signed, LedgerError> {
         let path = self.path.clone();
         let busy = self.options.busy_timeout;
@@ -74,7 +78,7 @@ impl Ledger {
         let consistent_with = match &latest {
             None => None,
             Some(previous) => {
-                let stated = previous_checkpoint(previous, origin, key)?;
+                let stated = previous_checkpoint(previous, origin, key, trusted)?;
                 if stated.size > size {
                     return Err(LedgerError::Proof(format!(
                         "the ledger holds {size} records but checkpoint {} was signed for {}: \
@@ -170,12 +174,14 @@ fn latest(conn: &rusqlite::Connection) -> rusqlite::Result<Option<StoredCheckpoi
     .optional()
 }
 
-/// The previous checkpoint, checked: it parses, is signed by this key under this
-/// name, and states the size it is stored under.
+/// The previous checkpoint, checked: it parses, is signed under `origin` by this
+/// key or a trusted one (within its validity), and states the size it is stored
+/// under.
 fn previous_checkpoint(
     stored: &StoredCheckpoint,
     origin: &str,
     key: &SigningKey,
+    trusted: &[TrustedKey],
 ) -> Result<Checkpoint, LedgerError> {
     let refuse = |why: String| {
         LedgerError::Proof(format!(
@@ -184,18 +190,10 @@ fn previous_checkpoint(
             stored.tree_size
         ))
     };
-    let note = SignedNote::parse(&stored.note).map_err(|error| refuse(error.to_string()))?;
-    note.verify(origin, &key.verifying_key())
-        .map_err(|error| refuse(format!("is not signed by this host's key: {error}")))?;
-    let checkpoint =
-        Checkpoint::parse_body(&note.body).map_err(|error| refuse(error.to_string()))?;
-    if checkpoint.size != stored.tree_size {
-        return Err(refuse(format!(
-            "states {} records but is stored as {}",
-            checkpoint.size, stored.tree_size
-        )));
-    }
-    Ok(checkpoint)
+    let mut keys = vec![TrustedKey::current(origin.to_owned(), key.verifying_key())];
+    keys.extend(trusted.iter().filter(|t| t.name == origin).cloned());
+    check_stored(stored, &keys)
+        .map_err(|why| refuse(format!("is not acceptable under this host's keys: {why}")))
 }
 
 /// A stored checkpoint as read and checked on its own, before it is compared with
@@ -234,15 +232,31 @@ pub(crate) fn stated(stored: &[StoredCheckpoint], keys: &[TrustedKey]) -> Vec<St
 fn check_stored(stored: &StoredCheckpoint, keys: &[TrustedKey]) -> Result<Checkpoint, String> {
     let note = SignedNote::parse(&stored.note).map_err(|error| error.to_string())?;
     if !keys.is_empty() {
-        let signed = keys
+        let signer = keys
             .iter()
-            .any(|trusted| note.verify(&trusted.name, &trusted.key).is_ok());
-        if !signed {
-            let names: Vec<&str> = note.signatures.iter().map(|s| s.name.as_str()).collect();
-            return Err(format!(
-                "no valid signature by a trusted key (signed as {}): forged or edited?",
-                names.join(", ")
-            ));
+            .find(|trusted| note.verify(&trusted.name, &trusted.key).is_ok());
+        match signer {
+            None => {
+                let names: Vec<&str> = note.signatures.iter().map(|s| s.name.as_str()).collect();
+                return Err(format!(
+                    "no valid signature by a trusted key (signed as {}): forged or edited?",
+                    names.join(", ")
+                ));
+            }
+            Some(TrustedKey {
+                valid_until_size: Some(limit),
+                key,
+                ..
+            }) if stored.tree_size > *limit => {
+                return Err(format!(
+                    "it is signed by the retired key {} for a tree of {} records, but that \
+                     key was retired at {limit}: a retired key cannot sign later checkpoints \
+                     (leaked old key?)",
+                    crate::checkpoint::key_id(key),
+                    stored.tree_size
+                ));
+            }
+            Some(_) => {}
         }
     }
     let checkpoint = Checkpoint::parse_body(&note.body).map_err(|error| error.to_string())?;

@@ -17,16 +17,20 @@
 //!   stored as its perfect subtrees; [`Ledger::inclusion_proof`] and
 //!   [`Ledger::consistency_proof`] give proofs anyone can check offline.
 //!
-//! What this crate does *not* do (yet): sign checkpoints of the tree, so a writer
-//! with full access to the file can still rewrite records, chains, heads and tree
-//! consistently. It has no PostgreSQL backend, does not decide anything (that is
-//! `ward-core`) and does not know any agent's JSON (`ward-agents`).
+//! - [`checkpoint`], [`Ledger::sign_checkpoint`]: signed checkpoints of the tree
+//!   (C2SP `tlog-checkpoint`); [`cosignature`]: witnesses' cosignatures on them;
+//!   [`bundle`]: exports an auditor checks with nothing but the files.
+//!
+//! What this crate does *not* do: hold keys (the caller passes them in), decide
+//! anything (that is `ward-core`) or know any agent's JSON (`ward-agents`). It has
+//! no PostgreSQL backend.
 
 #![warn(missing_docs)]
 
 pub mod bundle;
 pub mod checkpoint;
 mod checkpoints;
+pub mod cosignature;
 mod error;
 pub mod hash;
 pub mod merkle;
@@ -38,6 +42,7 @@ mod spool;
 mod store;
 pub mod verify;
 mod verify_tree;
+mod witnessing;
 
 pub use checkpoints::{Signed, StoredCheckpoint};
 pub use error::LedgerError;
@@ -52,3 +57,4 @@ pub use store::{
     append_queued,
 };
 pub use verify::{MAX_PROBLEMS, Problem, ProblemKind, TrustedKey, VerifyReport};
+pub use witnessing::{AddedCosignatures, WitnessReport, WitnessedCheckpoint};

@@ -108,13 +108,28 @@ pub enum ProblemKind {
 }
 
 /// A public key whose signatures on checkpoints are trusted, under its note name
-/// (`ward/<key id>`).
+/// (the log's origin, `ward/<id of the log's first key>`).
 #[derive(Debug, Clone)]
 pub struct TrustedKey {
     /// The key name signatures carry.
     pub name: String,
     /// The Ed25519 public key.
     pub key: VerifyingKey,
+    /// For a retired key, the largest tree it may have signed: the tree size when
+    /// it was rotated out. A checkpoint of a larger tree signed by it is refused, so
+    /// a leaked old key cannot sign the log's future. `None`: the current key.
+    pub valid_until_size: Option<u64>,
+}
+
+impl TrustedKey {
+    /// A current (not retired) key.
+    pub fn current(name: String, key: VerifyingKey) -> TrustedKey {
+        TrustedKey {
+            name,
+            key,
+            valid_until_size: None,
+        }
+    }
 }
 
 impl Ledger {

@@ -61,10 +61,16 @@ pub(crate) enum Command {
         #[command(subcommand)]
         command: PolicyCommand,
     },
-    /// Show the host key that signs checkpoints (the public half only).
+    /// Show or rotate the host key that signs checkpoints (public halves only).
     Keys {
         #[command(subcommand)]
         command: KeysCommand,
+    },
+    /// Witness another Ward's log: cosign its checkpoints once they are proved
+    /// consistent with the last one this home cosigned.
+    Witness {
+        #[command(subcommand)]
+        command: WitnessCommand,
     },
     /// Read the ledger: sessions, timelines, queries, verification, export.
     Audit {
@@ -186,6 +192,54 @@ pub(crate) enum KeysCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Replace the host key with a new one.
+    ///
+    /// The old key signs a last checkpoint and is retired at its size (its public
+    /// half stays, to verify what it signed; its private file is deleted). The
+    /// rotation is recorded in the ledger, and the new key signs a checkpoint
+    /// proved to extend the old key's last one. The log's origin does not change.
+    Rotate {
+        /// Print as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum WitnessCommand {
+    /// This home's witness name and cosigning key (made on first use), and the
+    /// logs it has witnessed.
+    ///
+    /// Give the printed verifier key to the log's owner: it goes into their
+    /// policy, `witnesses` under `[ledger]`.
+    Show {
+        /// Print as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Cosign a log's checkpoint (C2SP tlog-cosignature) after checking it.
+    ///
+    /// The checkpoint must be signed by LOG-KEY. The first checkpoint of a log is
+    /// taken as it is; a later one needs a consistency proof from the size this
+    /// home last cosigned (`ward audit consistency OLD` on the log's machine), and
+    /// one that is older, or of the same size with another root, is refused. Prints
+    /// the checkpoint with the cosignature added; the log's owner stores it with
+    /// `ward audit add-cosignature`.
+    Cosign {
+        /// The signed checkpoint (`-` for stdin), as `ward audit checkpoint --out`
+        /// writes it.
+        checkpoint: PathBuf,
+        /// The log's verifier key, as `ward keys show` prints it on the log's machine.
+        #[arg(long, value_name = "VKEY")]
+        log_key: String,
+        /// A consistency proof from the size this home last cosigned to the
+        /// checkpoint's size.
+        #[arg(long, value_name = "FILE")]
+        proof: Option<PathBuf>,
+        /// Write the cosigned checkpoint to FILE instead of stdout.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -242,6 +296,10 @@ pub(crate) enum AuditCommand {
         /// Check the export bundle in DIR instead of the ledger.
         #[arg(long, value_name = "DIR")]
         bundle: Option<PathBuf>,
+        /// A witness whose cosignatures count (a verifier key; repeatable), beyond
+        /// the policy's `[ledger] witnesses` (or, for a bundle, its witnesses.json).
+        #[arg(long, value_name = "VKEY")]
+        witness: Vec<String>,
         /// Print the report as JSON.
         #[arg(long)]
         json: bool,
@@ -284,14 +342,33 @@ pub(crate) enum AuditCommand {
     },
     /// Sign a checkpoint of the ledger's Merkle tree with the host key.
     ///
-    /// A C2SP signed note (`tlog-checkpoint` body): origin `ward/<key id>`, tree
-    /// size, root. It is signed only after the tree is proved to extend the last
-    /// checkpoint. Hooks also sign one when a session ends, and the background
-    /// ingest after every 1,000 records or 10 minutes.
+    /// A C2SP signed note (`tlog-checkpoint` body): the log's origin
+    /// `ward/<first key id>`, tree size, root. It is signed only after the tree is
+    /// proved to extend the last checkpoint. Hooks also sign one when a session
+    /// ends, and the background ingest after `checkpoint_every_records` records or
+    /// `checkpoint_every_seconds` seconds (`[ledger]` in the policy; 1,000 and 600
+    /// by default).
     Checkpoint {
         /// Print nothing (used by the hooks' background signing).
         #[arg(long)]
         quiet: bool,
+        /// Also write the signed note to FILE (to give to a witness).
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+        /// Print the result as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Store the cosignatures a witness added to one of this ledger's checkpoints.
+    ///
+    /// Each must verify under a configured witness key (`witnesses` under
+    /// `[ledger]` in the policy) or one given with --witness-key.
+    AddCosignature {
+        /// The cosigned checkpoint, as `ward witness cosign` wrote it (`-` for stdin).
+        file: PathBuf,
+        /// A witness's verifier key (repeatable).
+        #[arg(long, value_name = "VKEY")]
+        witness_key: Vec<String>,
         /// Print the result as JSON.
         #[arg(long)]
         json: bool,

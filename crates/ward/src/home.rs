@@ -22,12 +22,63 @@ pub(crate) struct Home {
 /// Who this host is: written at init, read by every hook (cheaper than loading the key).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct HostIdentity {
-    /// First 16 hex digits of SHA-256 over the raw public key.
+    /// First 16 hex digits of SHA-256 over the raw public key of the key that signs
+    /// now.
     pub(crate) key_id: String,
     /// The raw Ed25519 public key, hex.
     pub(crate) public_key: String,
     pub(crate) hostname: String,
     pub(crate) os_user: String,
+    /// The log's name in checkpoints, fixed when the first key was made:
+    /// `ward/<first key id>`. Absent in homes made before keys could rotate, where
+    /// it is `ward/<key_id>`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) log_origin: Option<String>,
+    /// The private key's file in the home, after a rotation (else `host-key.pem`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) key_file: Option<String>,
+    /// Keys that signed before, newest last: their checkpoints stay verifiable.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub(crate) retired_keys: Vec<RetiredKey>,
+}
+
+/// A key rotated out: the public half only (the private half is deleted).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct RetiredKey {
+    pub(crate) key_id: String,
+    pub(crate) public_key: String,
+    /// When it was retired (RFC 3339, UTC).
+    pub(crate) retired_at: String,
+    /// The largest tree it may have signed.
+    pub(crate) valid_until_size: u64,
+}
+
+impl HostIdentity {
+    /// An identity for `public`, a new log's first key or a managed key file.
+    pub(crate) fn new(public: &ed25519_dalek::VerifyingKey) -> HostIdentity {
+        let key_id = ward_ledger::checkpoint::key_id(public);
+        HostIdentity {
+            log_origin: Some(ward_ledger::checkpoint::origin_for(&key_id)),
+            key_id,
+            public_key: hex(public.as_bytes()),
+            hostname: hostname(),
+            os_user: os_user(),
+            key_file: None,
+            retired_keys: Vec::new(),
+        }
+    }
+
+    /// The log's origin line and key name.
+    pub(crate) fn origin(&self) -> String {
+        self.log_origin
+            .clone()
+            .unwrap_or_else(|| ward_ledger::checkpoint::origin_for(&self.key_id))
+    }
+}
+
+/// Lower-case hex.
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// What `init` did.
@@ -36,6 +87,9 @@ pub(crate) struct InitReport {
     pub(crate) home: String,
     pub(crate) created: Vec<String>,
     pub(crate) kept: Vec<String>,
+    /// The seq of the host identity record, when this run wrote it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) identity_record: Option<u64>,
 }
 
 impl Home {
@@ -89,50 +143,24 @@ impl Home {
             .with_context(|| format!("`{}` is not a valid host identity", path.display()))
     }
 
-    /// Reads the host's private key (only to sign checkpoints; never logged or
-    /// exported).
-    pub(crate) fn read_signing_key(&self) -> Result<SigningKey> {
-        use ed25519_dalek::pkcs8::DecodePrivateKey;
-        let path = self.key();
-        let pem = fs::read_to_string(&path)
-            .with_context(|| format!("cannot read Ward's host key `{}`", path.display()))?;
-        SigningKey::from_pkcs8_pem(&pem).map_err(|error| {
-            anyhow::anyhow!(
-                "`{}` is not an Ed25519 private key in PEM ({error}); restore it or run \
-                 `ward init` with a fresh home",
-                path.display()
-            )
-        })
+    /// The private key's file (the home's own key; a managed key file is given by
+    /// the policy instead, see [`crate::keyring`]).
+    pub(crate) fn key_path(&self, identity: &HostIdentity) -> PathBuf {
+        match &identity.key_file {
+            Some(file) => self.root.join(file),
+            None => self.key(),
+        }
     }
 
-    /// The keys whose checkpoint signatures `verify` trusts: this host's key.
-    pub(crate) fn trusted_keys(&self) -> Result<Vec<ward_ledger::TrustedKey>> {
-        let identity = self.read_identity()?;
-        let bytes: Vec<u8> = (0..identity.public_key.len())
-            .step_by(2)
-            .filter_map(|at| identity.public_key.get(at..at + 2))
-            .filter_map(|pair| u8::from_str_radix(pair, 16).ok())
-            .collect();
-        let array: [u8; 32] = bytes.as_slice().try_into().map_err(|_| {
-            anyhow::anyhow!(
-                "the public key in `{}` is not 32 bytes of hex",
-                self.identity().display()
-            )
-        })?;
-        let key = ed25519_dalek::VerifyingKey::from_bytes(&array).map_err(|error| {
-            anyhow::anyhow!(
-                "the public key in `{}` is invalid: {error}",
-                self.identity().display()
-            )
-        })?;
-        Ok(vec![ward_ledger::TrustedKey {
-            name: ward_ledger::checkpoint::origin_for(&identity.key_id),
-            key,
-        }])
+    /// Replaces `host.json`, atomically.
+    pub(crate) fn write_identity(&self, identity: &HostIdentity) -> Result<()> {
+        let text = serde_json::to_string_pretty(identity)?;
+        write_atomically(&self.identity(), text.as_bytes(), 0o600)
     }
 
     /// Creates what is missing and keeps what exists: running it twice changes nothing.
-    pub(crate) fn init(&self, preset: &str) -> Result<InitReport> {
+    /// `managed_key`: the key file the policy names, used instead of generating one.
+    pub(crate) fn init(&self, preset: &str, managed_key: Option<&Path>) -> Result<InitReport> {
         if ward_core::policy::preset_text(preset).is_none() {
             bail!("unknown preset `{preset}` (choose safety, strict, permissive or audit-only)");
         }
@@ -140,6 +168,7 @@ impl Home {
             home: self.root.display().to_string(),
             created: Vec::new(),
             kept: Vec::new(),
+            identity_record: None,
         };
         if self.root.is_dir() {
             report.kept.push(self.root.display().to_string());
@@ -163,29 +192,20 @@ impl Home {
         }
 
         let key = self.key();
-        if key.exists() {
-            report.kept.push(key.display().to_string());
-        } else {
-            let mut seed = [0u8; 32];
-            getrandom::fill(&mut seed)
-                .map_err(|error| anyhow::anyhow!("cannot get randomness for a key: {error}"))?;
-            let signing = SigningKey::from_bytes(&seed);
-            let pem = signing
-                .to_pkcs8_pem(LineEnding::LF)
-                .map_err(|error| anyhow::anyhow!("cannot encode the host key: {error}"))?;
-            write_new(&key, pem.as_bytes(), 0o600)?;
-            let public = signing.verifying_key().to_bytes();
-            let identity = HostIdentity {
-                key_id: ward_ledger::hash::sha256_hex(&public)
-                    .get(..16)
-                    .unwrap_or_default()
-                    .to_owned(),
-                public_key: public.iter().map(|b| format!("{b:02x}")).collect(),
-                hostname: hostname(),
-                os_user: os_user(),
-            };
-            let text = serde_json::to_string_pretty(&identity)?;
-            write_atomically(&self.identity(), text.as_bytes(), 0o600)?;
+        if self.identity().exists() {
+            // After a rotation the key lives in another file; host.json names it.
+            let identity = self.read_identity()?;
+            report
+                .kept
+                .push(self.key_path(&identity).display().to_string());
+        } else if let Some(file) = managed_key {
+            let signing = crate::keyring::read_key_file(file)?;
+            self.write_identity(&HostIdentity::new(&signing.verifying_key()))?;
+            report.kept.push(file.display().to_string());
+        } else if !key.exists() {
+            let signing = new_signing_key()?;
+            write_key(&key, &signing)?;
+            self.write_identity(&HostIdentity::new(&signing.verifying_key()))?;
             report.created.push(key.display().to_string());
         }
         if !self.identity().exists() {
@@ -197,14 +217,19 @@ impl Home {
         }
 
         let ledger = self.ledger();
-        if ledger.exists() {
+        let existed = ledger.exists();
+        let mut opened = ward_ledger::Ledger::open(&ledger)
+            .with_context(|| format!("cannot open the ledger `{}`", ledger.display()))?;
+        if existed {
             report.kept.push(ledger.display().to_string());
         } else {
-            ward_ledger::Ledger::open(&ledger)
-                .with_context(|| format!("cannot create the ledger `{}`", ledger.display()))?;
             fs::set_permissions(&ledger, fs::Permissions::from_mode(0o600))?;
             report.created.push(ledger.display().to_string());
         }
+        // The host's identity is the ledger's first record (or, in a ledger made
+        // before this was recorded, the next one).
+        report.identity_record =
+            crate::keyring::record_identity(self, &mut opened, &self.read_identity()?)?;
         Ok(report)
     }
 }
@@ -240,6 +265,22 @@ preset = "{preset}"
 # targets = ["$PROJECT/config/production/**"]
 "#
     )
+}
+
+/// A fresh Ed25519 key from the OS's randomness.
+pub(crate) fn new_signing_key() -> Result<SigningKey> {
+    let mut seed = [0u8; 32];
+    getrandom::fill(&mut seed)
+        .map_err(|error| anyhow::anyhow!("cannot get randomness for a key: {error}"))?;
+    Ok(SigningKey::from_bytes(&seed))
+}
+
+/// Writes a private key as PKCS#8 PEM to a new file only its owner can read.
+pub(crate) fn write_key(path: &Path, key: &SigningKey) -> Result<()> {
+    let pem = key
+        .to_pkcs8_pem(LineEnding::LF)
+        .map_err(|error| anyhow::anyhow!("cannot encode the host key: {error}"))?;
+    write_new(path, pem.as_bytes(), 0o600)
 }
 
 fn write_new(path: &Path, bytes: &[u8], mode: u32) -> Result<()> {

@@ -8,7 +8,7 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
-use ward_core::policy::{Layer, Placeholders, Policy, PolicySource};
+use ward_core::policy::{Layer, LedgerSettings, Placeholders, Policy, PolicySource};
 
 use crate::env;
 use crate::home::Home;
@@ -85,6 +85,30 @@ pub(crate) fn load(home: &Home, cwd: &Path, user_home: &str, locate: bool) -> Re
     }
     .map_err(crate::error::policy)?;
     Ok(LoadedPolicy { policy, sources })
+}
+
+/// The `[ledger]` settings: from the managed and user layers only (the ledger
+/// belongs to the home, so no project is read), without building any rule.
+pub(crate) fn ledger_settings(home: &Home) -> Result<LedgerSettings> {
+    let mut sources = Vec::with_capacity(2);
+    let managed = managed_policy_path();
+    if let Some(text) = read_if_exists(&managed)? {
+        sources.push(PolicySource {
+            layer: Layer::Managed,
+            path: managed.display().to_string(),
+            text,
+        });
+    }
+    let user = home.policy();
+    if let Some(text) = read_if_exists(&user)? {
+        sources.push(PolicySource {
+            layer: Layer::User,
+            path: user.display().to_string(),
+            text,
+        });
+    }
+    let (settings, _) = LedgerSettings::from_sources(&sources).map_err(crate::error::policy)?;
+    Ok(settings)
 }
 
 fn read_if_exists(path: &Path) -> Result<Option<String>> {

@@ -7,6 +7,7 @@ mod env;
 mod error;
 mod git;
 mod home;
+mod keyring;
 mod layers;
 mod output;
 mod recording;

@@ -35,6 +35,9 @@ pub struct PolicyFile {
     /// The rules.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub rules: Vec<RuleSpec>,
+    /// How the ledger is kept (managed and user layers only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ledger: Option<super::ledger::LedgerSection>,
 }
 
 /// One rule, as written.

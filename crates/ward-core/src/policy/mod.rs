@@ -12,6 +12,7 @@
 
 mod branches;
 mod file;
+mod ledger;
 mod presets;
 mod rule;
 
@@ -19,6 +20,10 @@ use sha2::{Digest, Sha256};
 
 pub use branches::{DEFAULT_PROTECTED_BRANCHES, ProtectedBranches};
 pub use file::{MatchSpec, PolicyFile, RuleSpec, parse_policy_text};
+pub use ledger::{
+    DEFAULT_CHECKPOINT_EVERY_RECORDS, DEFAULT_CHECKPOINT_EVERY_SECONDS, LedgerSection,
+    LedgerSettings,
+};
 pub use presets::{PRESETS, PresetText, preset_text};
 pub use rule::{Rule, RuleOrigin};
 
@@ -181,6 +186,7 @@ pub struct Policy {
     hash: String,
     warnings: Vec<String>,
     protected_branches: ProtectedBranches,
+    ledger: LedgerSettings,
 }
 
 impl Policy {
@@ -246,6 +252,13 @@ impl Policy {
                 builtin.rules,
             )?;
         }
+        let (ledger, ledger_warnings) =
+            LedgerSettings::merge(files.iter().filter_map(|(source, file)| {
+                file.ledger
+                    .as_ref()
+                    .map(|section| (source.layer, source.path.as_str(), section))
+            }))?;
+        builder.warnings.extend(ledger_warnings);
         let mut enforce = None;
         let mut default: Option<Decision> = None;
         let mut preset = None;
@@ -319,6 +332,7 @@ impl Policy {
             preset,
             hash,
             warnings: builder.warnings,
+            ledger,
         })
     }
 
@@ -350,6 +364,11 @@ impl Policy {
     /// The protected git branches of every layer (or the defaults).
     pub fn protected_branches(&self) -> &ProtectedBranches {
         &self.protected_branches
+    }
+
+    /// The `[ledger]` settings of the managed and user layers.
+    pub fn ledger(&self) -> &LedgerSettings {
+        &self.ledger
     }
 
     /// Layering conflicts that were resolved by ignoring something.

@@ -23,6 +23,7 @@ fn bundle_key(key: &SigningKey) -> BundleKey {
         name: origin_for(&key_id),
         key_id,
         public_key: public.iter().map(|b| format!("{b:02x}")).collect(),
+        valid_until_size: None,
     }
 }
 
@@ -32,9 +33,9 @@ fn exported() -> (tempfile::TempDir, PathBuf, Ledger) {
     let (dir, _path, mut ledger) = ledger();
     let origin = bundle_key(&key()).name;
     fill(&mut ledger, &["a", "b", "c"], 2);
-    ledger.sign_checkpoint(&key(), &origin).unwrap();
+    ledger.sign_checkpoint(&key(), &origin, &[]).unwrap();
     fill(&mut ledger, &["a", "b", "c"], 1);
-    ledger.sign_checkpoint(&key(), &origin).unwrap();
+    ledger.sign_checkpoint(&key(), &origin, &[]).unwrap();
     let out = dir.path().join("good");
     let filter = RecordFilter {
         session_id: Some("b".into()),
@@ -45,7 +46,7 @@ fn exported() -> (tempfile::TempDir, PathBuf, Ledger) {
         since: None,
     };
     let exported = ledger
-        .export_bundle(&out, &filter, selection, vec![bundle_key(&key())])
+        .export_bundle(&out, &filter, selection, vec![bundle_key(&key())], &[])
         .unwrap();
     assert_eq!(
         (
@@ -75,7 +76,7 @@ fn tampered(good: &Path, file: &str, edit: impl FnOnce(String) -> String) -> Pat
 }
 
 fn first_problem(dir: &Path) -> String {
-    let report = verify_bundle(dir).unwrap();
+    let report = verify_bundle(dir, &[]).unwrap();
     assert!(!report.ok, "tampering went unnoticed");
     report.problems[0].clone()
 }
@@ -83,7 +84,7 @@ fn first_problem(dir: &Path) -> String {
 #[test]
 fn a_good_bundle_checks_out() {
     let (_dir, good, _ledger) = exported();
-    let report = verify_bundle(&good).unwrap();
+    let report = verify_bundle(&good, &[]).unwrap();
     assert!(report.ok, "{:#?}", report.problems);
     assert_eq!(
         (report.records, report.tree_size, report.earlier_checkpoints),
@@ -127,7 +128,7 @@ fn swapped_record_lines_are_named() {
         lines.swap(1, 2);
         lines.join("\n") + "\n"
     });
-    let report = verify_bundle(&bad).unwrap();
+    let report = verify_bundle(&bad, &[]).unwrap();
     assert!(
         report
             .problems
@@ -190,6 +191,7 @@ fn an_exported_directory_must_be_new_or_empty() {
             &RecordFilter::default(),
             Selection::default(),
             vec![],
+            &[],
         )
         .unwrap_err()
         .to_string();

@@ -14,15 +14,15 @@ fn host_key() -> SigningKey {
 }
 
 fn trusted(key: &SigningKey) -> Vec<TrustedKey> {
-    vec![TrustedKey {
-        name: origin_for(ORIGIN_ID),
-        key: key.verifying_key(),
-    }]
+    vec![TrustedKey::current(
+        origin_for(ORIGIN_ID),
+        key.verifying_key(),
+    )]
 }
 
 fn sign(ledger: &mut Ledger) -> ward_ledger::Signed {
     ledger
-        .sign_checkpoint(&host_key(), &origin_for(ORIGIN_ID))
+        .sign_checkpoint(&host_key(), &origin_for(ORIGIN_ID), &[])
         .unwrap()
 }
 
@@ -165,7 +165,11 @@ fn a_forged_or_foreign_checkpoint_is_named() {
     let (_dir, _path, mut other) = crate::support::ledger();
     fill(&mut other, &["a"], 4);
     other
-        .sign_checkpoint(&SigningKey::from_bytes(&[7; 32]), &origin_for(ORIGIN_ID))
+        .sign_checkpoint(
+            &SigningKey::from_bytes(&[7; 32]),
+            &origin_for(ORIGIN_ID),
+            &[],
+        )
         .unwrap();
     let problems = checkpoint_problems(&verify(&other));
     assert_eq!(problems.len(), 1, "{problems:?}");
@@ -187,7 +191,7 @@ fn a_rewritten_ledger_gets_no_new_signature() {
         .unwrap();
     fill(&mut ledger, &["a"], 1); // 8 records
     let error = ledger
-        .sign_checkpoint(&host_key(), &origin_for(ORIGIN_ID))
+        .sign_checkpoint(&host_key(), &origin_for(ORIGIN_ID), &[])
         .unwrap_err()
         .to_string();
     assert!(

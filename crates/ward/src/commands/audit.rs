@@ -26,8 +26,9 @@ pub(crate) fn run(home: &Home, command: AuditCommand) -> Result<ExitCode> {
         }
         AuditCommand::Verify {
             bundle: Some(dir),
+            witness,
             json,
-        } => return proofs::verify_bundle(&dir, json),
+        } => return proofs::verify_bundle(&dir, &witness, json),
         _ => {}
     }
     let ledger = open(home)?;
@@ -35,11 +36,19 @@ pub(crate) fn run(home: &Home, command: AuditCommand) -> Result<ExitCode> {
         AuditCommand::List { json } => list(&ledger, json),
         AuditCommand::Show { session, json } => show(&ledger, &session, json),
         AuditCommand::Query(args) => query(&ledger, &args),
-        AuditCommand::Verify { json, .. } => verify(home, &ledger, json),
+        AuditCommand::Verify { json, witness, .. } => verify(home, &ledger, &witness, json),
         AuditCommand::Ingest { .. } | AuditCommand::VerifyProof { .. } => Ok(ExitCode::SUCCESS),
-        AuditCommand::Checkpoint { quiet, json } => {
+        AuditCommand::Checkpoint { quiet, out, json } => {
             let mut ledger = ledger;
-            proofs::checkpoint(home, &mut ledger, quiet, json)
+            proofs::checkpoint(home, &mut ledger, quiet, out.as_deref(), json)
+        }
+        AuditCommand::AddCosignature {
+            file,
+            witness_key,
+            json,
+        } => {
+            let mut ledger = ledger;
+            proofs::add_cosignature(home, &mut ledger, &file, &witness_key, json)
         }
         AuditCommand::Prove { seq, size, out } => proofs::prove(&ledger, seq, size, out.as_deref()),
         AuditCommand::Consistency { old, new, out } => {
@@ -127,7 +136,9 @@ fn ingest(home: &Home, quiet: bool) -> Result<ExitCode> {
     let after = ward_ledger::pending_spooled(&home.ledger()).unwrap_or(0);
     // The background ingest is also where checkpoints get signed as the log grows,
     // off the hooks' path.
-    if proofs::checkpoint_due(&ledger).unwrap_or(false)
+    let due = crate::layers::ledger_settings(home)
+        .and_then(|settings| proofs::checkpoint_due(&ledger, &settings));
+    if due.unwrap_or(false)
         && let Err(error) = proofs::sign(home, &mut ledger)
     {
         let message = format!("cannot sign a checkpoint: {error:#}");
@@ -155,6 +166,12 @@ fn ingest(home: &Home, quiet: bool) -> Result<ExitCode> {
 fn list(ledger: &Ledger, json: bool) -> Result<ExitCode> {
     let mut sessions = ledger.sessions()?;
     sessions.reverse();
+    // The host's own records (its identity, key rotations) are not an agent's
+    // session; `ward audit show ward-host` shows them.
+    let host = sessions
+        .iter()
+        .position(|s| s.session_id == crate::keyring::HOST_SESSION)
+        .map(|at| sessions.remove(at));
     if json {
         output::json(&sessions)?;
         return Ok(ExitCode::SUCCESS);
@@ -179,6 +196,13 @@ fn list(ledger: &Ledger, json: bool) -> Result<ExitCode> {
             s.asked,
             s.warned,
             s.cwd
+        ));
+    }
+    if let Some(host) = host {
+        out.push_str(&format!(
+            "(and {} record(s) of the host's own: identity and key changes; `ward audit show {}`)\n",
+            host.records,
+            crate::keyring::HOST_SESSION
         ));
     }
     output::data(&out);
@@ -341,26 +365,95 @@ fn query(ledger: &Ledger, args: &QueryArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-pub(crate) fn verify(home: &Home, ledger: &Ledger, json: bool) -> Result<ExitCode> {
+/// `verify --json`: the ledger's report and the witnesses'.
+#[derive(serde::Serialize)]
+struct VerifyOutput<'a> {
+    #[serde(flatten)]
+    report: &'a ward_ledger::VerifyReport,
+    witnesses: &'a ward_ledger::WitnessReport,
+}
+
+pub(crate) fn verify(
+    home: &Home,
+    ledger: &Ledger,
+    witnesses: &[String],
+    json: bool,
+) -> Result<ExitCode> {
     let mut last_shown = 0u64;
     let keys = home.trusted_keys()?;
-    let report = ledger.verify_with(&keys, &mut |done, total| {
+    let witness_keys = proofs::witness_keys(&crate::layers::ledger_settings(home)?, witnesses)?;
+    let mut report = ledger.verify_with(&keys, &mut |done, total| {
         // A coarse progress line on stderr for long ledgers; silent for small ones.
         if total >= 100_000 && !json && (done == total || done >= last_shown + total / 20) {
             last_shown = done;
             output::status(&format!("verifying… {done}/{total} records"));
         }
     })?;
+    let witnessed = ledger.witnessed(&witness_keys)?;
+    if !witnessed.problems.is_empty() {
+        report.ok = false;
+    }
     if json {
-        output::json(&report)?;
+        output::json(&VerifyOutput {
+            report: &report,
+            witnesses: &witnessed,
+        })?;
     } else {
-        output::data(&render_verify(&report));
+        let mut text = render_verify(&report);
+        text.push_str(&render_witnesses(&witnessed));
+        output::data(&text);
     }
     Ok(if report.ok {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
     })
+}
+
+/// How many independent witnesses saw the checkpoints.
+fn render_witnesses(report: &ward_ledger::WitnessReport) -> String {
+    let mut out = String::new();
+    for problem in &report.problems {
+        out.push_str(&format!("witness problem: {problem}\n"));
+    }
+    if report.configured == 0 {
+        if report.checkpoints.is_empty() {
+            return out;
+        }
+        out.push_str("Witnesses: none configured (`witnesses` under `[ledger]`, or --witness).\n");
+        return out;
+    }
+    let latest = report.checkpoints.last();
+    match latest {
+        None => out.push_str(&format!(
+            "Witnesses: {} configured; no checkpoint to cosign yet.\n",
+            report.configured
+        )),
+        Some(latest) => {
+            out.push_str(&format!(
+                "Witnesses: the latest checkpoint ({} records) is cosigned by {} of {} \
+                 configured{}.\n",
+                latest.tree_size,
+                latest.witnesses.len(),
+                report.configured,
+                if latest.witnesses.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({})", latest.witnesses.join(", "))
+                }
+            ));
+            if latest.witnesses.is_empty()
+                && let Some(witnessed) = report.latest_with(1)
+            {
+                out.push_str(&format!(
+                    "  the latest witnessed checkpoint is of {} records, cosigned by {}.\n",
+                    witnessed.tree_size,
+                    witnessed.witnesses.join(", ")
+                ));
+            }
+        }
+    }
+    out
 }
 
 pub(crate) fn render_verify(report: &ward_ledger::VerifyReport) -> String {

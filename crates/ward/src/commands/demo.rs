@@ -73,7 +73,7 @@ pub(crate) fn run(home: Option<&Path>, keep: bool, json: bool) -> Result<ExitCod
     let home = Home {
         root: ward_home.clone(),
     };
-    home.init("safety")?;
+    home.init("safety", None)?;
 
     let steps = load_steps(&project)?;
     let events: usize = steps.iter().map(Vec::len).sum();

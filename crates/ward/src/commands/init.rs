@@ -8,8 +8,15 @@ use crate::cli::Preset;
 use crate::home::Home;
 use crate::output;
 
+/// `Home::init` with the managed key file, if the policy names one.
+pub(crate) fn init_home(home: &Home, preset: &str) -> Result<crate::home::InitReport> {
+    let settings = crate::layers::ledger_settings(home)?;
+    let managed = crate::keyring::managed_key_file(&settings);
+    home.init(preset, managed.as_deref())
+}
+
 pub(crate) fn run(home: &Home, preset: Preset, json: bool) -> Result<ExitCode> {
-    let report = home.init(preset.name())?;
+    let report = init_home(home, preset.name())?;
     if json {
         output::json(&report)?;
         return Ok(ExitCode::SUCCESS);
@@ -28,6 +35,11 @@ pub(crate) fn run(home: &Home, preset: Preset, json: bool) -> Result<ExitCode> {
     }
     for path in &report.kept {
         text.push_str(&format!("  kept    {path}\n"));
+    }
+    if let Some(seq) = report.identity_record {
+        text.push_str(&format!(
+            "  recorded the host identity (key, host name, OS user) as ledger record {seq}\n"
+        ));
     }
     if !report.created.is_empty() {
         text.push_str("\nNext: `ward install claude-code` registers the hook; `ward policy show` lists the rules.\n");

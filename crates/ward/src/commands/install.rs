@@ -29,7 +29,7 @@ pub(crate) fn install(home: &Home, args: &InstallArgs) -> Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     if !home.is_initialised() {
-        home.init("safety")?;
+        crate::commands::init::init_home(home, "safety")?;
         output::status(&format!(
             "Initialised Ward in {} with the safety preset.",
             home.root.display()
@@ -190,7 +190,7 @@ fn write_plugin(home: &Home, dir: &Path, dry_run: bool) -> Result<ExitCode> {
         .with_context(|| format!("cannot copy `{}` to `{}`", exe.display(), target.display()))?;
     fs::set_permissions(&target, fs::Permissions::from_mode(0o755))?;
     if !home.is_initialised() {
-        home.init("safety")?;
+        crate::commands::init::init_home(home, "safety")?;
     }
     output::data(&format!(
         "Wrote the Ward plugin to {}.\nEnable it in Claude Code (`/plugin`), or from managed settings for everyone.",

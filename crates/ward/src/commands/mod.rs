@@ -9,6 +9,7 @@ pub(crate) mod install;
 pub(crate) mod keys;
 pub(crate) mod policy;
 pub(crate) mod proofs;
+pub(crate) mod witness;
 
 use std::process::ExitCode;
 
@@ -28,6 +29,7 @@ pub(crate) fn run(cli: Cli) -> Result<ExitCode> {
         Command::Policy { command } => policy::run(&home()?, command),
         Command::Audit { command } => audit::run(&home()?, command),
         Command::Keys { command } => keys::run(&home()?, command),
+        Command::Witness { command } => witness::run(&home()?, command),
         Command::Demo { keep, json } => demo::run(cli.home.as_deref(), keep, json),
     }
 }

@@ -12,7 +12,9 @@ use std::process::ExitCode;
 use anyhow::{Context, Result, bail};
 use serde::Serialize;
 use serde_json::Value;
-use ward_ledger::bundle::{BundleKey, Selection};
+use ward_core::policy::LedgerSettings;
+use ward_ledger::bundle::Selection;
+use ward_ledger::cosignature::{VerifierKey, WITNESS_KEY_TYPE};
 use ward_ledger::proof::{
     CONSISTENCY_TYPE, ConsistencyProof, INCLUSION_TYPE, InclusionProof, expect_root,
 };
@@ -143,7 +145,7 @@ pub(crate) fn verify_proof(file: &Path, root: Option<&str>, json: bool) -> Resul
     })
 }
 
-fn read_input(file: &Path) -> Result<String> {
+pub(crate) fn read_input(file: &Path) -> Result<String> {
     if file == Path::new("-") {
         let mut text = String::new();
         std::io::stdin()
@@ -154,17 +156,11 @@ fn read_input(file: &Path) -> Result<String> {
     std::fs::read_to_string(file).with_context(|| format!("cannot read `{}`", file.display()))
 }
 
-/// Records since the last checkpoint after which the background ingest signs one.
-pub(crate) const CHECKPOINT_EVERY_RECORDS: u64 = 1_000;
-
-/// Seconds since the last checkpoint after which the background ingest signs one
-/// (if there are new records).
-pub(crate) const CHECKPOINT_EVERY_SECONDS: i64 = 600;
-
 pub(crate) fn checkpoint(
     home: &Home,
     ledger: &mut Ledger,
     quiet: bool,
+    out: Option<&Path>,
     json: bool,
 ) -> Result<ExitCode> {
     let signed = match sign(home, ledger) {
@@ -177,6 +173,10 @@ pub(crate) fn checkpoint(
         }
         Err(error) => return Err(error),
     };
+    if let Some(path) = out {
+        std::fs::write(path, &signed.checkpoint.note)
+            .with_context(|| format!("cannot write `{}`", path.display()))?;
+    }
     if json {
         output::json(&signed)?;
     } else if !quiet {
@@ -193,22 +193,23 @@ pub(crate) fn checkpoint(
     Ok(ExitCode::SUCCESS)
 }
 
-/// Signs a checkpoint of the whole tree with the host key.
+/// Signs a checkpoint of the whole tree with the host key (the policy's managed
+/// key file, if it names one).
 pub(crate) fn sign(home: &Home, ledger: &mut Ledger) -> Result<ward_ledger::Signed> {
-    let key = home.read_signing_key()?;
-    let identity = home.read_identity()?;
-    let origin = ward_ledger::checkpoint::origin_for(&identity.key_id);
-    Ok(ledger.sign_checkpoint(&key, &origin)?)
+    let settings = crate::layers::ledger_settings(home)?;
+    let signer = crate::keyring::signer(home, &settings, ledger)?;
+    let trusted = home.trusted_keys()?;
+    Ok(ledger.sign_checkpoint(&signer.key, &signer.identity.origin(), &trusted)?)
 }
 
-/// Whether a checkpoint is due: enough records since the last one, or new records
-/// and enough time.
-pub(crate) fn checkpoint_due(ledger: &Ledger) -> Result<bool> {
+/// Whether a checkpoint is due: `checkpoint_every_records` records since the last
+/// one, or new records and `checkpoint_every_seconds` seconds.
+pub(crate) fn checkpoint_due(ledger: &Ledger, settings: &LedgerSettings) -> Result<bool> {
     let (since, last) = ledger.since_checkpoint()?;
     if since == 0 {
         return Ok(false);
     }
-    if since >= CHECKPOINT_EVERY_RECORDS {
+    if since >= settings.checkpoint_every_records {
         return Ok(true);
     }
     let Some(last) = last else {
@@ -218,7 +219,7 @@ pub(crate) fn checkpoint_due(ledger: &Ledger) -> Result<bool> {
         .parse::<jiff::Timestamp>()
         .map(|then| jiff::Timestamp::now().duration_since(then).as_secs())
         .unwrap_or(i64::MAX);
-    Ok(age >= CHECKPOINT_EVERY_SECONDS)
+    Ok(u64::try_from(age).unwrap_or(0) >= settings.checkpoint_every_seconds)
 }
 
 pub(crate) fn export_bundle(
@@ -238,17 +239,13 @@ pub(crate) fn export_bundle(
         since: since.clone(),
         ..RecordFilter::default()
     };
-    let identity = home.read_identity()?;
-    let keys = vec![BundleKey {
-        name: ward_ledger::checkpoint::origin_for(&identity.key_id),
-        key_id: identity.key_id,
-        public_key: identity.public_key,
-    }];
+    let keys = home.bundle_keys()?;
+    let witnesses = witness_keys(&crate::layers::ledger_settings(home)?, &[])?;
     let selection = Selection {
         session: session_id,
         since,
     };
-    let exported = ledger.export_bundle(dir, &filter, selection, keys)?;
+    let exported = ledger.export_bundle(dir, &filter, selection, keys, &witnesses)?;
     output::status(&format!(
         "Exported {} records, proved against the signed checkpoint of {} records, to {}",
         exported.records,
@@ -258,14 +255,24 @@ pub(crate) fn export_bundle(
     Ok(ExitCode::SUCCESS)
 }
 
-pub(crate) fn verify_bundle(dir: &Path, json: bool) -> Result<ExitCode> {
-    let report = ward_ledger::bundle::verify_bundle(dir)?;
+pub(crate) fn verify_bundle(dir: &Path, witnesses: &[String], json: bool) -> Result<ExitCode> {
+    let given = witness_keys(&LedgerSettings::default(), witnesses)?;
+    let report = ward_ledger::bundle::verify_bundle(dir, &given)?;
     if json {
         output::json(&report)?;
     } else if report.ok {
+        let witnessed = if report.witnesses.is_empty() {
+            "no witness cosigned it".to_owned()
+        } else {
+            format!(
+                "cosigned by {} witness(es): {}",
+                report.witnesses.len(),
+                report.witnesses.join(", ")
+            )
+        };
         output::data(&format!(
             "ok: {} records checked against the signed checkpoint of {} records; {} earlier \
-             checkpoint(s) consistent with it.",
+             checkpoint(s) consistent with it; {witnessed}.",
             report.records, report.tree_size, report.earlier_checkpoints
         ));
     } else {
@@ -280,4 +287,71 @@ pub(crate) fn verify_bundle(dir: &Path, json: bool) -> Result<ExitCode> {
     } else {
         ExitCode::from(1)
     })
+}
+
+/// The witness keys that count: the policy's and the ones given on the command
+/// line, parsed (a bad one is an error naming it, not silently skipped).
+pub(crate) fn witness_keys(
+    settings: &LedgerSettings,
+    given: &[String],
+) -> Result<Vec<VerifierKey>> {
+    let mut keys: Vec<VerifierKey> = Vec::new();
+    for (text, source) in settings
+        .witnesses
+        .iter()
+        .map(|text| (text, "`witnesses` under `[ledger]` in the policy"))
+        .chain(given.iter().map(|text| (text, "the command line")))
+    {
+        let key = VerifierKey::parse(text).with_context(|| format!("in {source}"))?;
+        if key.kind != WITNESS_KEY_TYPE {
+            bail!(
+                "in {source}: `{}` is a log's key, not a witness's cosignature key (`ward \
+                 witness show` prints those)",
+                key.name
+            );
+        }
+        if !keys.contains(&key) {
+            keys.push(key);
+        }
+    }
+    Ok(keys)
+}
+
+pub(crate) fn add_cosignature(
+    home: &Home,
+    ledger: &mut Ledger,
+    file: &Path,
+    given: &[String],
+    json: bool,
+) -> Result<ExitCode> {
+    let text = read_input(file)?;
+    let witnesses = witness_keys(&crate::layers::ledger_settings(home)?, given)?;
+    let added = ledger.add_cosignatures(&text, &witnesses)?;
+    if json {
+        output::json(&added)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let mut lines = Vec::new();
+    if !added.added.is_empty() {
+        lines.push(format!(
+            "Stored the cosignature(s) of {} on the checkpoint of {} records.",
+            added.added.join(", "),
+            added.tree_size
+        ));
+    }
+    if !added.already.is_empty() {
+        lines.push(format!(
+            "The checkpoint of {} records already carried the cosignature(s) of {}.",
+            added.tree_size,
+            added.already.join(", ")
+        ));
+    }
+    if lines.is_empty() {
+        lines.push(format!(
+            "The file carries no witness cosignature for the checkpoint of {} records.",
+            added.tree_size
+        ));
+    }
+    output::data(&lines.join("\n"));
+    Ok(ExitCode::SUCCESS)
 }

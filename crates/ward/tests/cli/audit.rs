@@ -273,7 +273,8 @@ fn query_by_target_glob() {
 #[test]
 fn query_since_a_duration_or_a_date() {
     let ctx = replayed();
-    let total = 16;
+    // The replayed events and the host identity `ward init` recorded.
+    let total = 17;
     assert_eq!(query(&ctx, &["--since", "2h"]).len(), total);
     assert_eq!(query(&ctx, &["--since", "30m"]).len(), total);
     assert_eq!(query(&ctx, &["--since", "2020-01-01"]).len(), total);
@@ -342,7 +343,7 @@ fn export_lines_carry_rechecked_hashes() {
     let first_line = out.stdout.lines().next().unwrap();
     let body = first_line
         .strip_prefix(&format!(
-            "{{\"seq\":1,\"hash\":\"{}\",\"record\":",
+            "{{\"seq\":2,\"hash\":\"{}\",\"record\":",
             lines[0]["hash"].as_str().unwrap()
         ))
         .and_then(|rest| rest.strip_suffix('}'))
@@ -354,13 +355,17 @@ fn export_lines_carry_rechecked_hashes() {
 
     // Everything, and into a file.
     let all = ctx.export();
-    assert_eq!(all.lines().count(), 16);
+    assert_eq!(
+        all.lines().count(),
+        17,
+        "the replayed events and the host identity"
+    );
     let file = ctx.root.join("export.jsonl");
     let to_file = ctx.ward(&["audit", "export", "--out", &file.display().to_string()]);
     to_file.assert_success();
     assert_eq!(std::fs::read_to_string(&file).unwrap(), all);
     assert!(
-        to_file.stderr.contains("Exported 16 records"),
+        to_file.stderr.contains("Exported 17 records"),
         "{}",
         to_file.render()
     );

@@ -61,18 +61,20 @@ fn hook_in(ctx: &Ctx, fixture: &str, session: &str) {
     ctx.hook(&value.to_string()).assert_hook_ok();
 }
 
-/// A ledger of seven records over two interleaved sessions, with a checkpoint
-/// signed after the fourth (so the bundle carries an earlier checkpoint):
+/// A ledger of the host identity and seven records over two interleaved
+/// sessions, with a checkpoint signed after the fifth (so the bundle carries an
+/// earlier checkpoint):
 ///
 /// | seq | session | event |
 /// |---|---|---|
-/// | 1 | a | SessionStart |
-/// | 2 | a | UserPromptSubmit |
-/// | 3 | a | PreToolUse Read |
-/// | 4 | b | SessionStart |
-/// | 5 | a | PostToolUse Read |
-/// | 6 | b | PreToolUse Bash ls |
-/// | 7 | a | PreToolUse Read .env |
+/// | 1 | ward-host | HostIdentity |
+/// | 2 | a | SessionStart |
+/// | 3 | a | UserPromptSubmit |
+/// | 4 | a | PreToolUse Read |
+/// | 5 | b | SessionStart |
+/// | 6 | a | PostToolUse Read |
+/// | 7 | b | PreToolUse Bash ls |
+/// | 8 | a | PreToolUse Read .env |
 fn recorded() -> Ctx {
     let ctx = Ctx::new();
     ctx.init();
@@ -92,7 +94,11 @@ fn recorded() -> Ctx {
     ] {
         hook_in(&ctx, fixture, session);
     }
-    assert_eq!(ctx.record_count(), 7);
+    assert_eq!(
+        ctx.record_count(),
+        8,
+        "the host identity and 7 hook records"
+    );
     ctx
 }
 
@@ -196,7 +202,7 @@ fn the_python_verifier_accepts_a_bundle_from_ward() {
     assert_eq!(
         lines[0],
         format!(
-            "ok: 7 records of 7 checked against the checkpoint of 7 records signed by {origin}"
+            "ok: 8 records of 8 checked against the checkpoint of 8 records signed by {origin}"
         ),
         "{}",
         out.render()
@@ -204,7 +210,7 @@ fn the_python_verifier_accepts_a_bundle_from_ward() {
     assert!(
         lines
             .iter()
-            .any(|line| line.starts_with("ok: the earlier checkpoint of 4 records")),
+            .any(|line| line.starts_with("ok: the earlier checkpoint of 5 records")),
         "{}",
         out.render()
     );
@@ -214,8 +220,8 @@ fn the_python_verifier_accepts_a_bundle_from_ward() {
     assert_eq!(report.code, 0, "{}", report.render());
     let report = report.json();
     assert_eq!(report["ok"], true);
-    assert_eq!(report["records"], 7);
-    assert_eq!(report["tree_size"], 7);
+    assert_eq!(report["records"], 8);
+    assert_eq!(report["tree_size"], 8);
     assert_eq!(report["problems"], Value::Array(Vec::new()));
     let ward = ctx
         .ward(&["audit", "verify", "--json"])
@@ -236,7 +242,7 @@ fn the_python_verifier_accepts_a_one_session_bundle() {
     assert_eq!(out.code, 0, "{}", out.render());
     assert!(
         out.stdout
-            .starts_with("ok: 2 records of 7 checked against the checkpoint of 7 records"),
+            .starts_with("ok: 2 records of 8 checked against the checkpoint of 8 records"),
         "{}",
         out.render()
     );
@@ -249,14 +255,14 @@ fn an_edited_field_in_a_record_fails_its_hash() {
     let tampered = copy_bundle(&ctx, &bundle, "edited");
     let mut lines = record_lines(&tampered);
     // The record text is a JSON string inside the line, so its quotes are escaped.
-    let edited = lines[2].replace(r#"\"tool\":\"Read\""#, r#"\"tool\":\"Edit\""#);
-    assert_ne!(edited, lines[2], "seq 3 should be a Read");
-    lines[2] = edited;
+    let edited = lines[3].replace(r#"\"tool\":\"Read\""#, r#"\"tool\":\"Edit\""#);
+    assert_ne!(edited, lines[3], "seq 4 should be a Read");
+    lines[3] = edited;
     write(&tampered, "records.jsonl", &lines.concat());
     assert_refused(
         &ctx,
         &tampered,
-        &["records.jsonl line 3 (seq 3)", "hash is not SHA-256"],
+        &["records.jsonl line 4 (seq 4)", "hash is not SHA-256"],
     );
 }
 
@@ -273,7 +279,7 @@ fn a_deleted_record_of_an_exported_session_is_caught() {
         &ctx,
         &tampered,
         &[
-            "records.jsonl line 2 (seq 3)",
+            "records.jsonl line 2 (seq 4)",
             "session_seq 3 where 2 was expected",
         ],
     );
@@ -296,7 +302,7 @@ fn a_deleted_record_of_a_whole_ledger_bundle_is_caught() {
     // With bundle.json's count made to agree, rule 6 (a bundle with no selection
     // holds every seq from 1 to tree_size) still catches it, in both verifiers.
     let mut meta: Value = serde_json::from_str(&read(&tampered, "bundle.json")).unwrap();
-    meta["records"] = Value::from(6);
+    meta["records"] = Value::from(7);
     write(&tampered, "bundle.json", &meta.to_string());
     assert_refused(
         &ctx,
@@ -326,14 +332,14 @@ fn a_forged_checkpoint_fails_its_signature() {
     let bundle = export(&ctx, "bundle", &[]);
     let note = read(&bundle, "checkpoint.note");
     let lines: Vec<&str> = note.split_inclusive('\n').collect();
-    assert_eq!(lines[1], "7\n", "{note}");
+    assert_eq!(lines[1], "8\n", "{note}");
 
     // The size, with the signature kept.
     let tampered = copy_bundle(&ctx, &bundle, "forged-size");
     write(
         &tampered,
         "checkpoint.note",
-        &[lines[0], "6\n"]
+        &[lines[0], "7\n"]
             .into_iter()
             .chain(lines[2..].iter().copied())
             .collect::<String>(),
@@ -375,13 +381,13 @@ fn an_edited_tree_size_disagrees_with_the_checkpoint() {
     let bundle = export(&ctx, "bundle", &[]);
     let tampered = copy_bundle(&ctx, &bundle, "tree-size");
     let mut meta: Value = serde_json::from_str(&read(&tampered, "bundle.json")).unwrap();
-    assert_eq!(meta["tree_size"], 7);
-    meta["tree_size"] = Value::from(6);
+    assert_eq!(meta["tree_size"], 8);
+    meta["tree_size"] = Value::from(7);
     write(&tampered, "bundle.json", &meta.to_string());
     assert_refused(
         &ctx,
         &tampered,
-        &["checkpoint.note", "tree of 7 records", "tree_size 6"],
+        &["checkpoint.note", "tree of 8 records", "tree_size 7"],
     );
 }
 
@@ -393,8 +399,8 @@ fn a_wrong_consistency_proof_of_an_earlier_checkpoint_fails() {
     let text = read(&tampered, "checkpoints.jsonl");
     let index = text
         .lines()
-        .position(|line| serde_json::from_str::<Value>(line).unwrap()["tree_size"] == 4)
-        .expect("an earlier checkpoint of 4 records");
+        .position(|line| serde_json::from_str::<Value>(line).unwrap()["tree_size"] == 5)
+        .expect("an earlier checkpoint of 5 records");
     let mut lines: Vec<Value> = text
         .lines()
         .map(|line| serde_json::from_str(line).unwrap())

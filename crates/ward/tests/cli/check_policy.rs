@@ -137,7 +137,7 @@ fn check_records_nothing() {
     ctx.hook_fixture("claude-code/session_start_startup.json")
         .assert_hook_ok();
     let before = ctx.record_count();
-    assert_eq!(before, 1);
+    assert_eq!(before, 2, "the host identity and the session start");
     ctx.ward(&["check", "bash", "rm -rf ~"]).assert_success();
     ctx.ward(&["check", "write", ".env"]).assert_success();
     ctx.ward(&["check", "read", "src/main.rs"]).assert_success();

@@ -6,7 +6,8 @@ use serde_json::Value;
 
 use crate::harness::Ctx;
 
-/// A ledger of a few hook records: two prompts and their reads.
+/// A ledger of the host identity (record 1) and a few hook records: a prompt and
+/// its reads.
 fn recorded() -> Ctx {
     let ctx = Ctx::new();
     ctx.init();
@@ -28,16 +29,16 @@ fn an_inclusion_proof_round_trips_through_a_file() {
     let ctx = recorded();
     let file = ctx.root.join("proof.json");
     let file_arg = file.display().to_string();
-    let out = ctx.ward(&["audit", "prove", "3", "--out", &file_arg]);
+    let out = ctx.ward(&["audit", "prove", "4", "--out", &file_arg]);
     out.assert_success();
     assert_eq!(
         out.stderr,
-        format!("Wrote the proof for record 3 to {file_arg}\n")
+        format!("Wrote the proof for record 4 to {file_arg}\n")
     );
     let proof: Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
     assert_eq!(proof["type"], "ward-inclusion-proof");
-    assert_eq!(proof["seq"], 3);
-    assert_eq!(proof["tree_size"], 5);
+    assert_eq!(proof["seq"], 4);
+    assert_eq!(proof["tree_size"], 6);
     let record: Value = serde_json::from_str(proof["record"].as_str().unwrap()).unwrap();
     assert_eq!(record["request"]["event"], "PreToolUse");
 
@@ -48,7 +49,7 @@ fn an_inclusion_proof_round_trips_through_a_file() {
     out.assert_success();
     assert_eq!(
         out.stdout,
-        format!("ok: record 3 is in the tree of 5 records with root {root} (the root you gave).\n")
+        format!("ok: record 4 is in the tree of 6 records with root {root} (the root you gave).\n")
     );
 }
 
@@ -56,7 +57,7 @@ fn an_inclusion_proof_round_trips_through_a_file() {
 fn an_edited_inclusion_proof_fails_and_names_why() {
     let ctx = recorded();
     let proof = ctx
-        .ward(&["audit", "prove", "2"])
+        .ward(&["audit", "prove", "3"])
         .assert_success()
         .stdout
         .clone();
@@ -85,7 +86,7 @@ fn a_proof_for_another_root_than_the_trusted_one_fails() {
     assert_eq!(out.code, 1, "{}", out.render());
     assert!(
         out.stdout
-            .starts_with("FAILED: the proof does not show that record 1 is in the tree of 5 records: the proof is for root "),
+            .starts_with("FAILED: the proof does not show that record 1 is in the tree of 6 records: the proof is for root "),
         "{}",
         out.render()
     );
@@ -138,7 +139,7 @@ fn proofs_outside_the_ledger_are_errors_with_the_reason() {
     assert_eq!(out.code, 2, "{}", out.render());
     assert!(
         out.stderr
-            .contains("record 9 is not in a tree of 5 records (records are numbered from 1)"),
+            .contains("record 9 is not in a tree of 6 records (records are numbered from 1)"),
         "{}",
         out.render()
     );
@@ -157,9 +158,9 @@ fn a_checkpoint_is_signed_by_the_host_key_and_verify_checks_it() {
             .unwrap();
     let origin = format!("ward/{}", identity["key_id"].as_str().unwrap());
     let lines: Vec<&str> = out.stdout.lines().collect();
-    assert_eq!(lines[0], "Signed the first checkpoint, of 5 records.");
+    assert_eq!(lines[0], "Signed the first checkpoint, of 6 records.");
     assert_eq!(lines[2], origin, "{}", out.render());
-    assert_eq!(lines[3], "5");
+    assert_eq!(lines[3], "6");
     assert!(
         lines[6].starts_with(&format!("\u{2014} {origin} ")),
         "{}",
@@ -176,7 +177,7 @@ fn a_checkpoint_is_signed_by_the_host_key_and_verify_checks_it() {
     out.assert_success();
     assert!(
         out.stdout
-            .contains("Checkpoints: 1 signed, all hold; the latest covers 5 of 5 records."),
+            .contains("Checkpoints: 1 signed, all hold; the latest covers 6 of 6 records."),
         "{}",
         out.render()
     );
@@ -197,7 +198,7 @@ fn a_session_end_signs_a_checkpoint_in_the_background() {
         std::thread::sleep(std::time::Duration::from_millis(100));
     }
     assert_eq!(report["checkpoints"], 1, "{report:#}");
-    assert_eq!(report["checkpointed_size"], 6);
+    assert_eq!(report["checkpointed_size"], 7);
     assert_eq!(report["ok"], true);
 }
 
@@ -231,5 +232,5 @@ fn keys_show_prints_the_public_key_checkpoints_are_signed_with() {
         .assert_success()
         .stdout
         .clone();
-    assert!(note.contains(&format!("\n{origin}\n5\n")), "{note}");
+    assert!(note.contains(&format!("\n{origin}\n6\n")), "{note}");
 }

@@ -8,16 +8,17 @@ use crate::harness::Ctx;
 const SESSION_A: &str = "tamper-session-a";
 const SESSION_B: &str = "tamper-session-b";
 
-/// A ledger of six records over two interleaved sessions:
+/// A ledger of the host identity and six records over two interleaved sessions:
 ///
 /// | seq | session | event |
 /// |---|---|---|
-/// | 1 | a | SessionStart |
-/// | 2 | a | PreToolUse Read src/main.rs |
-/// | 3 | b | SessionStart |
-/// | 4 | a | PostToolUse Read src/main.rs |
-/// | 5 | b | PreToolUse Read src/lib.rs |
-/// | 6 | a | Stop |
+/// | 1 | ward-host | HostIdentity (written by `ward init`) |
+/// | 2 | a | SessionStart |
+/// | 3 | a | PreToolUse Read src/main.rs |
+/// | 4 | b | SessionStart |
+/// | 5 | a | PostToolUse Read src/main.rs |
+/// | 6 | b | PreToolUse Read src/lib.rs |
+/// | 7 | a | Stop |
 fn six_records() -> Ctx {
     let ctx = Ctx::new();
     ctx.init();
@@ -57,7 +58,7 @@ fn six_records() -> Ctx {
     assert!(
         verify
             .stdout
-            .starts_with("ok: 6 records in 2 sessions verified")
+            .starts_with("ok: 7 records in 3 sessions verified")
     );
     ctx
 }
@@ -85,8 +86,8 @@ fn an_untouched_ledger_verifies() {
     out.assert_success();
     let report = out.json();
     assert_eq!(report["ok"], true);
-    assert_eq!(report["records"], 6);
-    assert_eq!(report["sessions"], 2);
+    assert_eq!(report["records"], 7);
+    assert_eq!(report["sessions"], 3);
     assert_eq!(report["problems"], serde_json::json!([]));
 }
 
@@ -95,14 +96,14 @@ fn an_edited_record_body_is_named() {
     let ctx = six_records();
     tamper(
         &ctx,
-        "UPDATE records SET body = replace(body, 'src/main.rs', 'src/evil.rs') WHERE seq = 2",
+        "UPDATE records SET body = replace(body, 'src/main.rs', 'src/evil.rs') WHERE seq = 3",
     );
 
     let out = ctx.ward(&["audit", "verify"]);
     assert_eq!(out.code, 1, "{}", out.render());
     assert!(out.stdout.starts_with("FAILED"), "{}", out.render());
     assert!(
-        out.stdout.contains("first bad record: record 2"),
+        out.stdout.contains("first bad record: record 3"),
         "{}",
         out.render()
     );
@@ -111,24 +112,24 @@ fn an_edited_record_body_is_named() {
 
     let problems = problems(&ctx);
     let first = &problems[0];
-    assert_eq!(first["seq"], 2, "{problems:#?}");
+    assert_eq!(first["seq"], 3, "{problems:#?}");
     assert_eq!(first["kind"], "hash_mismatch", "{problems:#?}");
 }
 
 #[test]
 fn a_deleted_middle_record_is_named() {
     let ctx = six_records();
-    tamper(&ctx, "DELETE FROM records WHERE seq = 3");
+    tamper(&ctx, "DELETE FROM records WHERE seq = 4");
 
     let out = ctx.ward(&["audit", "verify"]);
     assert_eq!(out.code, 1, "{}", out.render());
-    assert!(out.stdout.contains("record 3"), "{}", out.render());
+    assert!(out.stdout.contains("record 4"), "{}", out.render());
     let problems = problems(&ctx);
     assert!(
         problems
             .iter()
-            .any(|p| p["seq"] == 3 && p["kind"] == "missing"),
-        "the missing record 3 should be reported: {problems:#?}"
+            .any(|p| p["seq"] == 4 && p["kind"] == "missing"),
+        "the missing record 4 should be reported: {problems:#?}"
     );
 }
 
@@ -137,7 +138,7 @@ fn a_deleted_last_record_of_a_session_is_detected() {
     let ctx = six_records();
     // The newest record overall: no later record's chain or sequence shows the gap,
     // only the session head does.
-    tamper(&ctx, "DELETE FROM records WHERE seq = 6");
+    tamper(&ctx, "DELETE FROM records WHERE seq = 7");
 
     let out = ctx.ward(&["audit", "verify"]);
     assert_eq!(out.code, 1, "{}", out.render());
@@ -154,12 +155,12 @@ fn a_deleted_last_record_of_a_session_is_detected() {
 #[test]
 fn a_deleted_last_record_of_an_earlier_session_is_detected() {
     let ctx = six_records();
-    // Session b's last record (5) is followed by record 6 of session a.
-    tamper(&ctx, "DELETE FROM records WHERE seq = 5");
+    // Session b's last record (6) is followed by record 7 of session a.
+    tamper(&ctx, "DELETE FROM records WHERE seq = 6");
 
     let out = ctx.ward(&["audit", "verify"]);
     assert_eq!(out.code, 1, "{}", out.render());
-    assert!(out.stdout.contains("record 5"), "{}", out.render());
+    assert!(out.stdout.contains("record 6"), "{}", out.render());
     let problems = problems(&ctx);
     assert!(
         problems.iter().any(|p| p["session_id"] == SESSION_B),
