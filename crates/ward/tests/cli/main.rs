@@ -20,6 +20,8 @@ mod harness;
 mod help;
 mod hooks;
 mod install;
+mod keys;
 mod malformed;
 mod proofs;
 mod tamper;
+mod witness;
