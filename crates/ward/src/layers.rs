@@ -38,14 +38,7 @@ pub(crate) fn managed_policy_path() -> PathBuf {
 /// rule's line, for output people read (the hook does not need it).
 pub(crate) fn load(home: &Home, cwd: &Path, user_home: &str, locate: bool) -> Result<LoadedPolicy> {
     let mut sources = Vec::with_capacity(3);
-    let managed = managed_policy_path();
-    if let Some(text) = read_if_exists(&managed)? {
-        sources.push(PolicySource {
-            layer: Layer::Managed,
-            path: managed.display().to_string(),
-            text,
-        });
-    }
+    sources.extend(managed_source()?);
     let project = project_root(cwd);
     if let Some(root) = &project {
         let path = root.join(".ward").join("policy.toml");
@@ -91,14 +84,7 @@ pub(crate) fn load(home: &Home, cwd: &Path, user_home: &str, locate: bool) -> Re
 /// belongs to the home, so no project is read), without building any rule.
 pub(crate) fn ledger_settings(home: &Home) -> Result<LedgerSettings> {
     let mut sources = Vec::with_capacity(2);
-    let managed = managed_policy_path();
-    if let Some(text) = read_if_exists(&managed)? {
-        sources.push(PolicySource {
-            layer: Layer::Managed,
-            path: managed.display().to_string(),
-            text,
-        });
-    }
+    sources.extend(managed_source()?);
     let user = home.policy();
     if let Some(text) = read_if_exists(&user)? {
         sources.push(PolicySource {
@@ -109,6 +95,16 @@ pub(crate) fn ledger_settings(home: &Home) -> Result<LedgerSettings> {
     }
     let (settings, _) = LedgerSettings::from_sources(&sources).map_err(crate::error::policy)?;
     Ok(settings)
+}
+
+/// The managed layer, if its file exists.
+fn managed_source() -> Result<Option<PolicySource>> {
+    let managed = managed_policy_path();
+    Ok(read_if_exists(&managed)?.map(|text| PolicySource {
+        layer: Layer::Managed,
+        path: managed.display().to_string(),
+        text,
+    }))
 }
 
 fn read_if_exists(path: &Path) -> Result<Option<String>> {

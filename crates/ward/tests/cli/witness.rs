@@ -29,6 +29,22 @@ fn checkpoint(log: &Ctx, name: &str) -> PathBuf {
     path
 }
 
+/// `ward audit consistency OLD NEW` on the log, into `ROOT/NAME`.
+fn consistency(log: &Ctx, old: u64, new: u64, name: &str) -> PathBuf {
+    let path = log.root.join(name);
+    let (old, new) = (old.to_string(), new.to_string());
+    log.ward(&[
+        "audit",
+        "consistency",
+        &old,
+        &new,
+        "--out",
+        &path.display().to_string(),
+    ])
+    .assert_success();
+    path
+}
+
 fn log_vkey(log: &Ctx) -> String {
     let shown = log
         .ward(&["keys", "show", "--json"])
@@ -138,16 +154,7 @@ fn a_witness_cosigns_a_growing_log_and_verify_counts_it() {
         "{}",
         out.render()
     );
-    let proof = log.root.join("3-4.json");
-    log.ward(&[
-        "audit",
-        "consistency",
-        "3",
-        "4",
-        "--out",
-        &proof.display().to_string(),
-    ])
-    .assert_success();
+    let proof = consistency(&log, 3, 4, "3-4.json");
     let out = cosign(&witness, &second, &log_key, Some(&proof), "cp-4.cosigned");
     out.assert_success();
     assert!(
@@ -214,28 +221,10 @@ fn a_forked_log_cannot_get_both_histories_cosigned() {
         .assert_hook_ok();
     let honest = checkpoint(&log, "honest.note");
     let forked = checkpoint(&fork, "forked.note");
-    let proof = log.root.join("proof.json");
-    log.ward(&[
-        "audit",
-        "consistency",
-        "3",
-        "4",
-        "--out",
-        &proof.display().to_string(),
-    ])
-    .assert_success();
+    let proof = consistency(&log, 3, 4, "proof.json");
     cosign(&witness, &honest, &log_key, Some(&proof), "honest.cosigned").assert_success();
 
-    let fork_proof = fork.root.join("proof.json");
-    fork.ward(&[
-        "audit",
-        "consistency",
-        "3",
-        "4",
-        "--out",
-        &fork_proof.display().to_string(),
-    ])
-    .assert_success();
+    let fork_proof = consistency(&fork, 3, 4, "proof.json");
     let out = cosign(
         &witness,
         &forked,
