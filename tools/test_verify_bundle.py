@@ -24,7 +24,7 @@ import subprocess
 import sys
 import tempfile
 import unittest
-from typing import Any, Dict, List, Optional, Sequence
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
@@ -489,6 +489,50 @@ def sign_note(body: str, name: str = ORIGIN, secret: bytes = SECRET) -> str:
     return body + "\n" + signature_line(name, ed25519_public_key(secret), secret, body)
 
 
+# Witnesses. Everything here is computed from the C2SP tlog-cosignature text
+# (docs/ledger-format.md, "Witness cosignatures"), not with the verifier's helpers,
+# so that a verifier that hashed or framed the bytes differently would fail.
+
+WITNESS_SECRET = bytes.fromhex(RFC8032_VECTORS[2][0])
+WITNESS_PUBLIC = bytes.fromhex(RFC8032_VECTORS[2][1])
+WITNESS_NAME = "ward-witness/" + hashlib.sha256(WITNESS_PUBLIC).hexdigest()[:16]
+#: A second witness key (seed 32 bytes of 0x07), for "another witness" cases.
+SECOND_WITNESS_SECRET = bytes([7] * 32)
+SECOND_WITNESS_PUBLIC = ed25519_public_key(SECOND_WITNESS_SECRET)
+SECOND_WITNESS_NAME = "witness.example/second"
+
+
+def witness_key_hash(name: str, public: bytes) -> bytes:
+    """SHA-256(name || "\n" || 0x04 || key), first four bytes."""
+    return hashlib.sha256(name.encode() + b"\n\x04" + public).digest()[:4]
+
+
+def witness_vkey(name: str = WITNESS_NAME, public: bytes = WITNESS_PUBLIC) -> str:
+    """<name>+<key hash hex>+<base64(0x04 || key)>."""
+    encoded = base64.b64encode(b"\x04" + public).decode()
+    return f"{name}+{witness_key_hash(name, public).hex()}+{encoded}"
+
+
+def cosignature_line(
+    body: str,
+    timestamp: int,
+    name: str = WITNESS_NAME,
+    secret: bytes = WITNESS_SECRET,
+) -> str:
+    """— <name> base64(key hash || timestamp u64 BE || Ed25519 signature)."""
+    message = b"cosignature/v1\ntime " + str(timestamp).encode() + b"\n" + body.encode()
+    blob = (
+        witness_key_hash(name, ed25519_public_key(secret))
+        + timestamp.to_bytes(8, "big")
+        + ed25519_sign(secret, message)
+    )
+    return f"\u2014 {name} {base64.b64encode(blob).decode()}\n"
+
+
+#: A POSIX time for cosignatures (2026-11-23T08:00:00Z).
+COSIGNED_AT = 1795420800
+
+
 THE_KEY = vb.Key(ORIGIN, KEY_ID, PUBLIC)
 
 
@@ -617,6 +661,186 @@ class SignedNoteTest(unittest.TestCase):
                     vb.strict_base64(text)
 
 
+class RotationNoteTest(unittest.TestCase):
+    """verify_note with several keys of one log, all signing under its origin."""
+
+    root = vb.sha256(b"root")
+    retired = vb.Key(ORIGIN, KEY_ID, PUBLIC, valid_until_size=5)
+    current = vb.Key(ORIGIN, hashlib.sha256(OTHER_PUBLIC).hexdigest()[:16], OTHER_PUBLIC)
+
+    def test_each_key_is_found_by_its_key_hash_under_the_one_name(self):
+        keys = [self.current, self.retired]
+        old = sign_note(checkpoint_body(5, self.root))
+        new = sign_note(checkpoint_body(9, self.root), secret=OTHER_SECRET)
+        self.assertIs(vb.verify_note(old, keys)[1], self.retired)
+        self.assertIs(vb.verify_note(new, keys)[1], self.current)
+
+    def test_a_retired_key_signs_only_up_to_its_limit(self):
+        keys = [self.current, self.retired]
+        for size in (0, 4, 5):
+            with self.subTest(size=size):
+                text = sign_note(checkpoint_body(size, self.root))
+                self.assertEqual(vb.verify_note(text, keys)[0].size, size)
+        text = sign_note(checkpoint_body(6, self.root))
+        with self.assertRaisesRegex(
+            vb.NoteError,
+            f"signed by the retired key {KEY_ID} for 6 records, but that key was "
+            "retired at 5",
+        ):
+            vb.verify_note(text, keys)
+
+    def test_the_current_key_vouches_for_a_note_a_retired_key_also_signed(self):
+        body = checkpoint_body(8, self.root)
+        text = (body + "\n" + signature_line(ORIGIN, PUBLIC, SECRET, body)
+                + signature_line(ORIGIN, OTHER_PUBLIC, OTHER_SECRET, body))
+        self.assertIs(vb.verify_note(text, [self.current, self.retired])[1], self.current)
+
+    def test_a_bad_line_by_a_listed_key_fails_even_beside_a_good_one(self):
+        body = checkpoint_body(3, self.root)
+        blob = vb.key_hash(ORIGIN, PUBLIC) + ed25519_sign(OTHER_SECRET, body.encode())
+        forged = f"\u2014 {ORIGIN} {base64.b64encode(blob).decode()}\n"
+        text = body + "\n" + signature_line(ORIGIN, OTHER_PUBLIC, OTHER_SECRET, body) + forged
+        with self.assertRaisesRegex(vb.NoteError, f"key {KEY_ID}, retired at 5.*does not verify"):
+            vb.verify_note(text, [self.current, self.retired])
+
+
+# ---------------------------------------------------------------------------
+# Verifier keys and witness cosignatures
+# ---------------------------------------------------------------------------
+
+
+class VerifierKeyTest(unittest.TestCase):
+    def test_the_go_sumdb_vkey_parses_as_a_log_key(self):
+        # golang.org/x/mod/sumdb/note's example verifier key: an independent
+        # implementation's vkey, with its key hash computed there.
+        text = "PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW"
+        key = vb.parse_vkey(text)
+        self.assertEqual((key.name, key.key_type, key.hash.hex()),
+                         ("PeterNeumann", vb.LOG_KEY_TYPE, "c74f20a3"))
+        self.assertEqual(key.text(), text)
+
+    def test_a_witness_vkey_round_trips(self):
+        text = witness_vkey()
+        key = vb.parse_vkey(text)
+        self.assertEqual(
+            (key.name, key.key_type, key.public_key, key.hash),
+            (WITNESS_NAME, vb.WITNESS_KEY_TYPE, WITNESS_PUBLIC,
+             witness_key_hash(WITNESS_NAME, WITNESS_PUBLIC)),
+        )
+        self.assertEqual(key.text(), text)
+        self.assertEqual(vb.parse_vkey(" " + text + "\n").text(), text)
+
+    def test_bad_vkeys_are_refused(self):
+        good = witness_vkey()
+        name, hash_hex, encoded = good.split("+", 2)
+        wrong_digit = ("0" if hash_hex[0] != "0" else "1") + hash_hex[1:]
+        as_log_key = base64.b64encode(b"\x01" + WITNESS_PUBLIC).decode()
+        cases = {
+            "another name, same hash": good.replace(name, "witness.example/x", 1),
+            "a wrong hash digit": f"{name}+{wrong_digit}+{encoded}",
+            "an upper-case hash": f"{name}+{hash_hex.upper()}+{encoded}"
+            if hash_hex != hash_hex.upper() else "x",
+            "the hash of another type": f"{name}+{hash_hex}+{as_log_key}",
+            "an unknown type": f"{name}+{hash_hex}+"
+            + base64.b64encode(b"\x02" + WITNESS_PUBLIC).decode(),
+            "a short key": f"{name}+{hash_hex}+"
+            + base64.b64encode(b"\x04" + WITNESS_PUBLIC[:31]).decode(),
+            "no type byte": f"{name}+{hash_hex}+" + base64.b64encode(WITNESS_PUBLIC).decode(),
+            "not base64": f"{name}+{hash_hex}+!!!",
+            "two parts": f"{name}+{hash_hex}",
+            "an empty name": f"+{hash_hex}+{encoded}",
+            "a name with a space": f"a b+{hash_hex}+{encoded}",
+            "not a point": f"{name}+{hash_hex}+"
+            + base64.b64encode(b"\x04" + (2).to_bytes(32, "little")).decode(),
+        }
+        for reason, text in cases.items():
+            with self.subTest(reason):
+                with self.assertRaises(vb.VerifierKeyError):
+                    vb.parse_vkey(text)
+
+
+class CosignatureTest(unittest.TestCase):
+    root = vb.sha256(b"root")
+    witness = vb.VerifierKey(WITNESS_NAME, vb.WITNESS_KEY_TYPE, WITNESS_PUBLIC)
+
+    def cosigned(self, timestamp: int = COSIGNED_AT) -> str:
+        body = checkpoint_body(7, self.root)
+        return sign_note(body) + cosignature_line(body, timestamp)
+
+    def test_the_cosigned_message_is_the_specified_bytes(self):
+        # The example of C2SP tlog-cosignature: header, time line, then the body.
+        self.assertEqual(
+            vb.cosigned_message(1679315147, "example.com/behind-the-sofa\n20852163\nCsUY=\n"),
+            b"cosignature/v1\ntime 1679315147\nexample.com/behind-the-sofa\n20852163\n"
+            b"CsUY=\n",
+        )
+        # Key hash: SHA-256(name || "\n" || 0x04 || key), first four bytes.
+        digest = hashlib.sha256(b"witness/a\n\x04" + WITNESS_PUBLIC).digest()
+        self.assertEqual(vb.key_hash("witness/a", WITNESS_PUBLIC, vb.WITNESS_KEY_TYPE),
+                         digest[:4])
+        self.assertNotEqual(vb.key_hash("witness/a", WITNESS_PUBLIC), digest[:4])
+
+    def test_a_cosignature_verifies_and_gives_its_time(self):
+        note = vb.parse_note(self.cosigned())
+        self.assertEqual(vb.verify_cosignature(note, self.witness), COSIGNED_AT)
+        # The log's own signature still verifies beside it, and the other way round.
+        self.assertEqual(vb.verify_note(self.cosigned(), [THE_KEY])[0].size, 7)
+
+    def test_an_unlisted_witness_is_ignored(self):
+        note = vb.parse_note(self.cosigned())
+        for other in (
+            vb.VerifierKey(WITNESS_NAME, vb.WITNESS_KEY_TYPE, SECOND_WITNESS_PUBLIC),
+            vb.VerifierKey(SECOND_WITNESS_NAME, vb.WITNESS_KEY_TYPE, WITNESS_PUBLIC),
+        ):
+            with self.subTest(name=other.name, type=other.key_type):
+                self.assertIsNone(vb.verify_cosignature(note, other))
+        # A note with only the log's signature has no cosignature.
+        plain = vb.parse_note(sign_note(checkpoint_body(7, self.root)))
+        self.assertIsNone(vb.verify_cosignature(plain, self.witness))
+
+    def test_an_edited_timestamp_fails(self):
+        text = self.cosigned()
+        signature_block = text.rsplit("\u2014 ", 1)
+        name, encoded = signature_block[1].rstrip("\n").split(" ")
+        blob = bytearray(base64.b64decode(encoded))
+        blob[4 + 7] ^= 1  # the timestamp's last byte
+        edited = (signature_block[0] + "\u2014 " + name + " "
+                  + base64.b64encode(bytes(blob)).decode() + "\n")
+        with self.assertRaisesRegex(vb.NoteError, f"witness `{WITNESS_NAME}` does not verify"):
+            vb.verify_cosignature(vb.parse_note(edited), self.witness)
+
+    def test_an_edited_body_fails(self):
+        # The log's signature breaks too, but the cosignature is checked on its own.
+        edited = self.cosigned().replace("\n7\n", "\n8\n", 1)
+        with self.assertRaisesRegex(vb.NoteError, "does not verify"):
+            vb.verify_cosignature(vb.parse_note(edited), self.witness)
+
+    def test_a_cosignature_of_the_bare_body_fails(self):
+        # Signing the body without the cosignature/v1 header is a plain note
+        # signature, which must not pass for a cosignature.
+        body = checkpoint_body(7, self.root)
+        blob = (witness_key_hash(WITNESS_NAME, WITNESS_PUBLIC) + COSIGNED_AT.to_bytes(8, "big")
+                + ed25519_sign(WITNESS_SECRET, body.encode()))
+        text = sign_note(body) + f"\u2014 {WITNESS_NAME} {base64.b64encode(blob).decode()}\n"
+        with self.assertRaises(vb.NoteError):
+            vb.verify_cosignature(vb.parse_note(text), self.witness)
+
+    def test_a_timestamp_beyond_2_63_fails_even_if_signed(self):
+        body = checkpoint_body(7, self.root)
+        self.assertIsNotNone(vb.verify_cosignature(
+            vb.parse_note(sign_note(body) + cosignature_line(body, 2**63 - 1)), self.witness))
+        text = sign_note(body) + cosignature_line(body, 2**63)
+        with self.assertRaises(vb.NoteError):
+            vb.verify_cosignature(vb.parse_note(text), self.witness)
+
+    def test_a_short_cosignature_fails(self):
+        body = checkpoint_body(7, self.root)
+        blob = witness_key_hash(WITNESS_NAME, WITNESS_PUBLIC) + COSIGNED_AT.to_bytes(8, "big")
+        text = sign_note(body) + f"\u2014 {WITNESS_NAME} {base64.b64encode(blob).decode()}\n"
+        with self.assertRaises(vb.NoteError):
+            vb.verify_cosignature(vb.parse_note(text), self.witness)
+
+
 # ---------------------------------------------------------------------------
 # Whole bundles, built here and tampered with
 # ---------------------------------------------------------------------------
@@ -656,13 +880,34 @@ def make_records(sessions: Sequence[str]) -> List[str]:
 LEDGER_SESSIONS = ["a", "a", "b", "a", "b", "a", "b"]
 
 
+def key_entry(public: bytes, valid_until_size: Optional[int] = None,
+              name: str = ORIGIN) -> Dict[str, Any]:
+    """A keys.json entry for `public`, named by the origin unless told otherwise."""
+    entry: Dict[str, Any] = {"name": name,
+                             "key_id": hashlib.sha256(public).hexdigest()[:16],
+                             "public_key": public.hex()}
+    if valid_until_size is not None:
+        entry["valid_until_size"] = valid_until_size
+    return entry
+
+
 def write_bundle(
     directory: str,
     texts: Sequence[str],
     select: Optional[str] = None,
     earlier: Sequence[int] = (2, 5),
+    keys: Optional[Sequence[Dict[str, Any]]] = None,
+    signer: Callable[[int], bytes] = lambda size: SECRET,
+    cosigners: Sequence[Tuple[str, bytes]] = (),
+    witnesses: Optional[Sequence[str]] = None,
 ) -> None:
-    """Write a bundle of the records of `texts` (all, or session `select`'s)."""
+    """Write a bundle of the records of `texts` (all, or session `select`'s).
+
+    `keys` is keys.json (by default the one key of SECRET); `signer(size)` is the
+    secret that signs the checkpoint of `size` records, so a bundle can span a key
+    rotation; `cosigners` are (witness name, secret) pairs that cosign the anchor
+    checkpoint; `witnesses` is witnesses.json, not written when None.
+    """
     leaves = [text.encode() for text in texts]
     size = len(leaves)
     root = vb.merkle_root(leaves)
@@ -688,18 +933,26 @@ def write_bundle(
         }) + "\n")
     bundle["records"] = len(lines)
     write("bundle.json", json.dumps(bundle, indent=2) + "\n")
-    write("keys.json", json.dumps(
-        [{"name": ORIGIN, "key_id": KEY_ID, "public_key": PUBLIC.hex()}]) + "\n")
-    write("checkpoint.note", sign_note(checkpoint_body(size, root)))
+    if keys is None:
+        keys = [key_entry(PUBLIC)]
+    write("keys.json", json.dumps(keys, indent=2) + "\n")
+    body = checkpoint_body(size, root)
+    anchor = sign_note(body, secret=signer(size))
+    for name, secret in cosigners:
+        anchor += cosignature_line(body, COSIGNED_AT, name, secret)
+    write("checkpoint.note", anchor)
     write("records.jsonl", "".join(lines))
     write("checkpoints.jsonl", "".join(
         json.dumps({
             "tree_size": m,
-            "note": sign_note(checkpoint_body(m, vb.merkle_root(leaves[:m]))),
+            "note": sign_note(checkpoint_body(m, vb.merkle_root(leaves[:m])),
+                              secret=signer(m)),
             "consistency": [h.hex() for h in reference_proof(m, leaves)],
         }) + "\n"
         for m in earlier
     ))
+    if witnesses is not None:
+        write("witnesses.json", json.dumps(list(witnesses), indent=2) + "\n")
 
 
 def run_checker(directory: str, *options: str):
@@ -768,8 +1021,10 @@ class BundleTest(unittest.TestCase):
             lines[0],
             f"ok: 7 records of 7 checked against the checkpoint of 7 records signed by {ORIGIN}",
         )
-        self.assertEqual(len(lines), 3)
+        self.assertEqual(len(lines), 4)
         self.assertIn("earlier checkpoint of 2 records", lines[1])
+        self.assertIn(f"with key {KEY_ID} (checkpoints.jsonl line 1)", lines[1])
+        self.assertEqual(lines[3], "witnesses: no listed witness cosigned the checkpoint")
         code, out = run_checker(self.bundle, "--json")
         self.assertEqual(code, 0)
         report = json.loads(out)
@@ -777,6 +1032,7 @@ class BundleTest(unittest.TestCase):
             (report["ok"], report["records"], report["tree_size"], report["problems"]),
             (True, 7, 7, []),
         )
+        self.assertEqual((report["key_id"], report["witnesses"]), (KEY_ID, []))
         self.assertEqual(report["root"], vb.merkle_root([t.encode() for t in self.texts]).hex())
 
     def test_a_one_session_bundle_checks_out(self):
@@ -814,10 +1070,19 @@ class BundleTest(unittest.TestCase):
         self.assert_fails("keys.json", "key_id")
 
     def test_a_swapped_key_with_matching_id_fails_the_signature(self):
+        # A well-formed entry (named by the origin, as every key of a log is) for
+        # a key that did not sign: rule 1 passes, rule 2 finds no signature.
+        self.edit_json("keys.json", lambda keys: keys.__setitem__(
+            0, key_entry(OTHER_PUBLIC)))
+        self.assert_fails("checkpoint.note", "no signature by a listed key")
+
+    def test_a_key_named_ward_slash_its_own_id_is_no_longer_enough(self):
+        # Before keys rotated a key was named ward/<its id>; now its name must be
+        # the origin, whatever its id.
         other_id = hashlib.sha256(OTHER_PUBLIC).hexdigest()[:16]
-        self.edit_json("keys.json", lambda keys: keys[0].update(
-            public_key=OTHER_PUBLIC.hex(), key_id=other_id, name="ward/" + other_id))
-        self.assert_fails("keys.json", "no valid key is named")
+        self.edit_json("keys.json", lambda keys: keys.append(
+            key_entry(OTHER_PUBLIC, name="ward/" + other_id)))
+        self.assert_fails("keys.json: key 2", f"'ward/{other_id}' is not the bundle's origin")
 
     def test_an_origin_without_a_key_fails(self):
         self.edit_json("bundle.json", lambda b: b.update(origin="ward/0123456789abcdef"))
@@ -974,6 +1239,176 @@ class BundleTest(unittest.TestCase):
             entry["tree_size"] = 3
         self.edit_line("checkpoints.jsonl", 0, change)
         self.assert_fails("checkpoints.jsonl line 1", "does not verify")
+
+    # -- keys and rotation ------------------------------------------------------------
+
+    def rotated(self, retired_at: int = 5, anchor_secret: bytes = OTHER_SECRET) -> None:
+        """A bundle of a log whose first key (SECRET) was retired at `retired_at`
+        records: the checkpoints of up to 5 records are by it, later ones by the
+        current key (OTHER_SECRET), unless `anchor_secret` says otherwise."""
+        shutil.rmtree(self.bundle)
+        write_bundle(
+            self.bundle, self.texts,
+            keys=[key_entry(OTHER_PUBLIC), key_entry(PUBLIC, valid_until_size=retired_at)],
+            signer=lambda size: SECRET if size <= 5 else anchor_secret,
+        )
+
+    def test_a_bundle_across_a_key_rotation_checks_out(self):
+        self.rotated()
+        code, out = run_checker(self.bundle)
+        self.assertEqual(code, 0, out)
+        lines = out.splitlines()
+        other_id = hashlib.sha256(OTHER_PUBLIC).hexdigest()[:16]
+        # The origin stays the first key's, whichever key signs now.
+        self.assertEqual(
+            lines[0],
+            f"ok: 7 records of 7 checked against the checkpoint of 7 records signed by {ORIGIN}",
+        )
+        self.assertIn(f"earlier checkpoint of 5 records signed by {ORIGIN} with key "
+                      f"{KEY_ID}, retired at 5 records", out)
+        self.assertTrue(lines[1].startswith(
+            f"note: it is signed with key {other_id}, not key {KEY_ID} that the origin "
+            "names"), out)
+        report = json.loads(run_checker(self.bundle, "--json")[1])
+        self.assertEqual((report["ok"], report["key_id"]), (True, other_id))
+
+    def test_an_anchor_signed_by_the_retired_key_shows_it(self):
+        self.rotated(retired_at=7, anchor_secret=SECRET)
+        code, out = run_checker(self.bundle)
+        self.assertEqual(code, 0, out)
+        self.assertEqual(out.splitlines()[1],
+                         f"ok: the checkpoint is signed with the retired key {KEY_ID}, "
+                         "retired at 7 records")
+
+    def test_an_earlier_checkpoint_beyond_the_retired_keys_limit_fails(self):
+        self.rotated(retired_at=4)
+        self.assert_fails(
+            "checkpoints.jsonl line 2",
+            f"signed by the retired key {KEY_ID} for 5 records, but that key was "
+            "retired at 4",
+        )
+
+    def test_an_anchor_beyond_the_retired_keys_limit_fails(self):
+        self.rotated(anchor_secret=SECRET)
+        self.assert_fails(
+            "checkpoint.note",
+            f"signed by the retired key {KEY_ID} for 7 records, but that key was "
+            "retired at 5",
+        )
+
+    def test_a_key_not_named_by_the_origin_fails(self):
+        self.rotated()
+        self.edit_json("keys.json", lambda keys: keys[1].update(name="ward/elsewhere"))
+        self.assert_fails("keys.json: key 2", "'ward/elsewhere' is not the bundle's origin")
+
+    def test_a_bad_retirement_size_fails(self):
+        self.rotated()
+        for limit in (-1, "5", 5.5, True):
+            with self.subTest(limit=limit):
+                self.edit_json("keys.json",
+                               lambda keys: keys[1].update(valid_until_size=limit))
+                self.assert_fails("keys.json: key 2", "valid_until_size")
+
+    def test_dropping_the_retirement_limit_goes_unnoticed(self):
+        # keys.json is not signed: without valid_until_size the retired key looks
+        # current, and the checks pass. The document says so ("What a bundle
+        # cannot prove"); this pins that limit of the format down.
+        self.rotated(anchor_secret=SECRET)
+        self.edit_json("keys.json", lambda keys: keys[1].pop("valid_until_size"))
+        self.assertEqual(run_checker(self.bundle)[0], 0)
+
+    # -- rule 7: witnesses -------------------------------------------------------------
+
+    def cosigned(self, witnesses: Optional[Sequence[str]] = None, **options: Any) -> None:
+        shutil.rmtree(self.bundle)
+        write_bundle(self.bundle, self.texts, witnesses=witnesses,
+                     cosigners=[(WITNESS_NAME, WITNESS_SECRET)], **options)
+
+    def test_a_listed_witnesss_cosignature_is_counted(self):
+        self.cosigned([witness_vkey()])
+        code, out = run_checker(self.bundle)
+        self.assertEqual(code, 0, out)
+        self.assertEqual(out.splitlines()[-1],
+                         f"witnesses: 1 cosigned the checkpoint: {WITNESS_NAME}")
+        report = json.loads(run_checker(self.bundle, "--json")[1])
+        self.assertEqual(report["witnesses"], [WITNESS_NAME])
+
+    def test_a_witness_given_on_the_command_line_is_counted_once(self):
+        self.cosigned()  # no witnesses.json
+        self.assertFalse(os.path.exists(self.path("witnesses.json")))
+        code, out = run_checker(self.bundle)
+        self.assertEqual((code, out.splitlines()[-1]),
+                         (0, "witnesses: no listed witness cosigned the checkpoint"))
+        code, out = run_checker(self.bundle, "--witness", witness_vkey(), "--json")
+        self.assertEqual((code, json.loads(out)["witnesses"]), (0, [WITNESS_NAME]))
+        self.write("witnesses.json", json.dumps([witness_vkey()]))
+        code, out = run_checker(self.bundle, "--witness", witness_vkey(), "--json")
+        self.assertEqual((code, json.loads(out)["witnesses"]), (0, [WITNESS_NAME]))
+
+    def test_an_unlisted_witness_is_ignored(self):
+        self.cosigned([witness_vkey(SECOND_WITNESS_NAME, SECOND_WITNESS_PUBLIC)])
+        code, out = run_checker(self.bundle, "--json")
+        self.assertEqual((code, json.loads(out)["witnesses"]), (0, []))
+
+    def test_two_witnesses_are_both_named(self):
+        shutil.rmtree(self.bundle)
+        write_bundle(self.bundle, self.texts,
+                     cosigners=[(WITNESS_NAME, WITNESS_SECRET),
+                                (SECOND_WITNESS_NAME, SECOND_WITNESS_SECRET)],
+                     witnesses=[witness_vkey(),
+                                witness_vkey(SECOND_WITNESS_NAME, SECOND_WITNESS_PUBLIC)])
+        code, out = run_checker(self.bundle)
+        self.assertEqual(code, 0, out)
+        self.assertEqual(out.splitlines()[-1],
+                         f"witnesses: 2 cosigned the checkpoint: {WITNESS_NAME}, "
+                         f"{SECOND_WITNESS_NAME}")
+
+    def test_an_edited_cosignature_timestamp_fails(self):
+        self.cosigned([witness_vkey()])
+        head, line = self.read("checkpoint.note").rsplit("\u2014 ", 1)
+        name, encoded = line.rstrip("\n").split(" ")
+        blob = bytearray(base64.b64decode(encoded))
+        blob[4 + 7] ^= 2
+        self.write("checkpoint.note",
+                   f"{head}\u2014 {name} {base64.b64encode(bytes(blob)).decode()}\n")
+        self.assert_fails("checkpoint.note",
+                          f"the cosignature by witness `{WITNESS_NAME}` does not verify")
+
+    def test_a_cosignature_moved_to_another_checkpoint_fails(self):
+        # The witness's line taken from the anchor and pasted onto the earlier
+        # checkpoint of 5 records, now the anchor of a cut bundle: the log's
+        # signature on it is genuine, the cosignature is not for it.
+        self.cosigned([witness_vkey()])
+        witness_line = self.read("checkpoint.note").splitlines(keepends=True)[-1]
+        shutil.rmtree(self.bundle)
+        write_bundle(self.bundle, self.texts[:5], earlier=(2,), witnesses=[witness_vkey()])
+        self.write("checkpoint.note", self.read("checkpoint.note") + witness_line)
+        self.assert_fails("checkpoint.note", "does not verify")
+
+    def test_a_malformed_witnesses_file_fails(self):
+        self.cosigned([witness_vkey()])
+        wrong = witness_vkey().replace(WITNESS_NAME, WITNESS_NAME + "x", 1)
+        cases = {
+            "key hash": [wrong],
+            "not a string": [7],
+            "is not a cosignature key": [
+                "PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW"],
+        }
+        for fragment, value in cases.items():
+            with self.subTest(fragment):
+                self.write("witnesses.json", json.dumps(value))
+                self.assert_fails("witnesses.json: entry 1", fragment)
+        self.write("witnesses.json", json.dumps({"keys": []}))
+        self.assert_fails("witnesses.json", "not a JSON array")
+
+    def test_a_bad_witness_option_is_a_usage_error(self):
+        for text in ("nonsense", witness_vkey().replace(WITNESS_NAME, "someone", 1),
+                     "PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW"):
+            with self.subTest(text=text):
+                with contextlib.redirect_stderr(io.StringIO()):
+                    with self.assertRaises(SystemExit) as exit:
+                        vb.main([self.bundle, "--witness", text])
+                self.assertEqual(exit.exception.code, 2)
 
     # -- files -------------------------------------------------------------------------
 

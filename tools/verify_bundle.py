@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Check a Ward export bundle offline, with the Python 3 standard library alone.
 
-    python3 tools/verify_bundle.py DIR [--json]
+    python3 tools/verify_bundle.py DIR [--json] [--witness VKEY ...]
 
 This is an *independent* implementation of the "Bundles" section of
 docs/ledger-format.md: it shares no code with Ward (which is written in Rust) and
@@ -10,35 +10,47 @@ enough for an auditor to check a bundle without trusting Ward's code, so every
 check cites the rule it implements.
 
 A bundle is a directory holding bundle.json, keys.json, checkpoint.note,
-records.jsonl and checkpoints.jsonl. The checks, in the order the document numbers
-them (the first failure is the one reported):
+records.jsonl, checkpoints.jsonl and, optionally, witnesses.json. The checks, in
+the order the document numbers them (the first failure is the one reported):
 
-1. keys: each key id is the first 16 hex digits of SHA-256(public key), its name
-   is "ward/" + key id, and bundle.json's origin names one of them;
-2. checkpoint.note is a C2SP signed note, signed (Ed25519) by that key under that
-   name, whose tlog-checkpoint body states the bundle's origin and tree_size; its
-   root hash is *the root* everything else is checked against;
+1. keys: each key id is the first 16 hex digits of SHA-256(public key) and its
+   name is bundle.json's origin (every key of a log, current or retired, signs
+   under the log's origin; signatures are told apart by key hash); a retired key
+   carries valid_until_size, the largest tree it may sign;
+2. checkpoint.note is a C2SP signed note, signed (Ed25519) by one of those keys
+   (a retired one only for a tree no larger than its valid_until_size), whose
+   tlog-checkpoint body states the bundle's origin and tree_size; its root hash is
+   *the root* everything else is checked against;
 3. every record line: hash = SHA-256(record text), the text is RFC 8785 canonical
    JSON whose reference.seq is the line's seq, seqs strictly increase up to
    tree_size, and the RFC 9162 inclusion proof of the record leads to the root;
 4. hash chains between consecutive records of a session inside the bundle, and,
    for a one-session export, that the session's records are all there;
-5. every earlier checkpoint is signed by a listed key and is an RFC 9162 prefix
-   (consistency proof) of the tree of tree_size records.
+5. every earlier checkpoint is signed by a listed key (within its validity, as in
+   rule 2) and is an RFC 9162 prefix (consistency proof) of the tree of tree_size
+   records;
+6. a bundle with no selection holds every record (checked with rule 4);
+7. witnesses: the witnesses listed in witnesses.json, and any given with
+   --witness, whose C2SP cosignature/v1 line on checkpoint.note verifies are
+   counted and named. A listed witness's line that does not verify, or a
+   witnesses.json entry that is not a witness verifier key, is a problem; no
+   cosignature at all is not (how many witnesses an auditor needs is theirs to
+   say, not the bundle's).
 
-Finally bundle.json's `records` must equal the number of lines of records.jsonl.
+Besides, bundle.json's `records` must equal the number of lines of records.jsonl.
 
 Beyond the numbered rules, a few things the rest of the document implies are
-checked too, each marked where it is done: a bundle with no selection holds every
-record (seq 1 .. tree_size), a one-session bundle holds no other session, and a
-session's session_seq grows with seq and has prev_hash on all but its first record.
+checked too, each marked where it is done: a one-session bundle holds no other
+session, and a session's session_seq grows with seq and has prev_hash on all but
+its first record.
 
 Exit status: 0 when the bundle checks out, 1 when it does not (the first problem
 is printed, naming the file, the line or the record's seq), 2 for a usage error or
-a directory that cannot be read.
+a directory that cannot be read (and for a --witness that is not a witness's
+verifier key).
 
 Nothing here needs to be fast: Ed25519 in pure Python costs a few milliseconds a
-signature, and a bundle has one signature per checkpoint.
+signature, and a bundle has one signature per checkpoint and one per witness.
 """
 
 from __future__ import annotations
@@ -473,10 +485,22 @@ def strict_base64(text: str) -> bytes:
     return data
 
 
-def key_hash(name: str, public_key: bytes) -> bytes:
-    """C2SP signed-note key hash of an Ed25519 key: the first 4 bytes of
-    SHA-256(name || 0x0A || 0x01 || public key) (0x01 is the Ed25519 key type)."""
-    return sha256(name.encode("utf-8") + b"\n\x01" + public_key)[:4]
+#: The C2SP signed-note type byte of an Ed25519 key that signs notes (a log key).
+LOG_KEY_TYPE = 0x01
+#: The C2SP signed-note type byte of an Ed25519 witness key (tlog-cosignature,
+#: cosignature/v1).
+WITNESS_KEY_TYPE = 0x04
+
+
+def key_hash(name: str, public_key: bytes, key_type: int = LOG_KEY_TYPE) -> bytes:
+    """C2SP signed-note key hash: the first 4 bytes of
+    SHA-256(name || 0x0A || type byte || public key).
+
+    The type byte is in the hash so that one name and key cannot be confused
+    across signature types: a witness's cosignature line (0x04) never matches a
+    log key (0x01) of the same name, and the other way round.
+    """
+    return sha256(name.encode("utf-8") + b"\n" + bytes([key_type]) + public_key)[:4]
 
 
 class Signature:
@@ -570,45 +594,188 @@ def parse_checkpoint(body: str) -> Checkpoint:
 
 
 class Key:
-    """A listed public key, with the key hash its signatures carry."""
+    """A listed log key, with the key hash its signatures carry.
 
-    def __init__(self, name: str, key_id: str, public_key: bytes) -> None:
+    `valid_until_size` is None for the log's current key; for a retired key it is
+    the largest tree the key may have signed (docs/ledger-format.md, "Keys and
+    rotation"), so that a leaked old key cannot vouch for the log's future.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        key_id: str,
+        public_key: bytes,
+        valid_until_size: Optional[int] = None,
+    ) -> None:
         self.name = name
         self.key_id = key_id
         self.public_key = public_key
+        self.valid_until_size = valid_until_size
         self.hash = key_hash(name, public_key)
+
+    def describe(self) -> str:
+        """'key <id>', and for a retired key the size it was retired at."""
+        if self.valid_until_size is None:
+            return f"key {self.key_id}"
+        return f"key {self.key_id}, retired at {self.valid_until_size} records"
 
 
 def verify_note(text: str, keys: Sequence[Key]) -> Tuple[Checkpoint, Key]:
     """Parse a signed checkpoint note and find the listed key that signed it.
 
-    The signer must be the key the note's origin line names (Ward's origin is its
-    key name, docs/ledger-format.md "Checkpoints"). Signatures by keys that are not
+    All of a log's keys sign under one name, the log's origin, so a signature line
+    is matched to a key by name *and* key hash. Signatures by keys that are not
     listed are ignored, as C2SP says (they may be witnesses' cosignatures); a
     signature that names a listed key and carries its key hash but does not verify
-    is an error, not something to skip.
+    is an error, not something to skip (as Go's golang.org/x/mod/sumdb/note does).
+    The signer's name must be the checkpoint's origin, and a retired signer is
+    accepted only for a tree no larger than its valid_until_size; when several
+    listed keys signed, one that may sign this size is enough.
     """
     note = parse_note(text)
     checkpoint = parse_checkpoint(note.body)
     message = note.body.encode("utf-8")
-    signers = []
+    signers: List[Key] = []
     for signature in note.signatures:
         for key in keys:
             if signature.name != key.name or signature.key_hash != key.hash:
                 continue
             if not ed25519_verify(key.public_key, message, signature.signature):
-                raise NoteError(f"the signature by {key.name} does not verify")
-            signers.append(key)
+                raise NoteError(
+                    f"the signature by {key.name} ({key.describe()}) does not verify"
+                )
+            if key not in signers:
+                signers.append(key)
     if not signers:
         names = ", ".join(sorted({key.name for key in keys})) or "none"
         raise NoteError(f"it carries no signature by a listed key ({names})")
-    for key in signers:
-        if key.name == checkpoint.origin:
+    named = [key for key in signers if key.name == checkpoint.origin]
+    if not named:
+        raise NoteError(
+            f"its origin is {checkpoint.origin!r}, but it is signed by "
+            f"{signers[0].name!r}"
+        )
+    for key in named:
+        if key.valid_until_size is None or checkpoint.size <= key.valid_until_size:
             return checkpoint, key
+    key = named[0]
     raise NoteError(
-        f"its origin is {checkpoint.origin!r}, but it is signed by "
-        f"{signers[0].name!r}"
+        f"it is signed by the retired key {key.key_id} for {checkpoint.size} records, "
+        f"but that key was retired at {key.valid_until_size}"
     )
+
+
+# ---------------------------------------------------------------------------
+# Witness cosignatures (C2SP tlog-cosignature, Ed25519 cosignature/v1) and
+# verifier keys (C2SP signed-note "vkeys").
+#
+# A witness cosigns a checkpoint only after checking that its tree extends the
+# last one it cosigned for that log, so each independent cosignature on the
+# anchor checkpoint is one more party that saw that very tree: a log cannot show
+# one history to an auditor and another to its witnesses.
+# ---------------------------------------------------------------------------
+
+#: The first line of every cosigned message; it keeps a cosignature from ever
+#: being read as a plain signature of the note body.
+COSIGNATURE_HEADER = b"cosignature/v1\n"
+
+#: The largest timestamp a cosignature may carry (C2SP: at most 2^63 - 1).
+MAX_TIMESTAMP = 2**63 - 1
+
+
+class VerifierKeyError(ValueError):
+    """A vkey string that is not acceptable, with the reason."""
+
+
+class VerifierKey:
+    """A public key as signed notes exchange it: name, type byte, Ed25519 key."""
+
+    def __init__(self, name: str, key_type: int, public_key: bytes) -> None:
+        self.name = name
+        self.key_type = key_type
+        self.public_key = public_key
+        self.hash = key_hash(name, public_key, key_type)
+
+    def text(self) -> str:
+        """The vkey: <name>+<key hash, 8 hex digits>+<base64(type || key)>."""
+        encoded = base64.b64encode(bytes([self.key_type]) + self.public_key).decode()
+        return f"{self.name}+{self.hash.hex()}+{encoded}"
+
+
+def parse_vkey(text: str) -> VerifierKey:
+    """Read a vkey, `<name>+<8 hex digits>+<base64(type byte || 32-byte key)>`.
+
+    The name holds no '+' (C2SP), so the first two '+' split the parts (base64 may
+    hold more). The key hash must be the one computed from the name, type and key:
+    a vkey whose parts were mixed up is refused here instead of silently never
+    matching a signature line. Surrounding whitespace is ignored, since vkeys are
+    pasted from one terminal to another.
+    """
+    parts = text.strip().split("+", 2)
+    if len(parts) != 3:
+        raise VerifierKeyError(f"{text!r} has fewer than three '+'-separated parts")
+    name, hash_text, encoded = parts
+    if not _valid_key_name(name):
+        raise VerifierKeyError(f"{text!r}: the name is empty or holds a space")
+    try:
+        data = strict_base64(encoded)
+    except NoteError:
+        raise VerifierKeyError(f"{text!r}: the key is not standard base64") from None
+    if len(data) != 33:
+        raise VerifierKeyError(f"{text!r}: the key is not a type byte and 32 bytes")
+    key_type, public_key = data[0], data[1:]
+    if key_type not in (LOG_KEY_TYPE, WITNESS_KEY_TYPE):
+        raise VerifierKeyError(
+            f"{text!r}: the key type 0x{key_type:02x} is neither Ed25519 (0x01) nor "
+            "cosignature/v1 (0x04)"
+        )
+    if _decode_point(public_key) is None:
+        raise VerifierKeyError(f"{text!r}: the key is not a valid Ed25519 point")
+    key = VerifierKey(name, key_type, public_key)
+    if hash_text != key.hash.hex():
+        raise VerifierKeyError(
+            f"{text!r}: the key hash {hash_text!r} does not belong to this name, type "
+            f"and key (it would be {key.hash.hex()!r})"
+        )
+    return key
+
+
+def cosigned_message(timestamp: int, body: str) -> bytes:
+    """The exact bytes a witness signs: "cosignature/v1\n", "time <T>\n" (T in
+    decimal POSIX seconds), then the checkpoint's whole note body."""
+    return COSIGNATURE_HEADER + f"time {timestamp}\n".encode("ascii") + body.encode("utf-8")
+
+
+def verify_cosignature(note: Note, witness: VerifierKey) -> Optional[int]:
+    """The time of `witness`'s valid cosignature on `note`, or None if it has none.
+
+    Lines by other names or key hashes are ignored (C2SP). A line that names this
+    witness and carries its key hash (computed with type 0x04) must hold an 8-byte
+    big-endian timestamp no larger than 2^63 - 1 and a 64-byte Ed25519 signature
+    of cosigned_message(timestamp, body); otherwise it raises NoteError, because
+    such a line means the checkpoint was edited or the line forged.
+    """
+    wanted = key_hash(witness.name, witness.public_key, WITNESS_KEY_TYPE)
+    found: Optional[int] = None
+    for signature in note.signatures:
+        if signature.name != witness.name or signature.key_hash != wanted:
+            continue
+        blob = signature.signature
+        timestamp = int.from_bytes(blob[:8], "big")
+        if (
+            len(blob) != 8 + 64
+            or timestamp > MAX_TIMESTAMP
+            or not ed25519_verify(
+                witness.public_key, cosigned_message(timestamp, note.body), blob[8:]
+            )
+        ):
+            raise NoteError(
+                f"the cosignature by witness `{witness.name}` does not verify "
+                "(edited or forged)"
+            )
+        found = timestamp if found is None else found
+    return found
 
 
 # ---------------------------------------------------------------------------
@@ -622,6 +789,9 @@ BUNDLE_FILES = (
     "records.jsonl",
     "checkpoints.jsonl",
 )
+
+#: The optional file of witness verifier keys (rule 7). Older bundles lack it.
+WITNESSES_FILE = "witnesses.json"
 
 
 class Unreadable(Exception):
@@ -667,8 +837,10 @@ class BundleChecker:
     problem is always the first failure in the document's order.
     """
 
-    def __init__(self, directory: str) -> None:
+    def __init__(self, directory: str, witnesses: Sequence[VerifierKey] = ()) -> None:
         self.directory = directory
+        #: Witnesses the auditor trusts (--witness), counted with witnesses.json's.
+        self.given_witnesses = list(witnesses)
         self.problems: List[str] = []
         self.notes: List[str] = []  # what was checked, for the success message
         self.record_count = 0
@@ -678,20 +850,24 @@ class BundleChecker:
         self.keys: List[Key] = []
         self.signer: Optional[Key] = None
         self.earlier_checked = 0
+        #: Rule 7: the witnesses with a valid cosignature on checkpoint.note.
+        self.witnesses: List[str] = []
 
     def fail(self, problem: str) -> None:
         self.problems.append(problem)
 
     # -- reading -------------------------------------------------------------
 
-    def read_text(self, name: str) -> Optional[str]:
-        """A bundle file's text (UTF-8), or None after reporting why it has none."""
+    def read_text(self, name: str, optional: bool = False) -> Optional[str]:
+        """A bundle file's text (UTF-8), or None after reporting why it has none
+        (an `optional` file that is absent is not reported)."""
         path = os.path.join(self.directory, name)
         try:
             with open(path, "rb") as file:
                 data = file.read()
         except FileNotFoundError:
-            self.fail(f"{name}: missing from the bundle")
+            if not optional:
+                self.fail(f"{name}: missing from the bundle")
             return None
         except OSError as error:
             self.fail(f"{name}: cannot be read ({error.strerror})")
@@ -702,8 +878,8 @@ class BundleChecker:
             self.fail(f"{name}: not UTF-8 (byte {error.start})")
             return None
 
-    def read_json(self, name: str) -> Any:
-        text = self.read_text(name)
+    def read_json(self, name: str, optional: bool = False) -> Any:
+        text = self.read_text(name, optional)
         if text is None:
             return None
         try:
@@ -749,6 +925,7 @@ class BundleChecker:
         note = self.read_text("checkpoint.note")
         records_text = self.read_text("records.jsonl")
         checkpoints_text = self.read_text("checkpoints.jsonl")
+        witness_list = self.read_json(WITNESSES_FILE, optional=True)
         if bundle is None:
             return
         self.check_keys(key_list)  # rule 1
@@ -767,6 +944,9 @@ class BundleChecker:
                     f"bundle.json: records is {bundle['records']} but records.jsonl "
                     f"has {lines} lines"
                 )
+        witnesses = self.check_witness_list(witness_list)  # rule 7
+        if note is not None:
+            self.count_cosignatures(note, witnesses)  # rule 7
 
     def check_bundle_json(self) -> Optional[Dict[str, Any]]:
         """bundle.json's shape: the members the table lists, of the right types."""
@@ -806,7 +986,13 @@ class BundleChecker:
         return bundle
 
     def check_keys(self, key_list: Any) -> None:
-        """Rule 1: key ids and names follow from the public keys; origin is one."""
+        """Rule 1: key ids follow from the public keys, every key is named by the
+        origin, and a retired key's limit is a size.
+
+        Since keys rotate, a key's name no longer says which key it is: the origin
+        stays `ward/<first key id>` for the log's life and every key signs under it,
+        so the key hash in each signature line is what tells the keys apart.
+        """
         if key_list is None:
             return
         if not isinstance(key_list, list):
@@ -835,15 +1021,31 @@ class BundleChecker:
                     f"SHA-256(public_key), {expected_id} (public key changed?)"
                 )
                 continue
-            if name != "ward/" + expected_id:
-                self.fail(f"{where}: name {name!r} is not 'ward/{expected_id}'")
+            if _decode_point(public_key) is None:
+                self.fail(f"{where}: public_key is not a valid Ed25519 point")
                 continue
-            self.keys.append(Key(name, key_id, public_key))
+            if name != self.origin:
+                self.fail(
+                    f"{where}: name {name!r} is not the bundle's origin "
+                    f"{self.origin!r} (all of a log's keys sign under its origin)"
+                )
+                continue
+            limit = entry.get("valid_until_size")
+            if limit is not None and (not _is_int(limit) or limit < 0):
+                self.fail(
+                    f"{where}: valid_until_size {limit!r} is not a non-negative integer"
+                )
+                continue
+            self.keys.append(Key(name, key_id, public_key, limit))
         if not any(key.name == self.origin for key in self.keys):
             self.fail(f"keys.json: no valid key is named {self.origin!r}, the origin")
 
     def check_checkpoint(self, note: str) -> None:
-        """Rule 2: the signed checkpoint of tree_size records, giving the root."""
+        """Rule 2: the signed checkpoint of tree_size records, giving the root.
+
+        Any listed key may have signed it, a retired one only for a tree no larger
+        than its valid_until_size (verify_note enforces both).
+        """
         origin_keys = [key for key in self.keys if key.name == self.origin]
         if not origin_keys:
             return  # rule 1 said so; nothing can be trusted without the key
@@ -1012,7 +1214,7 @@ class BundleChecker:
     def check_whole_ledger(self, records: List[Record]) -> None:
         """With no selection the export is the whole ledger: seq 1 .. tree_size.
 
-        The numbered rules do not say this, but it follows from the document: the
+        Rule 6 says so, and it follows from the rest of the document too: the
         selection members are "absent when not used", export signs a checkpoint
         covering every record first, and seq is "global, from 1, gap-free". Without
         this check a line deleted from a whole-ledger bundle (with `records` fixed
@@ -1083,8 +1285,68 @@ class BundleChecker:
             self.earlier_checked += 1
             self.notes.append(
                 f"ok: the earlier checkpoint of {size} records signed by {signer.name} "
-                f"(checkpoints.jsonl line {number}) is a prefix of it"
+                f"with {signer.describe()} (checkpoints.jsonl line {number}) is a "
+                "prefix of it"
             )
+
+    def check_witness_list(self, value: Any) -> List[VerifierKey]:
+        """Rule 7, first half: witnesses.json's vkeys, plus those given with --witness.
+
+        An absent witnesses.json (older bundles) lists no one. An entry that is not
+        a witness's vkey is a problem rather than skipped: a typo would otherwise
+        quietly drop a witness the exporter meant to count. A log key (type 0x01)
+        is refused too, since a log's signature on its own checkpoint is no
+        witness. Duplicates are counted once.
+        """
+        witnesses: List[VerifierKey] = []
+        if value is not None:
+            if not isinstance(value, list):
+                self.fail(f"{WITNESSES_FILE}: not a JSON array of verifier keys")
+                value = []
+            for number, entry in enumerate(value, start=1):
+                where = f"{WITNESSES_FILE}: entry {number}"
+                if not isinstance(entry, str):
+                    self.fail(f"{where}: not a string")
+                    continue
+                try:
+                    vkey = parse_vkey(entry)
+                except VerifierKeyError as error:
+                    self.fail(f"{where}: not a verifier key: {error}")
+                    continue
+                if vkey.key_type != WITNESS_KEY_TYPE:
+                    self.fail(
+                        f"{where}: {entry!r} is not a cosignature key (its type is "
+                        f"0x{vkey.key_type:02x}, a witness's is 0x04)"
+                    )
+                    continue
+                witnesses.append(vkey)
+        unique: List[VerifierKey] = []
+        for vkey in witnesses + self.given_witnesses:
+            if not any(
+                (seen.name, seen.public_key) == (vkey.name, vkey.public_key)
+                for seen in unique
+            ):
+                unique.append(vkey)
+        return unique
+
+    def count_cosignatures(self, text: str, witnesses: Sequence[VerifierKey]) -> None:
+        """Rule 7, second half: which listed witnesses validly cosigned checkpoint.note.
+
+        Only the anchor checkpoint counts: it is the one the records are proved
+        against. A note that does not parse was reported by rule 2 already.
+        """
+        try:
+            note = parse_note(text)
+        except NoteError:
+            return
+        for witness in witnesses:
+            try:
+                cosigned = verify_cosignature(note, witness)
+            except NoteError as error:
+                self.fail(f"checkpoint.note: {error}")
+                continue
+            if cosigned is not None and witness.name not in self.witnesses:
+                self.witnesses.append(witness.name)
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
@@ -1094,9 +1356,30 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     )
     parser.add_argument("directory", metavar="DIR", help="the bundle directory")
     parser.add_argument("--json", action="store_true", help="print a JSON report")
+    parser.add_argument(
+        "--witness",
+        metavar="VKEY",
+        action="append",
+        default=[],
+        help="a witness whose cosignature on the checkpoint counts, as a verifier "
+        "key <name>+<key hash>+<base64 key> (repeatable; counted with the bundle's "
+        "witnesses.json)",
+    )
     args = parser.parse_args(argv)  # exits 2 on a usage error
+    witnesses = []
+    for text in args.witness:
+        try:
+            vkey = parse_vkey(text)
+        except VerifierKeyError as error:
+            parser.error(f"--witness: {error}")  # exits 2
+        if vkey.key_type != WITNESS_KEY_TYPE:
+            parser.error(
+                f"--witness: {text!r} is a log key (type 0x{vkey.key_type:02x}), not a "
+                "witness's cosignature key (0x04)"
+            )
+        witnesses.append(vkey)
 
-    checker = BundleChecker(args.directory)
+    checker = BundleChecker(args.directory, witnesses)
     try:
         checker.run()
     except Unreadable as error:
@@ -1110,6 +1393,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             "tree_size": checker.tree_size,
             "root": checker.root.hex() if checker.root is not None else None,
             "checkpoints": checker.earlier_checked,
+            "key_id": checker.signer.key_id if checker.signer is not None else None,
+            "witnesses": checker.witnesses,
             "problems": checker.problems,
         }
         print(json.dumps(report, indent=2))
@@ -1120,8 +1405,29 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             f"against the checkpoint of {checker.tree_size} records signed by "
             f"{checker.signer.name}"
         )
+        if checker.signer.valid_until_size is not None:
+            print(
+                f"ok: the checkpoint is signed with the retired {checker.signer.describe()}"
+            )
+        first_key_id = (checker.origin or "").rpartition("/")[2]
+        if checker.signer.key_id != first_key_id:
+            # Rule 1 trusts every key keys.json names by the origin, but keys.json
+            # is not signed: only the log's first key is pinned by the origin
+            # itself (ward/<first key id>). Say so rather than let "ok" imply more.
+            print(
+                f"note: it is signed with key {checker.signer.key_id}, not key "
+                f"{first_key_id} that the origin names; keys.json, which lists it, is "
+                "not signed: check that key with the log's owner, or count on witnesses"
+            )
         for note in checker.notes:
             print(note)
+        if checker.witnesses:
+            print(
+                f"witnesses: {len(checker.witnesses)} cosigned the checkpoint: "
+                + ", ".join(checker.witnesses)
+            )
+        else:
+            print("witnesses: no listed witness cosigned the checkpoint")
     else:
         print(f"FAILED: {checker.problems[0]}")
     return 0 if ok else 1
