@@ -13,7 +13,7 @@ use ed25519_dalek::VerifyingKey;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::checkpoint::{Checkpoint, CheckpointError, SignedNote};
+use crate::checkpoint::{Checkpoint, CheckpointError, KeyEndorsement, SignedNote};
 use crate::cosignature::{Cosigned, VerifierKey, WITNESS_KEY_TYPE, verify_cosignature};
 use crate::hash::{canonical, sha256_hex};
 use crate::merkle::{self, Hash};
@@ -67,6 +67,10 @@ pub struct BundleKey {
     /// For a retired key, the largest tree it may have signed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub valid_until_size: Option<u64>,
+    /// For every key but the log's first: the [`KeyEndorsement`] note its
+    /// predecessor signed to introduce it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub endorsement: Option<String>,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -222,8 +226,13 @@ pub struct BundleReport {
 
 /// Checks a bundle directory by the rules of `docs/ledger-format.md`, counting
 /// the anchor checkpoint's cosignatures by the witnesses the bundle lists and by
-/// `witnesses` (the ones the auditor trusts).
-pub fn verify_bundle(dir: &Path, witnesses: &[VerifierKey]) -> Result<BundleReport, LedgerError> {
+/// `witnesses` (the ones the auditor trusts). `trusted_key_ids`: keys the auditor
+/// trusts without an endorsement (a managed key its deployment replaced).
+pub fn verify_bundle(
+    dir: &Path,
+    witnesses: &[VerifierKey],
+    trusted_key_ids: &[String],
+) -> Result<BundleReport, LedgerError> {
     let read = |name: &str| {
         let path = dir.join(name);
         fs::read_to_string(&path).map_err(io_error(&path))
@@ -255,15 +264,21 @@ pub fn verify_bundle(dir: &Path, witnesses: &[VerifierKey]) -> Result<BundleRepo
             return Ok(finish(report));
         }
     };
-    // Rule 1: keys.
-    let mut trusted = Vec::new();
+    // Rule 1: keys, each well formed, and chained to the origin.
+    let mut parsed = Vec::new();
     for key in &keys {
         match parse_key(key, &manifest.origin) {
-            Ok(trusted_key) => trusted.push(trusted_key),
+            Ok(trusted_key) => parsed.push((key, trusted_key)),
             Err(why) => report
                 .problems
-                .push(format!("keys.json: key `{}`: {why}", key.name)),
+                .push(format!("keys.json: key `{}`: {why}", key.key_id)),
         }
+    }
+    let (trusted, unendorsed) = chain_keys(&manifest.origin, parsed, trusted_key_ids);
+    for (key_id, why) in unendorsed {
+        report
+            .problems
+            .push(format!("keys.json: key `{key_id}`: {why}"));
     }
     if trusted.is_empty() {
         report.problems.push(format!(
@@ -386,27 +401,66 @@ pub fn verify_bundle(dir: &Path, witnesses: &[VerifierKey]) -> Result<BundleRepo
     Ok(finish(report))
 }
 
-/// The checkpoint a note states, if a listed key signed it within its validity.
+/// The log's keys that chain to its origin: the first key is the one the origin
+/// names (`ward/<key id>`); each later key needs an endorsement signed by an
+/// accepted key that states the endorser's `valid_until_size`, or to be among
+/// `trusted_key_ids`. Returns the accepted keys and, for the others, why not.
+fn chain_keys(
+    origin: &str,
+    mut pending: Vec<(&BundleKey, TrustedKey)>,
+    trusted_key_ids: &[String],
+) -> (Vec<TrustedKey>, Vec<(String, String)>) {
+    let mut accepted: Vec<TrustedKey> = Vec::new();
+    while let Some(at) = pending.iter().position(|(key, candidate)| {
+        origin == crate::checkpoint::origin_for(&key.key_id)
+            || trusted_key_ids.contains(&key.key_id)
+            || key.endorsement.as_deref().is_some_and(|text| {
+                accepted.iter().any(|endorser| {
+                    KeyEndorsement::verify(text, origin, &endorser.key).is_ok_and(|stated| {
+                        stated.key == candidate.key
+                            && endorser.valid_until_size == Some(stated.previous_valid_until_size)
+                    })
+                })
+            })
+    }) {
+        accepted.push(pending.remove(at).1);
+    }
+    let refused = pending
+        .into_iter()
+        .map(|(key, _)| {
+            let why = if key.endorsement.is_some() {
+                "its endorsement is not signed by an earlier key of the log, or states another \
+                 key or retirement size (keys.json edited?)"
+            } else {
+                "no earlier key of the log endorses it (a key the deployment replaced, or one \
+                 added to keys.json); trust it explicitly only if you know its id"
+            };
+            (key.key_id.clone(), why.to_owned())
+        })
+        .collect();
+    (accepted, refused)
+}
+
+/// The checkpoint a note states, if a listed key signed it within its validity
+/// and no listed key's line on it fails to verify.
 fn signed_by_listed_key(note: &SignedNote, trusted: &[TrustedKey]) -> Result<Checkpoint, String> {
     let checkpoint = Checkpoint::parse_body(&note.body).map_err(|error| error.to_string())?;
-    let mut failure = None;
-    let signer = trusted
-        .iter()
-        .find(|key| match note.verify(&key.name, &key.key) {
-            Ok(()) => true,
-            Err(error) => {
-                // A line by this key that does not verify says more than "absent".
-                if failure.is_none() || matches!(error, CheckpointError::BadSignature(_)) {
-                    failure = Some(error);
+    let mut signer: Option<&TrustedKey> = None;
+    for key in trusted {
+        match note.verify(&key.name, &key.key) {
+            // The most limited valid signer decides: a retired key's limit holds
+            // whatever the order of keys.json.
+            Ok(()) => {
+                if signer.is_none_or(|current| current.valid_until_size.is_none()) {
+                    signer = Some(key);
                 }
-                false
             }
-        });
+            Err(error @ CheckpointError::BadSignature(_)) => return Err(error.to_string()),
+            Err(_) => {}
+        }
+    }
     let Some(signer) = signer else {
-        return Err(failure.map_or_else(
-            || "it carries no signature by a listed key".to_owned(),
-            |error| error.to_string(),
-        ));
+        return Err("it carries no signature by a listed key".to_owned());
     };
     match signer.valid_until_size {
         Some(limit) if checkpoint.size > limit => Err(format!(

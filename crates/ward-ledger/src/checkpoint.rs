@@ -8,10 +8,13 @@
 //!   hash is the first 4 bytes of SHA-256(key name ‖ "\n" ‖ 0x01 ‖ Ed25519 public key)
 //!   and the signature is Ed25519 over the body's bytes.
 //!
-//! The key name is the origin, `ward/<host key id>`, so a checkpoint names the key
-//! that signed it. A checkpoint only says "the log had this many records and this
-//! root, according to this key"; [`crate::Ledger::verify_with`] checks it against
-//! the records.
+//! The key name is the log's origin, `ward/<id of the log's first key>`: every key
+//! of the log, current or retired, signs under it, told apart by its key hash (the
+//! C2SP convention that a log's key name is its origin). A key after the first is
+//! introduced by an endorsement its predecessor signed ([`KeyEndorsement`]), so the
+//! origin pins the whole chain of keys. A checkpoint only says "the log had this
+//! many records and this root, according to this key";
+//! [`crate::Ledger::verify_with`] checks it against the records.
 
 use base64ct::{Base64, Encoding};
 use ed25519_dalek::{Signature, Signer, SigningKey, Verifier, VerifyingKey};
@@ -27,7 +30,7 @@ const SIGNATURE_PREFIX: &str = "\u{2014} ";
 /// What a checkpoint states.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Checkpoint {
-    /// The log's name: `ward/<host key id>`.
+    /// The log's name: `ward/<id of its first key>`.
     pub origin: String,
     /// The number of records.
     pub size: u64,
@@ -229,6 +232,92 @@ impl SignedNote {
     }
 }
 
+/// The first line of a key endorsement: it can never be read as a checkpoint of
+/// the log (whose first line is the origin), so the one key signs both safely.
+const ENDORSEMENT_HEADER: &str = "ward-key-rotation/v1";
+
+/// A retiring key's statement, signed by it as a note under the log's origin:
+/// "the log's next key is this one, and I sign nothing beyond this tree size".
+///
+/// Body, each line ending in a newline: `ward-key-rotation/v1`, the origin, the
+/// new key's id, the new public key in standard base64, the old key's last size.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyEndorsement {
+    /// The log's origin.
+    pub origin: String,
+    /// The new key's id.
+    pub key_id: String,
+    /// The new key.
+    pub key: VerifyingKey,
+    /// The largest tree the endorsing (retiring) key may have signed.
+    pub previous_valid_until_size: u64,
+}
+
+impl KeyEndorsement {
+    /// The note body.
+    pub fn body(&self) -> String {
+        format!(
+            "{ENDORSEMENT_HEADER}\n{}\n{}\n{}\n{}\n",
+            self.origin,
+            self.key_id,
+            Base64::encode_string(self.key.as_bytes()),
+            self.previous_valid_until_size
+        )
+    }
+
+    /// The endorsement as a note signed by the retiring key under the origin.
+    pub fn sign(&self, previous: &SigningKey) -> String {
+        let body = self.body();
+        SignedNote {
+            signatures: vec![NoteSignature {
+                name: self.origin.clone(),
+                key_hash: key_hash(&self.origin, &previous.verifying_key()),
+                signature: previous.sign(body.as_bytes()).to_bytes().to_vec(),
+            }],
+            body,
+        }
+        .text()
+    }
+
+    /// Reads an endorsement note and checks it is signed by `previous` under
+    /// `origin` and states that origin.
+    pub fn verify(
+        text: &str,
+        origin: &str,
+        previous: &VerifyingKey,
+    ) -> Result<KeyEndorsement, CheckpointError> {
+        let malformed = |what: &str| CheckpointError::Malformed(what.to_owned());
+        let note = SignedNote::parse(text)?;
+        note.verify(origin, previous)?;
+        let lines: Vec<&str> = note.body.split_terminator('\n').collect();
+        let [header, stated_origin, stated_id, key, size] = lines.as_slice() else {
+            return Err(malformed("an endorsement has five lines"));
+        };
+        if *header != ENDORSEMENT_HEADER || *stated_origin != origin {
+            return Err(malformed("not a key endorsement of this log"));
+        }
+        let bytes = Base64::decode_vec(key).map_err(|_| malformed("the key is not base64"))?;
+        let array: [u8; 32] = bytes
+            .as_slice()
+            .try_into()
+            .map_err(|_| malformed("the key is not 32 bytes"))?;
+        let key = VerifyingKey::from_bytes(&array)
+            .map_err(|_| malformed("the key is not an Ed25519 point"))?;
+        if key_id(&key) != *stated_id {
+            return Err(malformed("the key id is not the hash of the key"));
+        }
+        let size = size
+            .parse::<u64>()
+            .map_err(|_| malformed("the size is not a number"))?;
+        Ok(KeyEndorsement {
+            origin: origin.to_owned(),
+            key_id: (*stated_id).to_owned(),
+            key,
+            previous_valid_until_size: size,
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -315,6 +404,34 @@ mod tests {
                 "the checkpoint's second line is not a tree size".into()
             ))
         );
+    }
+
+    #[test]
+    fn an_endorsement_round_trips_and_binds_its_signer_and_size() {
+        let endorsement = KeyEndorsement {
+            origin: "ward/0123456789abcdef".into(),
+            key_id: key_id(&key(2).verifying_key()),
+            key: key(2).verifying_key(),
+            previous_valid_until_size: 41,
+        };
+        let note = endorsement.sign(&key(1));
+        assert!(note.starts_with("ward-key-rotation/v1\nward/0123456789abcdef\n"));
+        assert_eq!(
+            KeyEndorsement::verify(&note, "ward/0123456789abcdef", &key(1).verifying_key()),
+            Ok(endorsement)
+        );
+        assert!(
+            KeyEndorsement::verify(&note, "ward/0123456789abcdef", &key(3).verifying_key())
+                .is_err()
+        );
+        let raised = note.replacen("\n41\n", "\n99\n", 1);
+        assert!(
+            KeyEndorsement::verify(&raised, "ward/0123456789abcdef", &key(1).verifying_key())
+                .is_err()
+        );
+        // It is never a checkpoint of the log.
+        let parsed = SignedNote::parse(&note).unwrap();
+        assert!(Checkpoint::parse_body(&parsed.body).is_err());
     }
 
     #[test]

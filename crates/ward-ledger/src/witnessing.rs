@@ -133,7 +133,7 @@ impl Ledger {
                         "the cosignature by `{}` is by a key that is not configured; add the \
                          witness's key (`ward witness show` prints it on the witness's \
                          machine) to `witnesses` under `[ledger]` in the policy, or pass \
-                         `--witness-key`",
+                         `--witness`",
                         line.name
                     ))
                 })?;

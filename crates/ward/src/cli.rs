@@ -300,6 +300,10 @@ pub(crate) enum AuditCommand {
         /// the policy's `[ledger] witnesses` (or, for a bundle, its witnesses.json).
         #[arg(long, value_name = "VKEY")]
         witness: Vec<String>,
+        /// With --bundle: a key id to trust although no earlier key of the log
+        /// endorses it (a managed key the deployment replaced; repeatable).
+        #[arg(long, value_name = "KEY_ID", requires = "bundle")]
+        trust_key: Vec<String>,
         /// Print the report as JSON.
         #[arg(long)]
         json: bool,
@@ -362,13 +366,13 @@ pub(crate) enum AuditCommand {
     /// Store the cosignatures a witness added to one of this ledger's checkpoints.
     ///
     /// Each must verify under a configured witness key (`witnesses` under
-    /// `[ledger]` in the policy) or one given with --witness-key.
+    /// `[ledger]` in the policy) or one given with --witness.
     AddCosignature {
         /// The cosigned checkpoint, as `ward witness cosign` wrote it (`-` for stdin).
         file: PathBuf,
         /// A witness's verifier key (repeatable).
         #[arg(long, value_name = "VKEY")]
-        witness_key: Vec<String>,
+        witness: Vec<String>,
         /// Print the result as JSON.
         #[arg(long)]
         json: bool,

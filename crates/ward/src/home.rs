@@ -37,9 +37,14 @@ pub(crate) struct HostIdentity {
     /// The private key's file in the home, after a rotation (else `host-key.pem`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) key_file: Option<String>,
-    /// Keys that signed before, newest last: their checkpoints stay verifiable.
+    /// Keys that signed before, oldest first: their checkpoints stay verifiable.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub(crate) retired_keys: Vec<RetiredKey>,
+    /// The note by which the previous key introduced this one
+    /// (`ward_ledger::checkpoint::KeyEndorsement`); absent for the log's first key
+    /// and for a managed key the deployment replaced.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) endorsement: Option<String>,
 }
 
 /// A key rotated out: the public half only (the private half is deleted).
@@ -51,6 +56,9 @@ pub(crate) struct RetiredKey {
     pub(crate) retired_at: String,
     /// The largest tree it may have signed.
     pub(crate) valid_until_size: u64,
+    /// The note by which its predecessor introduced it, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) endorsement: Option<String>,
 }
 
 impl HostIdentity {
@@ -65,6 +73,7 @@ impl HostIdentity {
             os_user: os_user(),
             key_file: None,
             retired_keys: Vec::new(),
+            endorsement: None,
         }
     }
 

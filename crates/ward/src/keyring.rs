@@ -80,22 +80,29 @@ impl Home {
         Ok(keys)
     }
 
-    /// The log's keys as a bundle lists them.
+    /// The log's keys as a bundle lists them: oldest first, each later one with
+    /// the endorsement its predecessor signed.
     pub(crate) fn bundle_keys(&self) -> Result<Vec<BundleKey>> {
         let identity = self.read_identity()?;
         let origin = identity.origin();
-        let mut keys = vec![BundleKey {
-            name: origin.clone(),
+        let mut keys: Vec<BundleKey> = identity
+            .retired_keys
+            .iter()
+            .map(|retired| BundleKey {
+                name: origin.clone(),
+                key_id: retired.key_id.clone(),
+                public_key: retired.public_key.clone(),
+                valid_until_size: Some(retired.valid_until_size),
+                endorsement: retired.endorsement.clone(),
+            })
+            .collect();
+        keys.push(BundleKey {
+            name: origin,
             key_id: identity.key_id.clone(),
             public_key: identity.public_key.clone(),
             valid_until_size: None,
-        }];
-        keys.extend(identity.retired_keys.iter().map(|retired| BundleKey {
-            name: origin.clone(),
-            key_id: retired.key_id.clone(),
-            public_key: retired.public_key.clone(),
-            valid_until_size: Some(retired.valid_until_size),
-        }));
+            endorsement: identity.endorsement.clone(),
+        });
         Ok(keys)
     }
 
@@ -131,8 +138,10 @@ pub(crate) fn signer(
         if hex(key.verifying_key().as_bytes()) == identity.public_key {
             return Ok(Signer { key, identity });
         }
+        // The old key is gone with the old file: nobody can endorse the new one, and
+        // bundles say so (the auditor trusts it by its id, or not).
         let retired_at = ledger.checkpoints()?.last().map_or(0, |c| c.tree_size);
-        let identity = retire_current(home, identity, &key, None, retired_at)?;
+        let identity = retire_current(home, identity, &key, None, None, retired_at)?;
         record_rotation(home, ledger, &identity, "the managed key file was replaced")?;
         return Ok(Signer { key, identity });
     }
@@ -195,7 +204,21 @@ pub(crate) fn rotate(
     crate::home::write_key(&new_path, &new_key)?;
     let old_path = home.key_path(&old.identity);
     let old_key_id = old.identity.key_id.clone();
-    let identity = retire_current(home, old.identity, &new_key, Some(file_name), valid_until)?;
+    let endorsement = ward_ledger::checkpoint::KeyEndorsement {
+        origin: origin.clone(),
+        key_id: new_id.clone(),
+        key: new_key.verifying_key(),
+        previous_valid_until_size: valid_until,
+    }
+    .sign(&old.key);
+    let identity = retire_current(
+        home,
+        old.identity,
+        &new_key,
+        Some(file_name),
+        Some(endorsement),
+        valid_until,
+    )?;
     // The old private key is no longer trusted for new checkpoints; it goes.
     if let Err(error) = fs::remove_file(&old_path) {
         crate::output::status(&format!(
@@ -216,25 +239,28 @@ pub(crate) fn rotate(
     })
 }
 
-/// Writes the identity of `new_key` with the current key retired at
-/// `valid_until`.
+/// Writes the identity of `new_key` (introduced by `endorsement`, if the old key
+/// could sign one) with the current key retired at `valid_until`.
 fn retire_current(
     home: &Home,
     old: HostIdentity,
     new_key: &SigningKey,
     key_file: Option<String>,
+    endorsement: Option<String>,
     valid_until: u64,
 ) -> Result<HostIdentity> {
     let origin = old.origin();
     let mut identity = HostIdentity::new(&new_key.verifying_key());
     identity.log_origin = Some(origin);
     identity.key_file = key_file;
+    identity.endorsement = endorsement;
     identity.retired_keys = old.retired_keys;
     identity.retired_keys.push(RetiredKey {
         key_id: old.key_id,
         public_key: old.public_key,
         retired_at: crate::recording::now(),
         valid_until_size: valid_until,
+        endorsement: old.endorsement,
     });
     home.write_identity(&identity)?;
     Ok(identity)

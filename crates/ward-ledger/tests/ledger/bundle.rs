@@ -6,9 +6,9 @@ use std::path::{Path, PathBuf};
 
 use ed25519_dalek::SigningKey;
 use ward_ledger::bundle::{BundleKey, Selection, verify_bundle};
-use ward_ledger::checkpoint::origin_for;
+use ward_ledger::checkpoint::{KeyEndorsement, origin_for};
 use ward_ledger::hash::sha256_hex;
-use ward_ledger::{Ledger, RecordFilter};
+use ward_ledger::{Ledger, RecordFilter, TrustedKey};
 
 use crate::support::{fill, ledger};
 
@@ -24,6 +24,7 @@ fn bundle_key(key: &SigningKey) -> BundleKey {
         key_id,
         public_key: public.iter().map(|b| format!("{b:02x}")).collect(),
         valid_until_size: None,
+        endorsement: None,
     }
 }
 
@@ -76,7 +77,7 @@ fn tampered(good: &Path, file: &str, edit: impl FnOnce(String) -> String) -> Pat
 }
 
 fn first_problem(dir: &Path) -> String {
-    let report = verify_bundle(dir, &[]).unwrap();
+    let report = verify_bundle(dir, &[], &[]).unwrap();
     assert!(!report.ok, "tampering went unnoticed");
     report.problems[0].clone()
 }
@@ -84,7 +85,7 @@ fn first_problem(dir: &Path) -> String {
 #[test]
 fn a_good_bundle_checks_out() {
     let (_dir, good, _ledger) = exported();
-    let report = verify_bundle(&good, &[]).unwrap();
+    let report = verify_bundle(&good, &[], &[]).unwrap();
     assert!(report.ok, "{:#?}", report.problems);
     assert_eq!(
         (report.records, report.tree_size, report.earlier_checkpoints),
@@ -128,7 +129,7 @@ fn swapped_record_lines_are_named() {
         lines.swap(1, 2);
         lines.join("\n") + "\n"
     });
-    let report = verify_bundle(&bad, &[]).unwrap();
+    let report = verify_bundle(&bad, &[], &[]).unwrap();
     assert!(
         report
             .problems
@@ -198,5 +199,96 @@ fn an_exported_directory_must_be_new_or_empty() {
     assert!(
         error.ends_with("is not empty; give a new or empty directory"),
         "{error}"
+    );
+}
+
+/// A ledger whose key was rotated after 12 records (key 9, then key 4, with
+/// key 9's endorsement of key 4), exported whole; returns the bundle and the
+/// new key's `BundleKey`.
+fn rotated() -> (tempfile::TempDir, PathBuf, BundleKey) {
+    let (dir, _path, mut ledger) = ledger();
+    let old = bundle_key(&key());
+    let origin = old.name.clone();
+    fill(&mut ledger, &["a", "b"], 3);
+    ledger.sign_checkpoint(&key(), &origin, &[]).unwrap();
+    let new_key = SigningKey::from_bytes(&[4; 32]);
+    let mut new = bundle_key(&new_key);
+    new.name = origin.clone();
+    new.endorsement = Some(
+        KeyEndorsement {
+            origin: origin.clone(),
+            key_id: new.key_id.clone(),
+            key: new_key.verifying_key(),
+            previous_valid_until_size: 12,
+        }
+        .sign(&key()),
+    );
+    let retired = BundleKey {
+        valid_until_size: Some(12),
+        ..old
+    };
+    let trusted = [TrustedKey {
+        name: origin.clone(),
+        key: key().verifying_key(),
+        valid_until_size: Some(12),
+    }];
+    fill(&mut ledger, &["a"], 1);
+    ledger.sign_checkpoint(&new_key, &origin, &trusted).unwrap();
+    let out = dir.path().join("rotated");
+    ledger
+        .export_bundle(
+            &out,
+            &RecordFilter::default(),
+            Selection::default(),
+            vec![retired, new.clone()],
+            &[],
+        )
+        .unwrap();
+    (dir, out, new)
+}
+
+#[test]
+fn a_rotated_key_endorsed_by_its_predecessor_checks_out() {
+    let (_dir, bundle, _new) = rotated();
+    let report = verify_bundle(&bundle, &[], &[]).unwrap();
+    assert!(report.ok, "{:#?}", report.problems);
+    assert_eq!(report.earlier_checkpoints, 1);
+}
+
+#[test]
+fn a_key_added_to_keys_json_is_not_trusted() {
+    let (_dir, bundle, new) = rotated();
+    // Drop the endorsement: the key is now just claimed by the file.
+    let bad = tampered(&bundle, "keys.json", |text| {
+        let mut keys: Vec<BundleKey> = serde_json::from_str(&text).unwrap();
+        keys[1].endorsement = None;
+        serde_json::to_string(&keys).unwrap()
+    });
+    let problem = first_problem(&bad);
+    assert_eq!(
+        problem,
+        format!(
+            "keys.json: key `{}`: no earlier key of the log endorses it (a key the deployment \
+             replaced, or one added to keys.json); trust it explicitly only if you know its id",
+            new.key_id
+        )
+    );
+    // An auditor who knows the key id may trust it.
+    let report = verify_bundle(&bad, &[], std::slice::from_ref(&new.key_id)).unwrap();
+    assert!(report.ok, "{:#?}", report.problems);
+}
+
+#[test]
+fn a_raised_retirement_size_breaks_the_endorsement() {
+    let (_dir, bundle, new) = rotated();
+    let bad = tampered(&bundle, "keys.json", |text| {
+        let mut keys: Vec<BundleKey> = serde_json::from_str(&text).unwrap();
+        keys[0].valid_until_size = Some(13);
+        serde_json::to_string(&keys).unwrap()
+    });
+    let problem = first_problem(&bad);
+    assert!(
+        problem.starts_with(&format!("keys.json: key `{}`: its endorsement", new.key_id)),
+        "{problem}"
     );
 }

@@ -27,8 +27,9 @@ pub(crate) fn run(home: &Home, command: AuditCommand) -> Result<ExitCode> {
         AuditCommand::Verify {
             bundle: Some(dir),
             witness,
+            trust_key,
             json,
-        } => return proofs::verify_bundle(&dir, &witness, json),
+        } => return proofs::verify_bundle(&dir, &witness, &trust_key, json),
         _ => {}
     }
     let ledger = open(home)?;
@@ -44,11 +45,11 @@ pub(crate) fn run(home: &Home, command: AuditCommand) -> Result<ExitCode> {
         }
         AuditCommand::AddCosignature {
             file,
-            witness_key,
+            witness,
             json,
         } => {
             let mut ledger = ledger;
-            proofs::add_cosignature(home, &mut ledger, &file, &witness_key, json)
+            proofs::add_cosignature(home, &mut ledger, &file, &witness, json)
         }
         AuditCommand::Prove { seq, size, out } => proofs::prove(&ledger, seq, size, out.as_deref()),
         AuditCommand::Consistency { old, new, out } => {

@@ -255,9 +255,14 @@ pub(crate) fn export_bundle(
     Ok(ExitCode::SUCCESS)
 }
 
-pub(crate) fn verify_bundle(dir: &Path, witnesses: &[String], json: bool) -> Result<ExitCode> {
+pub(crate) fn verify_bundle(
+    dir: &Path,
+    witnesses: &[String],
+    trusted_key_ids: &[String],
+    json: bool,
+) -> Result<ExitCode> {
     let given = witness_keys(&LedgerSettings::default(), witnesses)?;
-    let report = ward_ledger::bundle::verify_bundle(dir, &given)?;
+    let report = ward_ledger::bundle::verify_bundle(dir, &given, trusted_key_ids)?;
     if json {
         output::json(&report)?;
     } else if report.ok {

@@ -160,7 +160,16 @@ fn a_rotated_key_keeps_the_origin_and_old_checkpoints_verifiable() {
     let keys: Value =
         serde_json::from_str(&std::fs::read_to_string(dir.join("keys.json")).unwrap()).unwrap();
     assert_eq!(keys.as_array().unwrap().len(), 2);
-    assert_eq!(keys[1]["valid_until_size"], 4);
+    // Oldest first; the new key comes with the old one's endorsement.
+    assert_eq!(keys[0]["valid_until_size"], 4);
+    assert_eq!(keys[1]["key_id"], rotated["new_key_id"]);
+    assert!(
+        keys[1]["endorsement"]
+            .as_str()
+            .unwrap()
+            .starts_with("ward-key-rotation/v1\n"),
+        "{keys:#}"
+    );
     ctx.ward(&["audit", "verify", "--bundle", &dir_arg])
         .assert_success();
 }
@@ -312,6 +321,30 @@ fn a_managed_key_file_signs_and_a_replaced_one_is_adopted() {
     let report = verify(&ctx);
     assert_eq!(report["ok"], true, "{report:#}");
     assert_eq!(report["checkpoints"], 2);
+
+    // Nobody could endorse the replacement (the old key left with its file): a
+    // bundle says so, until the auditor trusts the new key by its id.
+    let dir = ctx.root.join("bundle");
+    let dir_arg = dir.display().to_string();
+    ctx.ward(&["audit", "export", "--bundle", &dir_arg])
+        .assert_success();
+    let out = ctx.ward(&["audit", "verify", "--bundle", &dir_arg]);
+    assert_eq!(out.code, 1, "{}", out.render());
+    assert!(
+        out.stdout.contains("no earlier key of the log endorses it"),
+        "{}",
+        out.render()
+    );
+    let new_id = after["key_id"].as_str().unwrap();
+    ctx.ward(&[
+        "audit",
+        "verify",
+        "--bundle",
+        &dir_arg,
+        "--trust-key",
+        new_id,
+    ])
+    .assert_success();
 }
 
 #[test]

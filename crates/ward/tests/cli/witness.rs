@@ -120,7 +120,7 @@ fn a_witness_cosigns_a_growing_log_and_verify_counts_it() {
         "audit",
         "add-cosignature",
         &cosigned_arg,
-        "--witness-key",
+        "--witness",
         &witness_key,
     ]);
     out.assert_success();
@@ -296,7 +296,7 @@ fn an_edited_cosignature_fails_verify() {
         "audit",
         "add-cosignature",
         &cosigned_arg,
-        "--witness-key",
+        "--witness",
         &witness_key,
     ])
     .assert_success();
