@@ -5,6 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::PolicyError;
+use super::sinks::SinkSpec;
 
 /// One policy file (a layer), as written.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -35,6 +36,10 @@ pub struct PolicyFile {
     /// The rules.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub rules: Vec<RuleSpec>,
+    /// Where outcome records and checkpoints are delivered (managed and user
+    /// layers only; see [`super::sinks`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sinks: Vec<SinkSpec>,
 }
 
 /// One rule, as written.

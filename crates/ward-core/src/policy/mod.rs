@@ -14,6 +14,7 @@ mod branches;
 mod file;
 mod presets;
 mod rule;
+mod sinks;
 
 use sha2::{Digest, Sha256};
 
@@ -21,6 +22,10 @@ pub use branches::{DEFAULT_PROTECTED_BRANCHES, ProtectedBranches};
 pub use file::{MatchSpec, PolicyFile, RuleSpec, parse_policy_text};
 pub use presets::{PRESETS, PresetText, preset_text};
 pub use rule::{Rule, RuleOrigin};
+pub use sinks::{
+    BATCH_SIZE_RANGE, DEFAULT_BATCH_SIZE, DEFAULT_TIMEOUT_MS, HeaderValue, SinkConfig, SinkSpec,
+    SinkTarget, TIMEOUT_MS_RANGE,
+};
 
 use crate::decision::RuleMatch;
 use crate::{Action, Decision, Event, Verdict};
@@ -144,6 +149,18 @@ pub enum PolicyError {
         /// What is wrong.
         message: String,
     },
+    /// An evidence sink (`[[sinks]]`) is malformed.
+    #[error("{file}:{line}: sink `{sink}`: {message}")]
+    Sink {
+        /// The file.
+        file: String,
+        /// The line of the sink's id (0 when unknown).
+        line: u32,
+        /// The sink's id.
+        sink: String,
+        /// What is wrong.
+        message: String,
+    },
     /// A layer names a preset that does not exist.
     #[error("{file}: unknown preset `{preset}`")]
     UnknownPreset {
@@ -164,6 +181,9 @@ impl PolicyError {
             PolicyError::Invalid { .. } => {
                 Some("`docs/policy.md` describes rule fields; check with `ward policy validate`")
             }
+            PolicyError::Sink { .. } => {
+                Some("`docs/sinks.md` describes sink fields; check with `ward policy validate`")
+            }
             PolicyError::UnknownPreset { .. } => {
                 Some("presets are safety, strict, permissive and audit-only")
             }
@@ -181,6 +201,7 @@ pub struct Policy {
     hash: String,
     warnings: Vec<String>,
     protected_branches: ProtectedBranches,
+    sinks: Vec<SinkConfig>,
 }
 
 impl Policy {
@@ -223,6 +244,12 @@ impl Policy {
             hasher.update([0]);
             files.push((*source, parse_policy_text(&source.path, &source.text)?));
         }
+        let mut warnings = Vec::new();
+        let sink_specs: Vec<(&PolicySource, Vec<SinkSpec>)> = files
+            .iter_mut()
+            .map(|(source, file)| (*source, std::mem::take(&mut file.sinks)))
+            .collect();
+        let sinks = sinks::collect(&sink_specs, placeholders, &mut warnings)?;
         let self_protection = files
             .iter()
             .find(|(source, _)| source.layer == Layer::Managed)
@@ -233,7 +260,7 @@ impl Policy {
             placeholders,
             locate,
             rules: Vec::new(),
-            warnings: Vec::new(),
+            warnings,
             disabled: Vec::new(),
         };
         if self_protection {
@@ -319,6 +346,7 @@ impl Policy {
             preset,
             hash,
             warnings: builder.warnings,
+            sinks,
         })
     }
 
@@ -350,6 +378,12 @@ impl Policy {
     /// The protected git branches of every layer (or the defaults).
     pub fn protected_branches(&self) -> &ProtectedBranches {
         &self.protected_branches
+    }
+
+    /// The evidence sinks of the managed and user layers, managed first (a
+    /// project's sinks are ignored with a warning).
+    pub fn sinks(&self) -> &[SinkConfig] {
+        &self.sinks
     }
 
     /// Layering conflicts that were resolved by ignoring something.
