@@ -37,7 +37,7 @@ pub struct PolicyFile {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub rules: Vec<RuleSpec>,
     /// Where outcome records and checkpoints are delivered (managed and user
-    /// layers only; see [`super::sinks`]).
+    /// layers only; see [`super::SinkConfig`]).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub sinks: Vec<SinkSpec>,
 }

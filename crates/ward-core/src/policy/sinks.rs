@@ -609,6 +609,56 @@ events = ["checkpoint"]
     }
 
     #[test]
+    fn a_user_sink_cannot_replace_a_managed_one() {
+        let source = |layer, path: &str, url: &str| PolicySource {
+            layer,
+            path: path.to_owned(),
+            text: format!("[[sinks]]\nid = \"siem\"\nkind = \"webhook\"\nurl = \"{url}\"\n"),
+        };
+        let managed = source(
+            Layer::Managed,
+            "/etc/ward/policy.toml",
+            "https://siem.corp/",
+        );
+        let user = source(Layer::User, "user.toml", "https://elsewhere.example/");
+        let parse = |source: &PolicySource| {
+            file::parse_policy_text(&source.path, &source.text)
+                .unwrap()
+                .sinks
+        };
+        let mut warnings = Vec::new();
+        let sinks = collect(
+            &[(&managed, parse(&managed)), (&user, parse(&user))],
+            &placeholders(),
+            &mut warnings,
+        )
+        .unwrap();
+        assert_eq!(sinks.len(), 1);
+        assert_eq!(sinks[0].describe(), "webhook https://siem.corp/");
+        assert_eq!(sinks[0].layer, Layer::Managed);
+        assert_eq!(
+            warnings,
+            [
+                "user.toml: sink `siem` is ignored: the managed policy (/etc/ward/policy.toml) \
+              defines a sink with that id"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_policy_holds_its_sinks_and_their_warnings() {
+        let sources = [PolicySource {
+            layer: Layer::User,
+            path: "user.toml".to_owned(),
+            text: "[[sinks]]\nid = \"a\"\nkind = \"jsonl\"\npath = \"~/e.jsonl\"\n".to_owned(),
+        }];
+        let policy = super::super::Policy::load(&sources, &placeholders()).unwrap();
+        assert_eq!(policy.sinks().len(), 1);
+        assert_eq!(policy.sinks()[0].describe(), "jsonl /home/ada/e.jsonl");
+        assert_eq!(policy.sinks()[0].line, 2);
+    }
+
+    #[test]
     fn risky_but_valid_settings_warn() {
         let (sinks, warnings) = load(
             Layer::User,

@@ -313,12 +313,19 @@ fn render_delivery(report: &Report) -> String {
         Finish::Failed {
             error,
             next_attempt,
-        } => format!(
-            "{id}: FAILED after {delivered} event(s): {error}\n  Nothing is lost: the cursor \
-             stays at record {}; background delivery tries again at {next_attempt} (attempt {} \
-             failed), or run `ward audit deliver` again.\n",
-            report.state.record_seq, report.state.attempts
-        ),
+        } => {
+            let after = if delivered > 0 {
+                format!(" after delivering {delivered} event(s)")
+            } else {
+                String::new()
+            };
+            format!(
+                "{id}: FAILED{after}: {error}\n  Nothing is lost: the rest waits in the ledger \
+                 (cursor at record {}). Background delivery tries again at {next_attempt} \
+                 ({} failed attempt(s) in a row); `ward audit deliver` tries now.\n",
+                report.state.record_seq, report.state.attempts
+            )
+        }
         Finish::Deferred { next_attempt } => {
             format!("{id}: backing off until {next_attempt}.\n")
         }

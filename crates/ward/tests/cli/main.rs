@@ -22,4 +22,5 @@ mod hooks;
 mod install;
 mod malformed;
 mod proofs;
+mod sinks;
 mod tamper;
