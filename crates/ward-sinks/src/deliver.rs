@@ -207,6 +207,17 @@ pub fn deliver(
         };
         return Ok(report);
     }
+    if let Some(problem) = cursor_problem(ledger, &state, states, &config.id)? {
+        let now = clock.now();
+        fail(&mut state, &problem, now, options);
+        states.save(&config.id, &state)?;
+        report.finish = Finish::Failed {
+            error: problem,
+            next_attempt: state.next_attempt.clone().unwrap_or_default(),
+        };
+        report.state = state;
+        return Ok(report);
+    }
     loop {
         if options.deadline.is_some_and(|end| clock.now() >= end) {
             report.finish = Finish::OutOfTime;
@@ -219,6 +230,7 @@ pub fn deliver(
         if batch.events.is_empty() {
             // Only records that are not outcomes: move past them.
             state.record_seq = batch.record_seq;
+            state.record_hash.clone_from(&batch.record_hash);
             state.checkpoint_size = batch.checkpoint_size;
             states.save(&config.id, &state)?;
             continue;
@@ -228,6 +240,7 @@ pub fn deliver(
             Ok(()) => {
                 let count = u64::try_from(batch.events.len()).unwrap_or(u64::MAX);
                 state.record_seq = batch.record_seq;
+                state.record_hash.clone_from(&batch.record_hash);
                 state.checkpoint_size = batch.checkpoint_size;
                 state.delivered = state.delivered.saturating_add(count);
                 state.attempts = 0;
@@ -244,19 +257,11 @@ pub fn deliver(
                 });
             }
             Err(error) => {
-                state.attempts = state.attempts.saturating_add(1);
-                let delay = options.backoff.delay(state.attempts, options.random);
-                let next = now
-                    .checked_add(jiff::SignedDuration::try_from(delay).unwrap_or_default())
-                    .unwrap_or(now);
-                let next = ward_ledger::format_time(next);
-                state.last_error = Some(error.to_string());
-                state.last_failure = Some(ward_ledger::format_time(now));
-                state.next_attempt = Some(next.clone());
+                fail(&mut state, &error.to_string(), now, options);
                 states.save(&config.id, &state)?;
                 report.finish = Finish::Failed {
                     error: error.to_string(),
-                    next_attempt: next,
+                    next_attempt: state.next_attempt.clone().unwrap_or_default(),
                 };
                 break;
             }
@@ -264,6 +269,53 @@ pub fn deliver(
     }
     report.state = state;
     Ok(report)
+}
+
+/// Records a failed attempt and schedules the next one.
+fn fail(state: &mut SinkState, error: &str, now: Timestamp, options: &Options) {
+    state.attempts = state.attempts.saturating_add(1);
+    let delay = options.backoff.delay(state.attempts, options.random);
+    let next = now
+        .checked_add(jiff::SignedDuration::try_from(delay).unwrap_or_default())
+        .unwrap_or(now);
+    state.last_error = Some(error.to_owned());
+    state.last_failure = Some(ward_ledger::format_time(now));
+    state.next_attempt = Some(ward_ledger::format_time(next));
+}
+
+/// Why the cursor does not fit this ledger, if it does not: the record it points at
+/// is gone or different, so the ledger was replaced (a fresh `ward init`, a restored
+/// backup) or rewritten. Delivering on would skip or repeat evidence silently, so
+/// the sink stops until someone looks.
+fn cursor_problem(
+    ledger: &Ledger,
+    state: &SinkState,
+    states: &StateDir,
+    id: &str,
+) -> Result<Option<String>, DeliveryError> {
+    if state.record_seq == 0 {
+        return Ok(None);
+    }
+    let found = ledger.record(state.record_seq)?.map(|record| record.hash);
+    let fits = match (&found, &state.record_hash) {
+        (None, _) => false,
+        (Some(found), Some(expected)) => found == expected,
+        (Some(_), None) => true,
+    };
+    if fits {
+        return Ok(None);
+    }
+    Ok(Some(format!(
+        "the ledger no longer holds record {} as this sink saw it ({}): it was replaced or \
+         rewritten; check it with `ward audit verify`, then delete `{}` to deliver this \
+         ledger from its first record",
+        state.record_seq,
+        match found {
+            None => "it has fewer records".to_owned(),
+            Some(_) => "its hash differs".to_owned(),
+        },
+        states.file(id).display()
+    )))
 }
 
 /// What waits for a sink after its cursor, counted by reading the records.
@@ -305,6 +357,7 @@ pub fn backlog(
 struct Batch {
     events: Vec<Evidence>,
     record_seq: u64,
+    record_hash: Option<String>,
     checkpoint_size: u64,
     /// Records and checkpoints looked at (0: nothing left).
     walked: usize,
@@ -362,6 +415,7 @@ fn next_batch(
     let mut batch = Batch {
         events: Vec::new(),
         record_seq: state.record_seq,
+        record_hash: state.record_hash.clone(),
         checkpoint_size: state.checkpoint_size,
         walked: 0,
     };
@@ -384,7 +438,10 @@ fn next_batch(
             batch.events.push(event);
         }
         match item {
-            Item::Record(record) => batch.record_seq = record.seq,
+            Item::Record(record) => {
+                batch.record_seq = record.seq;
+                batch.record_hash = Some(record.hash.clone());
+            }
             Item::Checkpoint(checkpoint) => batch.checkpoint_size = checkpoint.tree_size,
         }
         batch.walked += 1;

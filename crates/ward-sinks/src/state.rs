@@ -20,6 +20,9 @@ pub struct SinkState {
     /// Every record up to this `seq` has been looked at, and its evidence (if it is
     /// an outcome) delivered.
     pub record_seq: u64,
+    /// The hash of the record at `record_seq`: a ledger that no longer holds it was
+    /// replaced or rewritten, and the cursor means nothing there.
+    pub record_hash: Option<String>,
     /// Every checkpoint up to this tree size has been delivered.
     pub checkpoint_size: u64,
     /// Events delivered since the state was created.

@@ -566,3 +566,74 @@ fn the_webhook_reports_an_unreachable_receiver_and_a_missing_variable() {
         "{error}"
     );
 }
+
+#[test]
+fn a_replaced_ledger_stops_the_sink_instead_of_skipping_or_repeating() {
+    let mut w = world();
+    call(&mut w.ledger, "a", None);
+    call(&mut w.ledger, "b", None);
+    let sink = Recorder::default();
+    let clock = at("2026-01-02T00:00:00Z");
+    run(&w, &config(100), &sink, &clock, &Options::default());
+    assert_eq!(sink.ids().len(), 2);
+
+    // A fresh ledger in the same home, grown past the old cursor.
+    let dir = tempfile::tempdir().unwrap();
+    let mut fresh = Ledger::open(&dir.path().join("ledger.db")).unwrap();
+    for id in ["x", "y", "z"] {
+        call(&mut fresh, id, Some("deny"));
+    }
+    let report = deliver(
+        &fresh,
+        &config(100),
+        &sink,
+        &w.states,
+        &clock,
+        &Options::default(),
+        &mut |_| {},
+    )
+    .unwrap();
+    let Finish::Failed { error, .. } = &report.finish else {
+        panic!("{report:?}");
+    };
+    assert!(
+        error.starts_with(
+            "the ledger no longer holds record 4 as this sink saw it (its hash differs)"
+        ),
+        "{error}"
+    );
+    assert_eq!(sink.ids().len(), 2);
+    assert_eq!(report.state.record_seq, 4);
+
+    // A shorter ledger is caught too.
+    let dir = tempfile::tempdir().unwrap();
+    let short = Ledger::open(&dir.path().join("ledger.db")).unwrap();
+    let report = deliver(
+        &short,
+        &config(100),
+        &sink,
+        &w.states,
+        &clock,
+        &Options::default(),
+        &mut |_| {},
+    )
+    .unwrap();
+    assert!(
+        matches!(&report.finish, Finish::Failed { error, .. } if error.contains("it has fewer records")),
+        "{report:?}"
+    );
+
+    // Deleting the state, as the message says, delivers the new ledger from its start.
+    std::fs::remove_file(w.states.file("test")).unwrap();
+    let report = deliver(
+        &fresh,
+        &config(100),
+        &sink,
+        &w.states,
+        &clock,
+        &Options::default(),
+        &mut |_| {},
+    )
+    .unwrap();
+    assert_eq!(report.delivered, 3);
+}

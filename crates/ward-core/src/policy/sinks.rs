@@ -211,7 +211,7 @@ fn check(
             }
             let path = spec.path.as_deref().ok_or_else(|| {
                 error(
-                    "a jsonl sink needs `path` (e.g. `path = \"$WARD_HOME/evidence.jsonl\"`)"
+                    "a jsonl sink needs `path` (e.g. `path = \"$WARD_HOME/evidence/events.jsonl\"`)"
                         .to_owned(),
                 )
             })?;
@@ -343,6 +343,16 @@ fn expand_path(path: &str, placeholders: &Placeholders) -> Result<String, String
     }
     if expanded.ends_with('/') {
         return Err(format!("`path = \"{path}\"` names a directory, not a file"));
+    }
+    // Appending JSON to the ledger, a key or a sink's state would destroy it: Ward's
+    // own files live directly in its home and in `sinks/`.
+    let ward_home = placeholders.ward_home.trim_end_matches('/');
+    let parent = expanded.rsplit_once('/').map_or("", |(parent, _)| parent);
+    if parent == ward_home || parent == format!("{ward_home}/sinks") {
+        return Err(format!(
+            "`path = \"{path}\"` is among Ward's own files; use a directory of its own, \
+             e.g. `$WARD_HOME/evidence/events.jsonl`"
+        ));
     }
     Ok(expanded)
 }
@@ -486,7 +496,7 @@ headers = { Authorization = "env:WARD_WEBHOOK_TOKEN", X-Source = "laptop" }
 [[sinks]]
 id = "file"
 kind = "jsonl"
-path = "$WARD_HOME/evidence.jsonl"
+path = "$WARD_HOME/evidence/events.jsonl"
 events = ["checkpoint"]
 "#,
         )
@@ -517,7 +527,7 @@ events = ["checkpoint"]
         assert_eq!(
             file.target,
             SinkTarget::Jsonl {
-                path: "/home/ada/.ward/evidence.jsonl".to_owned()
+                path: "/home/ada/.ward/evidence/events.jsonl".to_owned()
             }
         );
         assert!(!file.outcomes && file.checkpoints);
@@ -549,6 +559,10 @@ events = ["checkpoint"]
             (
                 "[[sinks]]\nid = \"a\"\nkind = \"jsonl\"\npath = \"out.jsonl\"\n",
                 "is relative",
+            ),
+            (
+                "[[sinks]]\nid = \"a\"\nkind = \"jsonl\"\npath = \"$WARD_HOME/ledger.db\"\n",
+                "is among Ward's own files",
             ),
             (
                 "[[sinks]]\nid = \"a\"\nkind = \"jsonl\"\npath = \"$PROJECT/e.jsonl\"\n",

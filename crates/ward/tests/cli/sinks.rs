@@ -453,7 +453,7 @@ fn concurrent_deliveries_do_not_deliver_anything_twice() {
     ctx.init();
     add_to_user_policy(
         &ctx,
-        "\n[[sinks]]\nid = \"file\"\nkind = \"jsonl\"\npath = \"$WARD_HOME/events.jsonl\"\nbatch_size = 1\n",
+        "\n[[sinks]]\nid = \"file\"\nkind = \"jsonl\"\npath = \"$WARD_HOME/evidence/events.jsonl\"\nbatch_size = 1\n",
     );
     for _ in 0..6 {
         hooks(&ctx, &CALLS[1..]);
@@ -476,7 +476,7 @@ fn concurrent_deliveries_do_not_deliver_anything_twice() {
         delivered += report[0]["delivered"].as_u64().unwrap();
     }
     assert_eq!(delivered, 12);
-    let events = lines(&ctx.ward_home.join("events.jsonl"));
+    let events = lines(&ctx.ward_home.join("evidence/events.jsonl"));
     assert_eq!(ids(&events), outcome_ids(&ctx));
 }
 
