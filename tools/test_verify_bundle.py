@@ -489,6 +489,30 @@ def sign_note(body: str, name: str = ORIGIN, secret: bytes = SECRET) -> str:
     return body + "\n" + signature_line(name, ed25519_public_key(secret), secret, body)
 
 
+OTHER_KEY_ID = hashlib.sha256(OTHER_PUBLIC).hexdigest()[:16]
+#: A third log key (seed 32 bytes of 0x09), for a second rotation.
+THIRD_SECRET = bytes([9] * 32)
+THIRD_PUBLIC = ed25519_public_key(THIRD_SECRET)
+THIRD_KEY_ID = hashlib.sha256(THIRD_PUBLIC).hexdigest()[:16]
+
+
+def endorsement_note(
+    new_public: bytes,
+    size: int,
+    secret: bytes = SECRET,
+    origin: str = ORIGIN,
+    header: str = "ward-key-rotation/v1",
+) -> str:
+    """The note by which the key `secret` (retired at `size`) introduces
+    `new_public`, written from docs/ledger-format.md rather than with the
+    verifier's endorsement_body: five lines, each ending in "\n", signed under the
+    origin like a checkpoint."""
+    new_id = hashlib.sha256(new_public).hexdigest()[:16]
+    body = (f"{header}\n{origin}\n{new_id}\n"
+            f"{base64.b64encode(new_public).decode()}\n{size}\n")
+    return sign_note(body, name=origin, secret=secret)
+
+
 # Witnesses. Everything here is computed from the C2SP tlog-cosignature text
 # (docs/ledger-format.md, "Witness cosignatures"), not with the verifier's helpers,
 # so that a verifier that hashed or framed the bytes differently would fail.
@@ -689,11 +713,21 @@ class RotationNoteTest(unittest.TestCase):
         ):
             vb.verify_note(text, keys)
 
-    def test_the_current_key_vouches_for_a_note_a_retired_key_also_signed(self):
-        body = checkpoint_body(8, self.root)
-        text = (body + "\n" + signature_line(ORIGIN, PUBLIC, SECRET, body)
-                + signature_line(ORIGIN, OTHER_PUBLIC, OTHER_SECRET, body))
-        self.assertIs(vb.verify_note(text, [self.current, self.retired])[1], self.current)
+    def test_the_most_limited_signer_decides(self):
+        # The current key and the key retired at 5 both signed a tree of 8: the
+        # retired key's limit holds, in either order; within it, the note is fine.
+        for keys in ([self.current, self.retired], [self.retired, self.current]):
+            for size in (5, 8):
+                with self.subTest(first=keys[0].key_id, size=size):
+                    body = checkpoint_body(size, self.root)
+                    text = (body + "\n" + signature_line(ORIGIN, OTHER_PUBLIC, OTHER_SECRET, body)
+                            + signature_line(ORIGIN, PUBLIC, SECRET, body))
+                    if size <= 5:
+                        self.assertIs(vb.verify_note(text, keys)[1], self.retired)
+                        continue
+                    with self.assertRaisesRegex(
+                            vb.NoteError, f"retired key {KEY_ID} for 8 records"):
+                        vb.verify_note(text, keys)
 
     def test_a_bad_line_by_a_listed_key_fails_even_beside_a_good_one(self):
         body = checkpoint_body(3, self.root)
@@ -702,6 +736,88 @@ class RotationNoteTest(unittest.TestCase):
         text = body + "\n" + signature_line(ORIGIN, OTHER_PUBLIC, OTHER_SECRET, body) + forged
         with self.assertRaisesRegex(vb.NoteError, f"key {KEY_ID}, retired at 5.*does not verify"):
             vb.verify_note(text, [self.current, self.retired])
+
+
+class EndorsementTest(unittest.TestCase):
+    """Key endorsements (check_endorsement) and rule 1's chain (chain_keys)."""
+
+    def keys(self, limit: int = 12, endorsement: Optional[str] = None):
+        first = vb.Key(ORIGIN, KEY_ID, PUBLIC, valid_until_size=limit)
+        second = vb.Key(ORIGIN, OTHER_KEY_ID, OTHER_PUBLIC,
+                        endorsement=endorsement or endorsement_note(OTHER_PUBLIC, 12))
+        return first, second
+
+    def test_the_endorsement_body_is_the_specified_bytes(self):
+        # RFC 8032 TEST 2's key introduced into the log of TEST 1's key, which was
+        # retired at 12 records: five lines, each ending in a newline.
+        expected = (
+            b"ward-key-rotation/v1\n"
+            b"ward/21fe31dfa154a261\n"
+            b"39f713d0a644253f\n"
+            b"PUAXw+hDiVqStwqnTRt+vJyYLM8uxJaMwM1V8Sr0Zgw=\n"
+            b"12\n"
+        )
+        body = vb.endorsement_body(ORIGIN, OTHER_KEY_ID, OTHER_PUBLIC, 12)
+        self.assertEqual(body.encode("utf-8"), expected)
+        self.assertEqual((ORIGIN, OTHER_KEY_ID), ("ward/21fe31dfa154a261", "39f713d0a644253f"))
+        # Signed like a checkpoint (Ed25519 is deterministic, so the whole note is
+        # fixed too), and it never parses as one.
+        note = endorsement_note(OTHER_PUBLIC, 12)
+        self.assertEqual(
+            note,
+            expected.decode() + "\n\u2014 ward/21fe31dfa154a261 o9qVhHmB/rcvtvnxbXmEE89NxA/"
+            "RXvqB67fI2y6ATcaetcRZQPK0Y8ZVxdMBTAdtBjvgurR2+B8anlo1QtzhdQYpKgU=\n",
+        )
+        with self.assertRaises(vb.NoteError):
+            vb.parse_checkpoint(vb.parse_note(note).body)
+        with self.assertRaises(vb.NoteError):
+            vb.verify_note(note, [self.keys()[0]])
+
+    def test_an_endorsement_verifies_under_its_endorser_only(self):
+        first, second = self.keys()
+        vb.check_endorsement(second.endorsement, second, first)
+        # Signed by the new key itself, it is no endorsement by the first.
+        self_signed = endorsement_note(OTHER_PUBLIC, 12, secret=OTHER_SECRET)
+        with self.assertRaisesRegex(vb.NoteError, f"no signature by key {KEY_ID}"):
+            vb.check_endorsement(self_signed, second, first)
+        # A key still current endorses nothing.
+        with self.assertRaisesRegex(vb.NoteError, "not retired"):
+            vb.check_endorsement(self_signed, second, second)
+        third = vb.Key(ORIGIN, THIRD_KEY_ID, THIRD_PUBLIC, valid_until_size=12)
+        with self.assertRaisesRegex(vb.NoteError, "does not state key"):
+            vb.check_endorsement(second.endorsement, third, first)
+
+    def test_the_stated_size_must_be_the_endorsers_limit(self):
+        for limit in (11, 13, None):
+            with self.subTest(limit=limit):
+                first, second = self.keys(limit=limit)
+                with self.assertRaises(vb.NoteError):
+                    vb.check_endorsement(second.endorsement, second, first)
+
+    def test_an_edited_endorsement_fails_its_signature(self):
+        first, second = self.keys()
+        edited = second.endorsement.replace("\n12\n", "\n13\n")
+        first = vb.Key(ORIGIN, KEY_ID, PUBLIC, valid_until_size=13)
+        with self.assertRaisesRegex(vb.NoteError, "does not verify"):
+            vb.check_endorsement(edited, second, first)
+
+    def test_the_chain_accepts_keys_in_any_order(self):
+        first, second = self.keys()
+        for order in ([first, second], [second, first]):
+            accepted, refused = vb.chain_keys(ORIGIN, order)
+            self.assertEqual((accepted, refused), ([first, second], []))
+            self.assertEqual(second.accepted_by, first)
+            self.assertEqual(first.accepted_by, vb.ORIGIN_PINNED)
+            self.assertEqual(vb.key_chain(second), [first, second])
+
+    def test_the_chain_refuses_what_nothing_endorses(self):
+        first, second = self.keys()
+        self.assertEqual(vb.chain_keys("ward/0123456789abcdef", [first, second]),
+                         ([], [first, second]))
+        accepted, refused = vb.chain_keys("ward/0123456789abcdef", [first, second],
+                                          trusted_key_ids=[KEY_ID])
+        self.assertEqual((accepted, refused), ([first, second], []))
+        self.assertEqual(first.accepted_by, vb.TRUSTED_BY_AUDITOR)
 
 
 # ---------------------------------------------------------------------------
@@ -881,13 +997,15 @@ LEDGER_SESSIONS = ["a", "a", "b", "a", "b", "a", "b"]
 
 
 def key_entry(public: bytes, valid_until_size: Optional[int] = None,
-              name: str = ORIGIN) -> Dict[str, Any]:
+              name: str = ORIGIN, endorsement: Optional[str] = None) -> Dict[str, Any]:
     """A keys.json entry for `public`, named by the origin unless told otherwise."""
     entry: Dict[str, Any] = {"name": name,
                              "key_id": hashlib.sha256(public).hexdigest()[:16],
                              "public_key": public.hex()}
     if valid_until_size is not None:
         entry["valid_until_size"] = valid_until_size
+    if endorsement is not None:
+        entry["endorsement"] = endorsement
     return entry
 
 
@@ -998,14 +1116,15 @@ class BundleTest(unittest.TestCase):
         lines[index] = json.dumps(entry) + "\n"
         self.write(name, "".join(lines))
 
-    def assert_fails(self, *fragments: str) -> List[str]:
-        """The checker exits 1, the first problem holding every fragment."""
-        code, out = run_checker(self.bundle)
+    def assert_fails(self, *fragments: str, options: Sequence[str] = ()) -> List[str]:
+        """The checker (given `options`) exits 1, the first problem holding every
+        fragment."""
+        code, out = run_checker(self.bundle, *options)
         self.assertEqual(code, 1, out)
         self.assertTrue(out.startswith("FAILED: "), out)
         for fragment in fragments:
             self.assertIn(fragment, out.splitlines()[0])
-        code, out = run_checker(self.bundle, "--json")
+        code, out = run_checker(self.bundle, "--json", *options)
         self.assertEqual(code, 1, out)
         report = json.loads(out)
         self.assertFalse(report["ok"])
@@ -1069,12 +1188,18 @@ class BundleTest(unittest.TestCase):
             public_key=OTHER_PUBLIC.hex()))
         self.assert_fails("keys.json", "key_id")
 
-    def test_a_swapped_key_with_matching_id_fails_the_signature(self):
+    def test_a_swapped_key_with_matching_id_is_not_the_logs(self):
         # A well-formed entry (named by the origin, as every key of a log is) for
-        # a key that did not sign: rule 1 passes, rule 2 finds no signature.
+        # another key: the origin does not name it and nothing endorses it, so
+        # rule 1 refuses it; trusted by hand, it still did not sign (rule 2).
         self.edit_json("keys.json", lambda keys: keys.__setitem__(
             0, key_entry(OTHER_PUBLIC)))
-        self.assert_fails("checkpoint.note", "no signature by a listed key")
+        problems = self.assert_fails(f"keys.json: key `{OTHER_KEY_ID}`: no earlier key "
+                                     "of the log endorses it")
+        self.assertEqual(problems[1],
+                         f"keys.json: no valid key named `{ORIGIN}` (the bundle's origin)")
+        self.assert_fails("checkpoint.note", "no signature by a listed key",
+                          options=["--trust-key", OTHER_KEY_ID])
 
     def test_a_key_named_ward_slash_its_own_id_is_no_longer_enough(self):
         # Before keys rotated a key was named ward/<its id>; now its name must be
@@ -1242,14 +1367,20 @@ class BundleTest(unittest.TestCase):
 
     # -- keys and rotation ------------------------------------------------------------
 
-    def rotated(self, retired_at: int = 5, anchor_secret: bytes = OTHER_SECRET) -> None:
+    def rotated(self, retired_at: int = 5, anchor_secret: bytes = OTHER_SECRET,
+                endorsed_at: Optional[int] = None) -> None:
         """A bundle of a log whose first key (SECRET) was retired at `retired_at`
-        records: the checkpoints of up to 5 records are by it, later ones by the
-        current key (OTHER_SECRET), unless `anchor_secret` says otherwise."""
+        records and endorsed the current key (OTHER_SECRET) stating `endorsed_at`
+        (by default `retired_at`, as Ward writes it): the checkpoints of up to 5
+        records are by the first key, later ones by the current key, unless
+        `anchor_secret` says otherwise. keys.json lists them oldest first."""
         shutil.rmtree(self.bundle)
+        endorsement = endorsement_note(
+            OTHER_PUBLIC, retired_at if endorsed_at is None else endorsed_at)
         write_bundle(
             self.bundle, self.texts,
-            keys=[key_entry(OTHER_PUBLIC), key_entry(PUBLIC, valid_until_size=retired_at)],
+            keys=[key_entry(PUBLIC, valid_until_size=retired_at),
+                  key_entry(OTHER_PUBLIC, endorsement=endorsement)],
             signer=lambda size: SECRET if size <= 5 else anchor_secret,
         )
 
@@ -1258,7 +1389,6 @@ class BundleTest(unittest.TestCase):
         code, out = run_checker(self.bundle)
         self.assertEqual(code, 0, out)
         lines = out.splitlines()
-        other_id = hashlib.sha256(OTHER_PUBLIC).hexdigest()[:16]
         # The origin stays the first key's, whichever key signs now.
         self.assertEqual(
             lines[0],
@@ -1266,11 +1396,128 @@ class BundleTest(unittest.TestCase):
         )
         self.assertIn(f"earlier checkpoint of 5 records signed by {ORIGIN} with key "
                       f"{KEY_ID}, retired at 5 records", out)
-        self.assertTrue(lines[1].startswith(
-            f"note: it is signed with key {other_id}, not key {KEY_ID} that the origin "
-            "names"), out)
+        self.assertEqual(lines[1], f"ok: key {OTHER_KEY_ID} is endorsed by the log's "
+                                   f"earlier keys: {KEY_ID} -> {OTHER_KEY_ID}")
         report = json.loads(run_checker(self.bundle, "--json")[1])
-        self.assertEqual((report["ok"], report["key_id"]), (True, other_id))
+        self.assertEqual((report["ok"], report["key_id"]), (True, OTHER_KEY_ID))
+
+    def test_the_order_of_keys_json_does_not_matter(self):
+        self.rotated()
+        self.edit_json("keys.json", lambda keys: keys.reverse())
+        self.assertEqual(run_checker(self.bundle)[0], 0)
+
+    def test_a_chain_of_two_rotations_checks_out_in_any_order(self):
+        # SECRET (retired at 2) -> OTHER_SECRET (retired at 5) -> THIRD_SECRET.
+        shutil.rmtree(self.bundle)
+        keys = [
+            key_entry(PUBLIC, valid_until_size=2),
+            key_entry(OTHER_PUBLIC, valid_until_size=5,
+                      endorsement=endorsement_note(OTHER_PUBLIC, 2)),
+            key_entry(THIRD_PUBLIC,
+                      endorsement=endorsement_note(THIRD_PUBLIC, 5, secret=OTHER_SECRET)),
+        ]
+        write_bundle(self.bundle, self.texts, keys=keys, signer=lambda size: (
+            SECRET if size <= 2 else OTHER_SECRET if size <= 5 else THIRD_SECRET))
+        for order in ([0, 1, 2], [2, 1, 0], [1, 2, 0]):
+            with self.subTest(order=order):
+                self.write("keys.json", json.dumps([keys[i] for i in order]))
+                code, out = run_checker(self.bundle)
+                self.assertEqual(code, 0, out)
+                self.assertIn(f"{KEY_ID} -> {OTHER_KEY_ID} -> {THIRD_KEY_ID}", out)
+
+    def test_a_key_without_its_endorsement_is_refused_unless_trusted(self):
+        # The key a deployment replaced, or one an attacker added and re-signed
+        # the bundle with: keys.json alone says nothing for it.
+        self.rotated()
+        self.edit_json("keys.json", lambda keys: keys[1].pop("endorsement"))
+        problems = self.assert_fails(
+            f"keys.json: key `{OTHER_KEY_ID}`: no earlier key of the log endorses it "
+            "(a key the deployment replaced, or one added to keys.json); trust it "
+            "explicitly only if you know its id")
+        # Its signature counts for nothing: the anchor is then unsigned.
+        self.assertIn("checkpoint.note: it carries no signature by a listed key",
+                      problems[1])
+        code, out = run_checker(self.bundle, "--trust-key", OTHER_KEY_ID)
+        self.assertEqual(code, 0, out)
+        self.assertEqual(out.splitlines()[1],
+                         f"note: key {OTHER_KEY_ID} is trusted because --trust-key "
+                         "names it, not because a key of the log endorsed it")
+
+    def test_an_added_key_re_signing_the_bundle_is_refused(self):
+        # The attack rule 1's chain closes: a stranger's key listed under the
+        # origin signs a checkpoint of its own.
+        shutil.rmtree(self.bundle)
+        write_bundle(self.bundle, self.texts, earlier=(),
+                     keys=[key_entry(PUBLIC), key_entry(THIRD_PUBLIC)],
+                     signer=lambda size: THIRD_SECRET)
+        self.assert_fails(f"keys.json: key `{THIRD_KEY_ID}`: no earlier key")
+        # Even with an "endorsement" it signed itself, or one by a key that is
+        # not the log's: only an accepted key endorses.
+        for endorser in (THIRD_SECRET, OTHER_SECRET):
+            with self.subTest(endorser=endorser[:2].hex()):
+                self.edit_json("keys.json", lambda keys: keys[1].update(
+                    endorsement=endorsement_note(THIRD_PUBLIC, 7, secret=endorser)))
+                self.assert_fails(f"keys.json: key `{THIRD_KEY_ID}`: its endorsement is "
+                                  "not signed by an earlier key of the log, or states "
+                                  "another key or retirement size (keys.json edited?)")
+
+    def test_an_endorsement_by_an_unaccepted_key_is_refused(self):
+        # OTHER endorses THIRD properly, but OTHER itself is not chained (its own
+        # endorsement is gone), so THIRD is not either.
+        shutil.rmtree(self.bundle)
+        write_bundle(self.bundle, self.texts, earlier=(), keys=[
+            key_entry(PUBLIC, valid_until_size=2),
+            key_entry(OTHER_PUBLIC, valid_until_size=5),
+            key_entry(THIRD_PUBLIC,
+                      endorsement=endorsement_note(THIRD_PUBLIC, 5, secret=OTHER_SECRET)),
+        ], signer=lambda size: THIRD_SECRET)
+        problems = self.assert_fails(f"keys.json: key `{OTHER_KEY_ID}`: no earlier key")
+        self.assertTrue(problems[1].startswith(
+            f"keys.json: key `{THIRD_KEY_ID}`: its endorsement is not signed"), problems)
+        # Trusting OTHER by hand lets its endorsement of THIRD count.
+        self.assertEqual(run_checker(self.bundle, "--trust-key", OTHER_KEY_ID)[0], 0)
+
+    def test_an_edited_retirement_size_breaks_the_endorsement(self):
+        # keys.json's valid_until_size must be the size the endorsement states:
+        # raised (to let a leaked old key sign further), lowered, or dropped (to
+        # make the old key look current), it no longer is.
+        for edit in (6, 4, None):
+            with self.subTest(valid_until_size=edit):
+                self.rotated()
+                if edit is None:
+                    self.edit_json("keys.json", lambda keys: keys[0].pop("valid_until_size"))
+                else:
+                    self.edit_json("keys.json",
+                                   lambda keys: keys[0].update(valid_until_size=edit))
+                self.assert_fails(f"keys.json: key `{OTHER_KEY_ID}`: its endorsement")
+
+    def test_an_endorsement_stating_another_size_or_key_is_refused(self):
+        for what, note in (
+            ("size", endorsement_note(OTHER_PUBLIC, 6)),
+            ("key", endorsement_note(THIRD_PUBLIC, 5)),
+            ("origin", endorsement_note(OTHER_PUBLIC, 5, origin="ward/elsewhere")),
+            ("header", endorsement_note(OTHER_PUBLIC, 5, header="ward-key-rotation/v2")),
+            ("leading zero", endorsement_note(OTHER_PUBLIC, 5).replace("\n5\n", "\n05\n")),
+            ("not a note", "ward-key-rotation/v1\n"),
+        ):
+            with self.subTest(what=what):
+                self.rotated()
+                self.edit_json("keys.json", lambda keys: keys[1].update(endorsement=note))
+                self.assert_fails(f"keys.json: key `{OTHER_KEY_ID}`: its endorsement")
+
+    def test_a_bad_endorsement_member_fails(self):
+        self.rotated()
+        self.edit_json("keys.json", lambda keys: keys[1].update(endorsement=5))
+        self.assert_fails(f"keys.json: key 2 (`{OTHER_KEY_ID}`)", "endorsement is not a string")
+
+    def test_a_trust_key_that_is_not_a_key_id_is_a_usage_error(self):
+        for bad in ("ABCDEF0123456789", "0123", "ward/0123456789abcdef"):
+            with self.subTest(bad=bad):
+                done = subprocess.run(
+                    [sys.executable, SCRIPT, self.bundle, "--trust-key", bad],
+                    capture_output=True, text=True)
+                self.assertEqual(done.returncode, 2, done.stdout + done.stderr)
+                self.assertIn("--trust-key", done.stderr)
 
     def test_an_anchor_signed_by_the_retired_key_shows_it(self):
         self.rotated(retired_at=7, anchor_secret=SECRET)
@@ -1296,25 +1543,48 @@ class BundleTest(unittest.TestCase):
             "retired at 5",
         )
 
+    def test_a_retired_keys_limit_holds_beside_the_current_keys_signature(self):
+        # Both keys signed the anchor of 7 records; the retired one (limit 5) is
+        # the most limited signer and decides, in either order of keys.json.
+        self.rotated()
+        note = self.read("checkpoint.note")
+        body = note[: note.index("\n\n") + 1]
+        self.write("checkpoint.note", note + signature_line(ORIGIN, PUBLIC, SECRET, body))
+        for reverse in (False, True):
+            with self.subTest(reverse=reverse):
+                if reverse:
+                    self.edit_json("keys.json", lambda keys: keys.reverse())
+                self.assert_fails("checkpoint.note", f"signed by the retired key {KEY_ID} "
+                                  "for 7 records, but that key was retired at 5")
+
     def test_a_key_not_named_by_the_origin_fails(self):
         self.rotated()
         self.edit_json("keys.json", lambda keys: keys[1].update(name="ward/elsewhere"))
-        self.assert_fails("keys.json: key 2", "'ward/elsewhere' is not the bundle's origin")
+        self.assert_fails(f"keys.json: key 2 (`{OTHER_KEY_ID}`)",
+                          "'ward/elsewhere' is not the bundle's origin")
 
     def test_a_bad_retirement_size_fails(self):
         self.rotated()
         for limit in (-1, "5", 5.5, True):
             with self.subTest(limit=limit):
                 self.edit_json("keys.json",
-                               lambda keys: keys[1].update(valid_until_size=limit))
-                self.assert_fails("keys.json: key 2", "valid_until_size")
+                               lambda keys: keys[0].update(valid_until_size=limit))
+                self.assert_fails(f"keys.json: key 1 (`{KEY_ID}`)", "valid_until_size")
 
-    def test_dropping_the_retirement_limit_goes_unnoticed(self):
-        # keys.json is not signed: without valid_until_size the retired key looks
-        # current, and the checks pass. The document says so ("What a bundle
-        # cannot prove"); this pins that limit of the format down.
+    def test_a_leaked_retired_key_can_still_drop_or_replace_its_successor(self):
+        # What endorsements cannot show: keys.json is not signed, so an exporter
+        # holding the first key (stolen after its retirement) may list it alone,
+        # unretired, and sign a later tree with it; or keep its limit and endorse a
+        # key of their own (THIRD) in place of the real successor. The document
+        # says so ("What a bundle cannot prove"); this pins that limit down.
         self.rotated(anchor_secret=SECRET)
-        self.edit_json("keys.json", lambda keys: keys[1].pop("valid_until_size"))
+        self.edit_json("keys.json", lambda keys: (keys.pop(1), keys[0].pop("valid_until_size")))
+        self.assertEqual(run_checker(self.bundle)[0], 0)
+        shutil.rmtree(self.bundle)
+        write_bundle(self.bundle, self.texts, keys=[
+            key_entry(PUBLIC, valid_until_size=5),
+            key_entry(THIRD_PUBLIC, endorsement=endorsement_note(THIRD_PUBLIC, 5)),
+        ], signer=lambda size: SECRET if size <= 5 else THIRD_SECRET)
         self.assertEqual(run_checker(self.bundle)[0], 0)
 
     # -- rule 7: witnesses -------------------------------------------------------------

@@ -2,6 +2,7 @@
 """Check a Ward export bundle offline, with the Python 3 standard library alone.
 
     python3 tools/verify_bundle.py DIR [--json] [--witness VKEY ...]
+                                       [--trust-key KEY_ID ...]
 
 This is an *independent* implementation of the "Bundles" section of
 docs/ledger-format.md: it shares no code with Ward (which is written in Rust) and
@@ -16,19 +17,25 @@ the order the document numbers them (the first failure is the one reported):
 1. keys: each key id is the first 16 hex digits of SHA-256(public key) and its
    name is bundle.json's origin (every key of a log, current or retired, signs
    under the log's origin; signatures are told apart by key hash); a retired key
-   carries valid_until_size, the largest tree it may sign;
-2. checkpoint.note is a C2SP signed note, signed (Ed25519) by one of those keys
-   (a retired one only for a tree no larger than its valid_until_size), whose
-   tlog-checkpoint body states the bundle's origin and tree_size; its root hash is
-   *the root* everything else is checked against;
+   carries valid_until_size, the largest tree it may sign; and each key is
+   chained to the origin: the origin names it (ward/<key id>, the log's first
+   key), the auditor trusts it (--trust-key), or its endorsement, a signed note
+   (ward-key-rotation/v1), is signed by a key already chained and states this
+   key and exactly that key's valid_until_size. A key not chained is a problem
+   and its signatures count for nothing;
+2. checkpoint.note is a C2SP signed note, signed (Ed25519) by one of the chained
+   keys (a retired one only for a tree no larger than its valid_until_size; when
+   several signed, the most limited decides), whose tlog-checkpoint body states
+   the bundle's origin and tree_size; its root hash is *the root* everything
+   else is checked against;
 3. every record line: hash = SHA-256(record text), the text is RFC 8785 canonical
    JSON whose reference.seq is the line's seq, seqs strictly increase up to
    tree_size, and the RFC 9162 inclusion proof of the record leads to the root;
 4. hash chains between consecutive records of a session inside the bundle, and,
    for a one-session export, that the session's records are all there;
-5. every earlier checkpoint is signed by a listed key (within its validity, as in
-   rule 2) and is an RFC 9162 prefix (consistency proof) of the tree of tree_size
-   records;
+5. every earlier checkpoint is signed by a chained key (within its validity, as
+   in rule 2) and is an RFC 9162 prefix (consistency proof) of the tree of
+   tree_size records;
 6. a bundle with no selection holds every record (checked with rule 4);
 7. witnesses: the witnesses listed in witnesses.json, and any given with
    --witness, whose C2SP cosignature/v1 line on checkpoint.note verifies are
@@ -47,7 +54,7 @@ its first record.
 Exit status: 0 when the bundle checks out, 1 when it does not (the first problem
 is printed, naming the file, the line or the record's seq), 2 for a usage error or
 a directory that cannot be read (and for a --witness that is not a witness's
-verifier key).
+verifier key, or a --trust-key that is not a key id).
 
 Nothing here needs to be fast: Ed25519 in pure Python costs a few milliseconds a
 signature, and a bundle has one signature per checkpoint and one per witness.
@@ -599,6 +606,9 @@ class Key:
     `valid_until_size` is None for the log's current key; for a retired key it is
     the largest tree the key may have signed (docs/ledger-format.md, "Keys and
     rotation"), so that a leaked old key cannot vouch for the log's future.
+    `endorsement` is the note by which the key's predecessor introduced it (None
+    for the log's first key). `accepted_by` says why rule 1 trusts the key: None
+    until it does, then ORIGIN_PINNED, TRUSTED_BY_AUDITOR, or the endorsing Key.
     """
 
     def __init__(
@@ -607,11 +617,14 @@ class Key:
         key_id: str,
         public_key: bytes,
         valid_until_size: Optional[int] = None,
+        endorsement: Optional[str] = None,
     ) -> None:
         self.name = name
         self.key_id = key_id
         self.public_key = public_key
         self.valid_until_size = valid_until_size
+        self.endorsement = endorsement
+        self.accepted_by: Any = None
         self.hash = key_hash(name, public_key)
 
     def describe(self) -> str:
@@ -619,6 +632,67 @@ class Key:
         if self.valid_until_size is None:
             return f"key {self.key_id}"
         return f"key {self.key_id}, retired at {self.valid_until_size} records"
+
+
+#: Key.accepted_by for the log's first key: the origin is `ward/<its id>`.
+ORIGIN_PINNED = "origin"
+#: Key.accepted_by for a key the auditor named with --trust-key.
+TRUSTED_BY_AUDITOR = "--trust-key"
+
+#: The first line of a key endorsement. A checkpoint's first line is the origin,
+#: so an endorsement never reads as a checkpoint of the log, and the one key can
+#: sign both without one being passed off as the other.
+ENDORSEMENT_HEADER = "ward-key-rotation/v1"
+
+
+def endorsement_body(
+    origin: str, key_id: str, public_key: bytes, previous_valid_until_size: int
+) -> str:
+    """The body of a key endorsement, the bytes the retiring key signs.
+
+    docs/ledger-format.md, "Keys and rotation": five lines, each ending in "\n":
+    the header, the log's origin, the new key's id (16 hex digits), the new public
+    key in standard base64, and the retiring key's valid_until_size in decimal.
+    """
+    encoded = base64.b64encode(public_key).decode("ascii")
+    return (
+        f"{ENDORSEMENT_HEADER}\n{origin}\n{key_id}\n{encoded}\n"
+        f"{previous_valid_until_size}\n"
+    )
+
+
+def check_endorsement(text: str, key: Key, endorser: Key) -> None:
+    """Raise NoteError unless `text` is `endorser`'s endorsement of `key`.
+
+    It must be a signed note with a line under the log's origin (the endorser's
+    name) carrying the endorser's key hash, every such line must verify, and its
+    body must be, byte for byte, the endorsement of this key (origin, id, public
+    key) stating exactly the endorser's valid_until_size: a key still current (no
+    limit) endorses nothing, and a limit raised or lowered in keys.json no longer
+    matches what the endorser signed. Comparing the whole body also refuses
+    other spellings of the same statement (a leading zero, a "+").
+    """
+    if endorser.valid_until_size is None:
+        raise NoteError(f"key {endorser.key_id} is not retired, so it endorses no key")
+    note = parse_note(text)
+    message = note.body.encode("utf-8")
+    signed = False
+    for signature in note.signatures:
+        if signature.name != endorser.name or signature.key_hash != endorser.hash:
+            continue
+        if not ed25519_verify(endorser.public_key, message, signature.signature):
+            raise NoteError(f"the signature by key {endorser.key_id} does not verify")
+        signed = True
+    if not signed:
+        raise NoteError(f"it carries no signature by key {endorser.key_id}")
+    expected = endorsement_body(
+        endorser.name, key.key_id, key.public_key, endorser.valid_until_size
+    )
+    if note.body != expected:
+        raise NoteError(
+            f"it does not state key {key.key_id} of {endorser.name!r} and "
+            f"{endorser.valid_until_size}, key {endorser.key_id}'s retirement size"
+        )
 
 
 def verify_note(text: str, keys: Sequence[Key]) -> Tuple[Checkpoint, Key]:
@@ -631,7 +705,9 @@ def verify_note(text: str, keys: Sequence[Key]) -> Tuple[Checkpoint, Key]:
     is an error, not something to skip (as Go's golang.org/x/mod/sumdb/note does).
     The signer's name must be the checkpoint's origin, and a retired signer is
     accepted only for a tree no larger than its valid_until_size; when several
-    listed keys signed, one that may sign this size is enough.
+    listed keys signed, the most limited one (the smallest valid_until_size, a
+    current key having none) decides, so a retired key's limit holds whatever
+    other key also signed and whatever the order of the keys.
     """
     note = parse_note(text)
     checkpoint = parse_checkpoint(note.body)
@@ -656,14 +732,16 @@ def verify_note(text: str, keys: Sequence[Key]) -> Tuple[Checkpoint, Key]:
             f"its origin is {checkpoint.origin!r}, but it is signed by "
             f"{signers[0].name!r}"
         )
-    for key in named:
-        if key.valid_until_size is None or checkpoint.size <= key.valid_until_size:
-            return checkpoint, key
-    key = named[0]
-    raise NoteError(
-        f"it is signed by the retired key {key.key_id} for {checkpoint.size} records, "
-        f"but that key was retired at {key.valid_until_size}"
+    key = min(
+        named,
+        key=lambda k: (k.valid_until_size is None, k.valid_until_size or 0),
     )
+    if key.valid_until_size is not None and checkpoint.size > key.valid_until_size:
+        raise NoteError(
+            f"it is signed by the retired key {key.key_id} for {checkpoint.size} "
+            f"records, but that key was retired at {key.valid_until_size}"
+        )
+    return checkpoint, key
 
 
 # ---------------------------------------------------------------------------
@@ -778,6 +856,62 @@ def verify_cosignature(note: Note, witness: VerifierKey) -> Optional[int]:
     return found
 
 
+def chain_keys(
+    origin: str, keys: Sequence[Key], trusted_key_ids: Sequence[str] = ()
+) -> Tuple[List[Key], List[Key]]:
+    """Rule 1's chain: which of a log's (well-formed) keys are its own.
+
+    A key is accepted when (a) the origin is `ward/<its id>` (the log's first key,
+    pinned by the origin), (b) the auditor trusts its id (--trust-key: a managed
+    key the deployment replaced, which no earlier key could endorse), or (c) its
+    endorsement verifies under an already accepted key, stating this origin, this
+    key and exactly that key's valid_until_size (check_endorsement). Accepting
+    repeats until no more keys are, so the order of keys.json does not matter.
+    Returns the accepted keys (in the order accepted, each with `accepted_by` set)
+    and the refused ones (in keys.json's order).
+    """
+    pending = list(keys)
+    for key in pending:
+        key.accepted_by = None
+    accepted: List[Key] = []
+    while True:
+        for key in pending:
+            if origin == "ward/" + key.key_id:
+                key.accepted_by = ORIGIN_PINNED
+            elif key.key_id in trusted_key_ids:
+                key.accepted_by = TRUSTED_BY_AUDITOR
+            elif key.endorsement is not None:
+                key.accepted_by = next(
+                    (endorser for endorser in accepted if _endorses(endorser, key)),
+                    None,
+                )
+            if key.accepted_by is not None:
+                pending.remove(key)
+                accepted.append(key)
+                break
+        else:
+            return accepted, pending
+
+
+def _endorses(endorser: Key, key: Key) -> bool:
+    """Whether key.endorsement is endorser's valid endorsement of key."""
+    assert key.endorsement is not None
+    try:
+        check_endorsement(key.endorsement, key, endorser)
+    except NoteError:
+        return False
+    return True
+
+
+def key_chain(key: Key) -> List[Key]:
+    """An accepted key and the keys that endorsed it, back to the one the origin
+    names or the auditor trusts: [that key, ..., key]."""
+    chain = [key]
+    while isinstance(chain[0].accepted_by, Key):
+        chain.insert(0, chain[0].accepted_by)
+    return chain
+
+
 # ---------------------------------------------------------------------------
 # The bundle.
 # ---------------------------------------------------------------------------
@@ -837,16 +971,24 @@ class BundleChecker:
     problem is always the first failure in the document's order.
     """
 
-    def __init__(self, directory: str, witnesses: Sequence[VerifierKey] = ()) -> None:
+    def __init__(
+        self,
+        directory: str,
+        witnesses: Sequence[VerifierKey] = (),
+        trusted_key_ids: Sequence[str] = (),
+    ) -> None:
         self.directory = directory
         #: Witnesses the auditor trusts (--witness), counted with witnesses.json's.
         self.given_witnesses = list(witnesses)
+        #: Key ids the auditor trusts without an endorsement (--trust-key).
+        self.trusted_key_ids = list(trusted_key_ids)
         self.problems: List[str] = []
         self.notes: List[str] = []  # what was checked, for the success message
         self.record_count = 0
         self.tree_size: Optional[int] = None
         self.origin: Optional[str] = None
         self.root: Optional[bytes] = None
+        #: Rule 1: the keys chained to the origin, the only ones signatures count by.
         self.keys: List[Key] = []
         self.signer: Optional[Key] = None
         self.earlier_checked = 0
@@ -986,30 +1128,40 @@ class BundleChecker:
         return bundle
 
     def check_keys(self, key_list: Any) -> None:
-        """Rule 1: key ids follow from the public keys, every key is named by the
-        origin, and a retired key's limit is a size.
+        """Rule 1: each key is well formed (its id follows from its public key, its
+        name is the origin, a retired key's limit is a size) and chained to the
+        origin; only the keys chained to it are used for signatures.
 
         Since keys rotate, a key's name no longer says which key it is: the origin
         stays `ward/<first key id>` for the log's life and every key signs under it,
-        so the key hash in each signature line is what tells the keys apart.
+        so the key hash in each signature line is what tells the keys apart. And
+        since keys.json is not signed, listing a key under the origin proves
+        nothing: a key is accepted only if the origin names it, if the auditor
+        trusts it (--trust-key), or if its endorsement is signed by a key already
+        accepted (see chain_keys).
         """
         if key_list is None:
             return
         if not isinstance(key_list, list):
             self.fail("keys.json: not a JSON array")
             return
+        well_formed: List[Key] = []
         for number, entry in enumerate(key_list, start=1):
             where = f"keys.json: key {number}"
             if not isinstance(entry, dict):
                 self.fail(f"{where}: not a JSON object")
                 continue
-            if "private_key" in entry or "secret_key" in entry:
-                self.fail(f"{where}: holds a private key")
             name, key_id, public_hex = (
                 entry.get("name"),
                 entry.get("key_id"),
                 entry.get("public_key"),
             )
+            if isinstance(key_id, str):
+                # Named by its stated id too, as Ward names it (`keys.json: key
+                # `<key_id>`: ...`), so either verifier's message finds the entry.
+                where = f"keys.json: key {number} (`{key_id}`)"
+            if "private_key" in entry or "secret_key" in entry:
+                self.fail(f"{where}: holds a private key")
             if not _is_hex64(public_hex):
                 self.fail(f"{where}: public_key is not 64 lowercase hex digits")
                 continue
@@ -1036,15 +1188,36 @@ class BundleChecker:
                     f"{where}: valid_until_size {limit!r} is not a non-negative integer"
                 )
                 continue
-            self.keys.append(Key(name, key_id, public_key, limit))
-        if not any(key.name == self.origin for key in self.keys):
-            self.fail(f"keys.json: no valid key is named {self.origin!r}, the origin")
+            endorsement = entry.get("endorsement")
+            if endorsement is not None and not isinstance(endorsement, str):
+                self.fail(f"{where}: endorsement is not a string (a signed note)")
+                continue
+            well_formed.append(Key(name, key_id, public_key, limit, endorsement))
+        accepted, refused = chain_keys(self.origin or "", well_formed, self.trusted_key_ids)
+        for key in refused:
+            if key.endorsement is not None:
+                why = (
+                    "its endorsement is not signed by an earlier key of the log, or "
+                    "states another key or retirement size (keys.json edited?)"
+                )
+            else:
+                why = (
+                    "no earlier key of the log endorses it (a key the deployment "
+                    "replaced, or one added to keys.json); trust it explicitly only "
+                    "if you know its id"
+                )
+            self.fail(f"keys.json: key `{key.key_id}`: {why}")
+        self.keys = accepted
+        if not self.keys:
+            self.fail(f"keys.json: no valid key named `{self.origin}` (the bundle's origin)")
 
     def check_checkpoint(self, note: str) -> None:
         """Rule 2: the signed checkpoint of tree_size records, giving the root.
 
-        Any listed key may have signed it, a retired one only for a tree no larger
-        than its valid_until_size (verify_note enforces both).
+        Any key rule 1 accepted may have signed it, a retired one only for a tree
+        no larger than its valid_until_size; when several did, the most limited
+        decides (verify_note enforces all of it). Keys rule 1 refused are not
+        looked at: their lines are as good as a stranger's.
         """
         origin_keys = [key for key in self.keys if key.name == self.origin]
         if not origin_keys:
@@ -1365,7 +1538,21 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         "key <name>+<key hash>+<base64 key> (repeatable; counted with the bundle's "
         "witnesses.json)",
     )
+    parser.add_argument(
+        "--trust-key",
+        metavar="KEY_ID",
+        action="append",
+        default=[],
+        help="a key id (16 hex digits) to trust although no earlier key of the log "
+        "endorses it: a managed key the deployment replaced (repeatable; only for a "
+        "key whose id you know from elsewhere)",
+    )
     args = parser.parse_args(argv)  # exits 2 on a usage error
+    for key_id in args.trust_key:
+        if len(key_id) != 16 or any(c not in "0123456789abcdef" for c in key_id):
+            parser.error(
+                f"--trust-key: {key_id!r} is not a key id (16 lowercase hex digits)"
+            )  # exits 2
     witnesses = []
     for text in args.witness:
         try:
@@ -1379,7 +1566,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             )
         witnesses.append(vkey)
 
-    checker = BundleChecker(args.directory, witnesses)
+    checker = BundleChecker(args.directory, witnesses, args.trust_key)
     try:
         checker.run()
     except Unreadable as error:
@@ -1409,15 +1596,17 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             print(
                 f"ok: the checkpoint is signed with the retired {checker.signer.describe()}"
             )
-        first_key_id = (checker.origin or "").rpartition("/")[2]
-        if checker.signer.key_id != first_key_id:
-            # Rule 1 trusts every key keys.json names by the origin, but keys.json
-            # is not signed: only the log's first key is pinned by the origin
-            # itself (ward/<first key id>). Say so rather than let "ok" imply more.
+        chain = key_chain(checker.signer)
+        if chain[0].accepted_by == TRUSTED_BY_AUDITOR:
+            # Rule 1 took the chain's first key on the auditor's word alone.
             print(
-                f"note: it is signed with key {checker.signer.key_id}, not key "
-                f"{first_key_id} that the origin names; keys.json, which lists it, is "
-                "not signed: check that key with the log's owner, or count on witnesses"
+                f"note: key {chain[0].key_id} is trusted because --trust-key names "
+                "it, not because a key of the log endorsed it"
+            )
+        if len(chain) > 1:
+            print(
+                f"ok: key {checker.signer.key_id} is endorsed by the log's earlier "
+                "keys: " + " -> ".join(key.key_id for key in chain)
             )
         for note in checker.notes:
             print(note)

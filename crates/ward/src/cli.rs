@@ -410,6 +410,27 @@ pub(crate) enum AuditCommand {
         #[arg(long, value_name = "DIR")]
         bundle: Option<PathBuf>,
     },
+    /// Show each evidence sink: where it delivers, its cursor, what waits, its errors.
+    ///
+    /// Sinks are `[[sinks]]` tables in the managed or user policy (docs/sinks.md).
+    Sinks {
+        /// Print as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Deliver the evidence waiting for each sink now, even one that is backing off.
+    ///
+    /// Background ingests deliver too, within a time budget, backing off after
+    /// failures; this delivers everything now, with progress on stderr. Exits 1 if a
+    /// sink failed (its events stay queued).
+    Deliver {
+        /// Only this sink.
+        #[arg(long, value_name = "ID")]
+        sink: Option<String>,
+        /// Print the result as JSON.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

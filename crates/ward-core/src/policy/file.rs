@@ -5,6 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::PolicyError;
+use super::sinks::SinkSpec;
 
 /// One policy file (a layer), as written.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -38,6 +39,10 @@ pub struct PolicyFile {
     /// How the ledger is kept (managed and user layers only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ledger: Option<super::ledger::LedgerSection>,
+    /// Where outcome records and checkpoints are delivered (managed and user
+    /// layers only; see [`super::SinkConfig`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sinks: Vec<SinkSpec>,
 }
 
 /// One rule, as written.

@@ -15,6 +15,7 @@ mod file;
 mod ledger;
 mod presets;
 mod rule;
+mod sinks;
 
 use sha2::{Digest, Sha256};
 
@@ -26,6 +27,10 @@ pub use ledger::{
 };
 pub use presets::{PRESETS, PresetText, preset_text};
 pub use rule::{Rule, RuleOrigin};
+pub use sinks::{
+    BATCH_SIZE_RANGE, DEFAULT_BATCH_SIZE, DEFAULT_TIMEOUT_MS, HeaderValue, SinkConfig, SinkSpec,
+    SinkTarget, TIMEOUT_MS_RANGE,
+};
 
 use crate::decision::RuleMatch;
 use crate::{Action, Decision, Event, Verdict};
@@ -149,6 +154,18 @@ pub enum PolicyError {
         /// What is wrong.
         message: String,
     },
+    /// An evidence sink (`[[sinks]]`) is malformed.
+    #[error("{file}:{line}: sink `{sink}`: {message}")]
+    Sink {
+        /// The file.
+        file: String,
+        /// The line of the sink's id (0 when unknown).
+        line: u32,
+        /// The sink's id.
+        sink: String,
+        /// What is wrong.
+        message: String,
+    },
     /// A layer names a preset that does not exist.
     #[error("{file}: unknown preset `{preset}`")]
     UnknownPreset {
@@ -169,6 +186,9 @@ impl PolicyError {
             PolicyError::Invalid { .. } => {
                 Some("`docs/policy.md` describes rule fields; check with `ward policy validate`")
             }
+            PolicyError::Sink { .. } => {
+                Some("`docs/sinks.md` describes sink fields; check with `ward policy validate`")
+            }
             PolicyError::UnknownPreset { .. } => {
                 Some("presets are safety, strict, permissive and audit-only")
             }
@@ -187,6 +207,7 @@ pub struct Policy {
     warnings: Vec<String>,
     protected_branches: ProtectedBranches,
     ledger: LedgerSettings,
+    sinks: Vec<SinkConfig>,
 }
 
 impl Policy {
@@ -229,6 +250,12 @@ impl Policy {
             hasher.update([0]);
             files.push((*source, parse_policy_text(&source.path, &source.text)?));
         }
+        let mut warnings = Vec::new();
+        let sink_specs: Vec<(&PolicySource, Vec<SinkSpec>)> = files
+            .iter_mut()
+            .map(|(source, file)| (*source, std::mem::take(&mut file.sinks)))
+            .collect();
+        let sinks = sinks::collect(&sink_specs, placeholders, &mut warnings)?;
         let self_protection = files
             .iter()
             .find(|(source, _)| source.layer == Layer::Managed)
@@ -239,7 +266,7 @@ impl Policy {
             placeholders,
             locate,
             rules: Vec::new(),
-            warnings: Vec::new(),
+            warnings,
             disabled: Vec::new(),
         };
         if self_protection {
@@ -333,6 +360,7 @@ impl Policy {
             hash,
             warnings: builder.warnings,
             ledger,
+            sinks,
         })
     }
 
@@ -369,6 +397,12 @@ impl Policy {
     /// The `[ledger]` settings of the managed and user layers.
     pub fn ledger(&self) -> &LedgerSettings {
         &self.ledger
+    }
+
+    /// The evidence sinks of the managed and user layers, managed first (a
+    /// project's sinks are ignored with a warning).
+    pub fn sinks(&self) -> &[SinkConfig] {
+        &self.sinks
     }
 
     /// Layering conflicts that were resolved by ignoring something.

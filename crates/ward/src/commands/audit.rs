@@ -16,7 +16,7 @@ use crate::home::Home;
 use crate::output;
 use crate::timeline;
 
-use super::proofs;
+use super::{proofs, sinks};
 
 pub(crate) fn run(home: &Home, command: AuditCommand) -> Result<ExitCode> {
     match command {
@@ -30,6 +30,10 @@ pub(crate) fn run(home: &Home, command: AuditCommand) -> Result<ExitCode> {
             trust_key,
             json,
         } => return proofs::verify_bundle(&dir, &witness, &trust_key, json),
+        AuditCommand::Sinks { json } => return sinks::status(home, json),
+        AuditCommand::Deliver { sink, json } => {
+            return sinks::deliver_now(home, sink.as_deref(), json);
+        }
         _ => {}
     }
     let ledger = open(home)?;
@@ -38,10 +42,20 @@ pub(crate) fn run(home: &Home, command: AuditCommand) -> Result<ExitCode> {
         AuditCommand::Show { session, json } => show(&ledger, &session, json),
         AuditCommand::Query(args) => query(&ledger, &args),
         AuditCommand::Verify { json, witness, .. } => verify(home, &ledger, &witness, json),
-        AuditCommand::Ingest { .. } | AuditCommand::VerifyProof { .. } => Ok(ExitCode::SUCCESS),
+        AuditCommand::Ingest { .. }
+        | AuditCommand::VerifyProof { .. }
+        | AuditCommand::Sinks { .. }
+        | AuditCommand::Deliver { .. } => Ok(ExitCode::SUCCESS),
         AuditCommand::Checkpoint { quiet, out, json } => {
             let mut ledger = ledger;
-            proofs::checkpoint(home, &mut ledger, quiet, out.as_deref(), json)
+            let code = proofs::checkpoint(home, &mut ledger, quiet, out.as_deref(), json);
+            if quiet {
+                // Started by a hook at a session's end: the session's last records
+                // and its checkpoint go to the sinks now, not at the next session.
+                drop(ledger);
+                sinks::deliver_in_background(home, true);
+            }
+            code
         }
         AuditCommand::AddCosignature {
             file,
@@ -151,6 +165,9 @@ fn ingest(home: &Home, quiet: bool) -> Result<ExitCode> {
         }
     }
     drop(ledger);
+    // Hooks may start the next ingest while this one delivers.
+    drop(lock);
+    sinks::deliver_in_background(home, quiet);
     if !quiet {
         output::data(&format!(
             "Moved {} waiting record(s) into the ledger; {after} still waiting.",

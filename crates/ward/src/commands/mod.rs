@@ -9,6 +9,7 @@ pub(crate) mod install;
 pub(crate) mod keys;
 pub(crate) mod policy;
 pub(crate) mod proofs;
+pub(crate) mod sinks;
 pub(crate) mod witness;
 
 use std::process::ExitCode;

@@ -14,6 +14,8 @@ use crate::home::Home;
 use crate::layers;
 use crate::output;
 
+use super::sinks::SinkView;
+
 #[derive(Serialize)]
 struct RuleView<'a> {
     id: &'a str,
@@ -36,6 +38,7 @@ struct PolicyView<'a> {
     protected_branches: &'a [String],
     layers: Vec<LayerView>,
     rules: Vec<RuleView<'a>>,
+    sinks: Vec<SinkView>,
     warnings: &'a [String],
 }
 
@@ -116,6 +119,7 @@ fn view<'a>(policy: &'a Policy, sources: &[PolicySource]) -> PolicyView<'a> {
                 matches: &rule.spec.matches,
             })
             .collect(),
+        sinks: policy.sinks().iter().map(SinkView::of).collect(),
         warnings: policy.warnings(),
     }
 }
@@ -150,6 +154,12 @@ fn render(view: &PolicyView<'_>) -> String {
         ));
     }
     out.push_str(&format!("\n{} rules.\n", view.rules.len()));
+    if !view.sinks.is_empty() {
+        out.push_str("\nEvidence sinks (`ward audit sinks` shows their delivery):\n");
+        for sink in &view.sinks {
+            out.push_str(&format!("  {}\n", sink.line()));
+        }
+    }
     for warning in view.warnings {
         out.push_str(&format!("warning: {warning}\n"));
     }

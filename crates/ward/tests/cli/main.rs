@@ -23,5 +23,6 @@ mod install;
 mod keys;
 mod malformed;
 mod proofs;
+mod sinks;
 mod tamper;
 mod witness;
