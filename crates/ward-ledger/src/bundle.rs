@@ -445,21 +445,15 @@ fn chain_keys(
 /// and no listed key's line on it fails to verify.
 fn signed_by_listed_key(note: &SignedNote, trusted: &[TrustedKey]) -> Result<Checkpoint, String> {
     let checkpoint = Checkpoint::parse_body(&note.body).map_err(|error| error.to_string())?;
-    let mut signer: Option<&TrustedKey> = None;
+    let mut signers = Vec::new();
     for key in trusted {
         match note.verify(&key.name, &key.key) {
-            // The most limited valid signer decides: a retired key's limit holds
-            // whatever the order of keys.json.
-            Ok(()) => {
-                if signer.is_none_or(|current| current.valid_until_size.is_none()) {
-                    signer = Some(key);
-                }
-            }
+            Ok(()) => signers.push(key),
             Err(error @ CheckpointError::BadSignature(_)) => return Err(error.to_string()),
             Err(_) => {}
         }
     }
-    let Some(signer) = signer else {
+    let Some(signer) = TrustedKey::tightest(signers) else {
         return Err("it carries no signature by a listed key".to_owned());
     };
     match signer.valid_until_size {

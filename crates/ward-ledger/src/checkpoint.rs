@@ -82,6 +82,13 @@ pub fn origin_for(key_id: &str) -> String {
     format!("ward/{key_id}")
 }
 
+/// A size as the formats write it: decimal, no sign, no leading zero.
+fn parse_size(line: &str) -> Option<u64> {
+    let canonical = line == "0"
+        || (!line.is_empty() && !line.starts_with('0') && line.bytes().all(|b| b.is_ascii_digit()));
+    canonical.then(|| line.parse::<u64>().ok()).flatten()
+}
+
 /// A key's id: the first 16 hex digits of SHA-256 over the raw public key.
 pub fn key_id(key: &VerifyingKey) -> String {
     let mut id = crate::hash::sha256_hex(key.as_bytes());
@@ -111,12 +118,7 @@ impl Checkpoint {
         let malformed = |what: &str| CheckpointError::Malformed(what.to_owned());
         let mut lines = body.split('\n');
         let origin = lines.next().filter(|line| !line.is_empty());
-        let size = lines.next().and_then(|line| {
-            // Decimal without leading zeros or signs, as the format requires.
-            (line == "0" || (!line.starts_with('0') && line.bytes().all(|b| b.is_ascii_digit())))
-                .then(|| line.parse::<u64>().ok())
-                .flatten()
-        });
+        let size = lines.next().and_then(parse_size);
         let root = lines
             .next()
             .and_then(|line| Base64::decode_vec(line).ok())
@@ -213,22 +215,30 @@ impl SignedNote {
         })
     }
 
-    /// Checks the signature by the Ed25519 key `public` named `name`.
+    /// Checks the signature by the Ed25519 key `public` named `name`. Every line
+    /// with that name and key hash must verify: a good line does not excuse a
+    /// forged one beside it.
     pub fn verify(&self, name: &str, public: &VerifyingKey) -> Result<(), CheckpointError> {
         let wanted = key_hash(name, public);
-        let line = self
+        let mut lines = self
             .signatures
             .iter()
-            .find(|signature| signature.name == name && signature.key_hash == wanted)
-            .ok_or_else(|| CheckpointError::NoSignatureByKey {
+            .filter(|signature| signature.name == name && signature.key_hash == wanted)
+            .peekable();
+        if lines.peek().is_none() {
+            return Err(CheckpointError::NoSignatureByKey {
                 name: name.to_owned(),
                 key_hash: wanted.iter().map(|b| format!("{b:02x}")).collect(),
-            })?;
-        let signature = Signature::from_slice(&line.signature)
-            .map_err(|_| CheckpointError::BadSignature(name.to_owned()))?;
-        public
-            .verify(self.body.as_bytes(), &signature)
-            .map_err(|_| CheckpointError::BadSignature(name.to_owned()))
+            });
+        }
+        for line in lines {
+            let signature = Signature::from_slice(&line.signature)
+                .map_err(|_| CheckpointError::BadSignature(name.to_owned()))?;
+            public
+                .verify(self.body.as_bytes(), &signature)
+                .map_err(|_| CheckpointError::BadSignature(name.to_owned()))?;
+        }
+        Ok(())
     }
 }
 
@@ -306,9 +316,7 @@ impl KeyEndorsement {
         if key_id(&key) != *stated_id {
             return Err(malformed("the key id is not the hash of the key"));
         }
-        let size = size
-            .parse::<u64>()
-            .map_err(|_| malformed("the size is not a number"))?;
+        let size = parse_size(size).ok_or_else(|| malformed("the size is not a decimal number"))?;
         Ok(KeyEndorsement {
             origin: origin.to_owned(),
             key_id: (*stated_id).to_owned(),

@@ -232,9 +232,10 @@ pub(crate) fn stated(stored: &[StoredCheckpoint], keys: &[TrustedKey]) -> Vec<St
 fn check_stored(stored: &StoredCheckpoint, keys: &[TrustedKey]) -> Result<Checkpoint, String> {
     let note = SignedNote::parse(&stored.note).map_err(|error| error.to_string())?;
     if !keys.is_empty() {
-        let signer = keys
-            .iter()
-            .find(|trusted| note.verify(&trusted.name, &trusted.key).is_ok());
+        let signer = TrustedKey::tightest(
+            keys.iter()
+                .filter(|trusted| note.verify(&trusted.name, &trusted.key).is_ok()),
+        );
         match signer {
             None => {
                 let names: Vec<&str> = note.signatures.iter().map(|s| s.name.as_str()).collect();

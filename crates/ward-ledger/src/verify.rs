@@ -122,6 +122,17 @@ pub struct TrustedKey {
 }
 
 impl TrustedKey {
+    /// Of the keys that signed one checkpoint, the one whose limit is tightest (a
+    /// retired key before the current one): its limit decides, whatever the order
+    /// the keys were listed in.
+    pub fn tightest<'a>(
+        signers: impl IntoIterator<Item = &'a TrustedKey>,
+    ) -> Option<&'a TrustedKey> {
+        signers
+            .into_iter()
+            .min_by_key(|key| key.valid_until_size.unwrap_or(u64::MAX))
+    }
+
     /// A current (not retired) key.
     pub fn current(name: String, key: VerifyingKey) -> TrustedKey {
         TrustedKey {

@@ -262,6 +262,14 @@ pub(crate) fn verify_bundle(
     json: bool,
 ) -> Result<ExitCode> {
     let given = witness_keys(&LedgerSettings::default(), witnesses)?;
+    if let Some(bad) = trusted_key_ids
+        .iter()
+        .find(|id| id.len() != 16 || !id.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')))
+    {
+        bail!(
+            "--trust-key `{bad}` is not a key id (16 lower-case hex digits, as keys.json lists them)"
+        );
+    }
     let report = ward_ledger::bundle::verify_bundle(dir, &given, trusted_key_ids)?;
     if json {
         output::json(&report)?;

@@ -414,6 +414,78 @@ fn a_wrong_consistency_proof_of_an_earlier_checkpoint_fails() {
     assert_refused(&ctx, &tampered, &[&line, "consistency proof fails"]);
 }
 
+/// Twice-rotated keys: both verifiers accept the chain of endorsements, and
+/// both refuse, with the same first problem, a key whose endorsement was removed
+/// (until the auditor trusts it by id) or a retirement size raised.
+#[test]
+fn rotated_keys_chain_to_the_origin_in_both_verifiers() {
+    let ctx = recorded();
+    ctx.ward(&["keys", "rotate"]).assert_success();
+    hook_in(&ctx, "pre_tool_use_ls", SESSION_B);
+    ctx.ward(&["keys", "rotate"]).assert_success();
+    let bundle = export(&ctx, "rotated", &[]);
+    let out = python_verify(&bundle, &[]);
+    assert_eq!(out.code, 0, "{}", out.render());
+    assert!(
+        out.stdout.contains(" -> "),
+        "the chain is shown: {}",
+        out.render()
+    );
+    let dir_arg = bundle.display().to_string();
+    ctx.ward(&["audit", "verify", "--bundle", &dir_arg])
+        .assert_success();
+
+    let keys: Value = serde_json::from_str(&read(&bundle, "keys.json")).unwrap();
+    assert_eq!(keys.as_array().unwrap().len(), 3);
+    let newest = keys[2]["key_id"].as_str().unwrap().to_owned();
+
+    let unendorsed = copy_bundle(&ctx, &bundle, "unendorsed");
+    let mut edited = keys.clone();
+    edited[2].as_object_mut().unwrap().remove("endorsement");
+    write(&unendorsed, "keys.json", &edited.to_string());
+    let fragments = [
+        format!("keys.json: key `{newest}`"),
+        "no earlier key of the log endorses it".to_owned(),
+    ];
+    let fragments: Vec<&str> = fragments.iter().map(String::as_str).collect();
+    assert_refused(&ctx, &unendorsed, &fragments);
+    let ward = ctx.ward(&[
+        "audit",
+        "verify",
+        "--bundle",
+        &unendorsed.display().to_string(),
+    ]);
+    assert!(
+        ward.stdout.contains(&format!(
+            "FAILED: keys.json: key `{newest}`: no earlier key"
+        )),
+        "{}",
+        ward.render()
+    );
+    assert_eq!(
+        python_verify(&unendorsed, &["--trust-key", &newest]).code,
+        0
+    );
+    ctx.ward(&[
+        "audit",
+        "verify",
+        "--bundle",
+        &unendorsed.display().to_string(),
+        "--trust-key",
+        &newest,
+    ])
+    .assert_success();
+
+    let raised = copy_bundle(&ctx, &bundle, "raised");
+    let mut edited = keys.clone();
+    let limit = edited[0]["valid_until_size"].as_u64().unwrap();
+    edited[0]["valid_until_size"] = Value::from(limit + 1);
+    write(&raised, "keys.json", &edited.to_string());
+    let middle = keys[1]["key_id"].as_str().unwrap().to_owned();
+    let fragment = format!("keys.json: key `{middle}`: its endorsement");
+    assert_refused(&ctx, &raised, &[&fragment]);
+}
+
 /// The verifier's own unit tests (RFC 8032 Ed25519 vectors, RFC 9162 proofs, RFC
 /// 8785 samples, signed notes, tampered bundles built in Python), run here so that
 /// `cargo test` covers them.
