@@ -397,15 +397,11 @@ pub(crate) fn verify(
     witnesses: &[String],
     json: bool,
 ) -> Result<ExitCode> {
-    let mut last_shown = 0u64;
+    let mut progress = crate::progress::Progress::new("records", json);
     let keys = home.trusted_keys()?;
     let witness_keys = proofs::witness_keys(&crate::layers::ledger_settings(home)?, witnesses)?;
     let mut report = ledger.verify_with(&keys, &mut |done, total| {
-        // A coarse progress line on stderr for long ledgers; silent for small ones.
-        if total >= 100_000 && !json && (done == total || done >= last_shown + total / 20) {
-            last_shown = done;
-            output::status(&format!("verifying… {done}/{total} records"));
-        }
+        progress.update("verifying", done, total);
     })?;
     let witnessed = ledger.witnessed(&witness_keys)?;
     if !witnessed.problems.is_empty() {
