@@ -177,8 +177,13 @@ pub(crate) fn checkpoint(
         std::fs::write(path, &signed.checkpoint.note)
             .with_context(|| format!("cannot write `{}`", path.display()))?;
     }
+    // The note names its key by a 4-byte hash; people and programs get the id.
+    let key_id = signed_by(home, &signed.checkpoint.note);
     if json {
-        output::json(&signed)?;
+        output::json(&SignedOutput {
+            signed: &signed,
+            key_id: key_id.as_deref(),
+        })?;
     } else if !quiet {
         let size = signed.checkpoint.tree_size;
         let line = match (signed.new, signed.consistent_with) {
@@ -188,9 +193,28 @@ pub(crate) fn checkpoint(
             ),
             (true, None) => format!("Signed the first checkpoint, of {size} records."),
         };
-        output::data(&format!("{line}\n\n{}", signed.checkpoint.note));
+        let key = key_id.map_or_else(String::new, |id| format!(" Key {id}."));
+        output::data(&format!("{line}{key}\n\n{}", signed.checkpoint.note));
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `audit checkpoint --json`: what was signed, and by which key.
+#[derive(Serialize)]
+struct SignedOutput<'a> {
+    #[serde(flatten)]
+    signed: &'a ward_ledger::Signed,
+    key_id: Option<&'a str>,
+}
+
+/// The id of the log key whose signature the note carries.
+fn signed_by(home: &Home, note: &str) -> Option<String> {
+    let note = ward_ledger::checkpoint::SignedNote::parse(note).ok()?;
+    home.trusted_keys()
+        .ok()?
+        .iter()
+        .find(|key| note.verify(&key.name, &key.key).is_ok())
+        .map(|key| ward_ledger::checkpoint::key_id(&key.key))
 }
 
 /// Signs a checkpoint of the whole tree with the host key (the policy's managed

@@ -158,7 +158,11 @@ fn a_checkpoint_is_signed_by_the_host_key_and_verify_checks_it() {
             .unwrap();
     let origin = format!("ward/{}", identity["key_id"].as_str().unwrap());
     let lines: Vec<&str> = out.stdout.lines().collect();
-    assert_eq!(lines[0], "Signed the first checkpoint, of 6 records.");
+    let key_id = identity["key_id"].as_str().unwrap();
+    assert_eq!(
+        lines[0],
+        format!("Signed the first checkpoint, of 6 records. Key {key_id}.")
+    );
     assert_eq!(lines[2], origin, "{}", out.render());
     assert_eq!(lines[3], "6");
     assert!(
@@ -172,6 +176,7 @@ fn a_checkpoint_is_signed_by_the_host_key_and_verify_checks_it() {
         .assert_success()
         .json();
     assert_eq!(again["new"], false);
+    assert_eq!(again["key_id"], key_id, "checkpoints name their key id");
 
     let out = ctx.ward(&["audit", "verify"]);
     out.assert_success();
