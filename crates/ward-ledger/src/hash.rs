@@ -3,6 +3,10 @@
 //! A record's hash is computed from its JSON *value*, not from the struct, so that a
 //! verifier (or an auditor with no Ward code) gets the same bytes from the stored text.
 
+use std::cmp::Ordering;
+
+use serde::Serialize;
+use serde::ser;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
@@ -19,8 +23,13 @@ use crate::LedgerError;
 /// ECMAScript number formatting is the hard part. A proptest checks the two agree.
 pub fn canonical(value: &Value) -> Result<String, LedgerError> {
     let mut out = String::with_capacity(1024);
-    write_canonical(value, &mut out)?;
+    canonical_into(value, &mut out)?;
     Ok(out)
+}
+
+/// [`canonical`], appended to `out`: `verify` reuses one buffer for every record.
+pub fn canonical_into(value: &Value, out: &mut String) -> Result<(), LedgerError> {
+    write_canonical(value, out)
 }
 
 /// The largest integer a JSON number keeps exactly as an IEEE double.
@@ -32,24 +41,18 @@ fn write_canonical(value: &Value, out: &mut String) -> Result<(), LedgerError> {
         Value::Bool(true) => out.push_str("true"),
         Value::Bool(false) => out.push_str("false"),
         Value::Number(number) => {
-            let exact = number
-                .as_u64()
-                .map(|n| n <= MAX_EXACT_INTEGER)
-                .or_else(|| {
-                    number
-                        .as_i64()
-                        .map(|n| n.unsigned_abs() <= MAX_EXACT_INTEGER)
-                })
-                .unwrap_or(false);
-            if exact {
-                out.push_str(&number.to_string());
+            if let Some(n) = number.as_u64().filter(|n| *n <= MAX_EXACT_INTEGER) {
+                write_integer(n, false, out);
+            } else if let Some(n) = number
+                .as_i64()
+                .filter(|n| n.unsigned_abs() <= MAX_EXACT_INTEGER)
+            {
+                write_integer(n.unsigned_abs(), n < 0, out);
             } else {
-                let text = serde_json_canonicalizer::to_string(value)
-                    .map_err(|error| LedgerError::Canonical(error.to_string()))?;
-                out.push_str(&text);
+                write_ecmascript_number(value, out)?;
             }
         }
-        Value::String(text) => write_string(text, out)?,
+        Value::String(text) => write_string(text, out),
         Value::Array(items) => {
             out.push('[');
             for (index, item) in items.iter().enumerate() {
@@ -61,16 +64,32 @@ fn write_canonical(value: &Value, out: &mut String) -> Result<(), LedgerError> {
             out.push(']');
         }
         Value::Object(members) => {
-            let mut sorted: Vec<(&String, &Value)> = members.iter().collect();
-            sorted.sort_by(|(a, _), (b, _)| a.encode_utf16().cmp(b.encode_utf16()));
             out.push('{');
-            for (index, (name, member)) in sorted.into_iter().enumerate() {
-                if index > 0 {
-                    out.push(',');
+            // A stored body is already sorted, so verify sorts nothing; only a
+            // value built from a struct (in field order) needs the sorted copy.
+            if members
+                .keys()
+                .is_sorted_by(|a, b| utf16_cmp(a, b) != Ordering::Greater)
+            {
+                for (index, (name, member)) in members.iter().enumerate() {
+                    if index > 0 {
+                        out.push(',');
+                    }
+                    write_string(name, out);
+                    out.push(':');
+                    write_canonical(member, out)?;
                 }
-                write_string(name, out)?;
-                out.push(':');
-                write_canonical(member, out)?;
+            } else {
+                let mut sorted: Vec<(&String, &Value)> = members.iter().collect();
+                sorted.sort_by(|(a, _), (b, _)| utf16_cmp(a, b));
+                for (index, (name, member)) in sorted.into_iter().enumerate() {
+                    if index > 0 {
+                        out.push(',');
+                    }
+                    write_string(name, out);
+                    out.push(':');
+                    write_canonical(member, out)?;
+                }
             }
             out.push('}');
         }
@@ -78,11 +97,641 @@ fn write_canonical(value: &Value, out: &mut String) -> Result<(), LedgerError> {
     Ok(())
 }
 
-fn write_string(text: &str, out: &mut String) -> Result<(), LedgerError> {
-    let quoted =
-        serde_json::to_string(text).map_err(|error| LedgerError::Canonical(error.to_string()))?;
-    out.push_str(&quoted);
+/// A number that is not an integer of at most 2^53, in ECMAScript form (by the crate).
+fn write_ecmascript_number(value: &Value, out: &mut String) -> Result<(), LedgerError> {
+    let text = serde_json_canonicalizer::to_string(value)
+        .map_err(|error| LedgerError::Canonical(error.to_string()))?;
+    out.push_str(&text);
     Ok(())
+}
+
+/// An integer in decimal, with no allocation.
+fn write_integer(magnitude: u64, negative: bool, out: &mut String) {
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    let mut rest = magnitude;
+    loop {
+        at -= 1;
+        // `rest % 10` is below 10, so the cast cannot truncate.
+        digits[at] = b'0' + (rest % 10) as u8;
+        rest /= 10;
+        if rest == 0 {
+            break;
+        }
+    }
+    if negative && magnitude != 0 {
+        out.push('-');
+    }
+    for &digit in &digits[at..] {
+        out.push(char::from(digit));
+    }
+}
+
+/// Compares two strings by their UTF-16 code units, as RFC 8785 sorts keys.
+///
+/// UTF-8 byte order is code point order, which is UTF-16 order except where a
+/// character above U+FFFF (a surrogate pair, 0xD800..) meets one in U+E000..U+FFFF;
+/// so bytes decide unless the strings first differ outside ASCII.
+pub(crate) fn utf16_cmp(a: &str, b: &str) -> Ordering {
+    let (left, right) = (a.as_bytes(), b.as_bytes());
+    let common = left
+        .iter()
+        .zip(right)
+        .position(|(x, y)| x != y)
+        .unwrap_or(left.len().min(right.len()));
+    match (left.get(common), right.get(common)) {
+        (Some(x), Some(y)) if x.is_ascii() && y.is_ascii() => x.cmp(y),
+        (Some(_), Some(_)) => a.encode_utf16().cmp(b.encode_utf16()),
+        _ => left.len().cmp(&right.len()),
+    }
+}
+
+/// A JSON string with the minimal escapes (RFC 8785 §3.2.2.2, which is also what
+/// serde_json writes): `"` and `\` escaped, the control characters as `\b`, `\t`,
+/// `\n`, `\f`, `\r` or `\u00xx` in lowercase hex, everything else as it is.
+fn write_string(text: &str, out: &mut String) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    out.reserve(text.len() + 2);
+    out.push('"');
+    let bytes = text.as_bytes();
+    let mut start = 0;
+    for (index, &byte) in bytes.iter().enumerate() {
+        let escape: &str = match byte {
+            b'"' => "\\\"",
+            b'\\' => "\\\\",
+            0x08 => "\\b",
+            0x09 => "\\t",
+            0x0a => "\\n",
+            0x0c => "\\f",
+            0x0d => "\\r",
+            0x00..=0x1f => "",
+            _ => continue,
+        };
+        // Escaped bytes are ASCII, so `start..index` is on character boundaries.
+        out.push_str(&text[start..index]);
+        if escape.is_empty() {
+            out.push_str("\\u00");
+            out.push(char::from(HEX[usize::from(byte >> 4)]));
+            out.push(char::from(HEX[usize::from(byte & 0x0f)]));
+        } else {
+            out.push_str(escape);
+        }
+        start = index + 1;
+    }
+    out.push_str(&text[start..]);
+    out.push('"');
+}
+
+/// The canonical form of anything serialisable, written straight from its
+/// `Serialize` impl: what `canonical(&serde_json::to_value(value)?)` gives, without
+/// building the `Value` (whose strings, maps and hashing of keys cost an append as
+/// much as the rest of its hashing).
+///
+/// Anything this writer does not do exactly as the `Value` path does (a float, an
+/// integer past 2^53, bytes, a map with duplicate or non-string keys) makes it give
+/// up, and the value goes the `Value` way; a proptest checks the two agree.
+pub fn canonical_of<T: Serialize + ?Sized>(value: &T) -> Result<String, LedgerError> {
+    let mut out = String::with_capacity(1024);
+    match value.serialize(Writer { out: &mut out }) {
+        Ok(()) => Ok(out),
+        Err(GiveUp) => {
+            let value = serde_json::to_value(value).map_err(LedgerError::Serialize)?;
+            canonical(&value)
+        }
+    }
+}
+
+/// Why [`Writer`] stopped: the value is left to the `Value` path.
+#[derive(Debug)]
+struct GiveUp;
+
+impl std::fmt::Display for GiveUp {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter.write_str("not written directly")
+    }
+}
+
+impl std::error::Error for GiveUp {}
+
+impl ser::Error for GiveUp {
+    fn custom<T: std::fmt::Display>(_message: T) -> Self {
+        GiveUp
+    }
+}
+
+/// Writes canonical JSON straight from `Serialize`.
+struct Writer<'a> {
+    out: &'a mut String,
+}
+
+impl Writer<'_> {
+    fn integer(self, magnitude: u64, negative: bool) -> Result<(), GiveUp> {
+        if magnitude > MAX_EXACT_INTEGER {
+            return Err(GiveUp);
+        }
+        write_integer(magnitude, negative, self.out);
+        Ok(())
+    }
+}
+
+impl<'a> ser::Serializer for Writer<'a> {
+    type Ok = ();
+    type Error = GiveUp;
+    type SerializeSeq = Array<'a>;
+    type SerializeTuple = Array<'a>;
+    type SerializeTupleStruct = Array<'a>;
+    type SerializeTupleVariant = Array<'a>;
+    type SerializeMap = Object<'a>;
+    type SerializeStruct = Object<'a>;
+    type SerializeStructVariant = Object<'a>;
+
+    fn serialize_bool(self, value: bool) -> Result<(), GiveUp> {
+        self.out.push_str(if value { "true" } else { "false" });
+        Ok(())
+    }
+    fn serialize_i8(self, value: i8) -> Result<(), GiveUp> {
+        self.serialize_i64(i64::from(value))
+    }
+    fn serialize_i16(self, value: i16) -> Result<(), GiveUp> {
+        self.serialize_i64(i64::from(value))
+    }
+    fn serialize_i32(self, value: i32) -> Result<(), GiveUp> {
+        self.serialize_i64(i64::from(value))
+    }
+    fn serialize_i64(self, value: i64) -> Result<(), GiveUp> {
+        self.integer(value.unsigned_abs(), value < 0)
+    }
+    fn serialize_u8(self, value: u8) -> Result<(), GiveUp> {
+        self.serialize_u64(u64::from(value))
+    }
+    fn serialize_u16(self, value: u16) -> Result<(), GiveUp> {
+        self.serialize_u64(u64::from(value))
+    }
+    fn serialize_u32(self, value: u32) -> Result<(), GiveUp> {
+        self.serialize_u64(u64::from(value))
+    }
+    fn serialize_u64(self, value: u64) -> Result<(), GiveUp> {
+        self.integer(value, false)
+    }
+    fn serialize_f32(self, _value: f32) -> Result<(), GiveUp> {
+        Err(GiveUp)
+    }
+    fn serialize_f64(self, _value: f64) -> Result<(), GiveUp> {
+        Err(GiveUp)
+    }
+    fn serialize_char(self, value: char) -> Result<(), GiveUp> {
+        write_string(value.encode_utf8(&mut [0; 4]), self.out);
+        Ok(())
+    }
+    fn serialize_str(self, value: &str) -> Result<(), GiveUp> {
+        write_string(value, self.out);
+        Ok(())
+    }
+    fn serialize_bytes(self, _value: &[u8]) -> Result<(), GiveUp> {
+        Err(GiveUp)
+    }
+    fn serialize_none(self) -> Result<(), GiveUp> {
+        self.serialize_unit()
+    }
+    fn serialize_some<T: Serialize + ?Sized>(self, value: &T) -> Result<(), GiveUp> {
+        value.serialize(self)
+    }
+    fn serialize_unit(self) -> Result<(), GiveUp> {
+        self.out.push_str("null");
+        Ok(())
+    }
+    fn serialize_unit_struct(self, _name: &'static str) -> Result<(), GiveUp> {
+        self.serialize_unit()
+    }
+    fn serialize_unit_variant(
+        self,
+        _name: &'static str,
+        _index: u32,
+        variant: &'static str,
+    ) -> Result<(), GiveUp> {
+        self.serialize_str(variant)
+    }
+    fn serialize_newtype_struct<T: Serialize + ?Sized>(
+        self,
+        _name: &'static str,
+        value: &T,
+    ) -> Result<(), GiveUp> {
+        value.serialize(self)
+    }
+    fn serialize_newtype_variant<T: Serialize + ?Sized>(
+        self,
+        _name: &'static str,
+        _index: u32,
+        variant: &'static str,
+        value: &T,
+    ) -> Result<(), GiveUp> {
+        open_variant(self.out, variant);
+        value.serialize(Writer {
+            out: &mut *self.out,
+        })?;
+        self.out.push('}');
+        Ok(())
+    }
+    fn serialize_seq(self, _len: Option<usize>) -> Result<Array<'a>, GiveUp> {
+        self.out.push('[');
+        Ok(Array {
+            out: self.out,
+            empty: true,
+            variant: false,
+        })
+    }
+    fn serialize_tuple(self, len: usize) -> Result<Array<'a>, GiveUp> {
+        self.serialize_seq(Some(len))
+    }
+    fn serialize_tuple_struct(self, _name: &'static str, len: usize) -> Result<Array<'a>, GiveUp> {
+        self.serialize_seq(Some(len))
+    }
+    fn serialize_tuple_variant(
+        self,
+        _name: &'static str,
+        _index: u32,
+        variant: &'static str,
+        _len: usize,
+    ) -> Result<Array<'a>, GiveUp> {
+        open_variant(self.out, variant);
+        self.out.push('[');
+        Ok(Array {
+            out: self.out,
+            empty: true,
+            variant: true,
+        })
+    }
+    fn serialize_map(self, _len: Option<usize>) -> Result<Object<'a>, GiveUp> {
+        Ok(Object::open(self.out, false))
+    }
+    fn serialize_struct(self, _name: &'static str, _len: usize) -> Result<Object<'a>, GiveUp> {
+        Ok(Object::open(self.out, false))
+    }
+    fn serialize_struct_variant(
+        self,
+        _name: &'static str,
+        _index: u32,
+        variant: &'static str,
+        _len: usize,
+    ) -> Result<Object<'a>, GiveUp> {
+        open_variant(self.out, variant);
+        Ok(Object::open(self.out, true))
+    }
+}
+
+/// `{"variant":`, the outside of an externally tagged enum variant.
+fn open_variant(out: &mut String, variant: &str) {
+    out.push('{');
+    write_string(variant, out);
+    out.push(':');
+}
+
+/// An array being written.
+struct Array<'a> {
+    out: &'a mut String,
+    empty: bool,
+    /// Inside `{"variant":`, which needs closing too.
+    variant: bool,
+}
+
+impl Array<'_> {
+    fn element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), GiveUp> {
+        if !self.empty {
+            self.out.push(',');
+        }
+        self.empty = false;
+        value.serialize(Writer {
+            out: &mut *self.out,
+        })
+    }
+
+    fn close(self) -> Result<(), GiveUp> {
+        self.out.push(']');
+        if self.variant {
+            self.out.push('}');
+        }
+        Ok(())
+    }
+}
+
+impl ser::SerializeSeq for Array<'_> {
+    type Ok = ();
+    type Error = GiveUp;
+    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), GiveUp> {
+        self.element(value)
+    }
+    fn end(self) -> Result<(), GiveUp> {
+        self.close()
+    }
+}
+
+impl ser::SerializeTuple for Array<'_> {
+    type Ok = ();
+    type Error = GiveUp;
+    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), GiveUp> {
+        self.element(value)
+    }
+    fn end(self) -> Result<(), GiveUp> {
+        self.close()
+    }
+}
+
+impl ser::SerializeTupleStruct for Array<'_> {
+    type Ok = ();
+    type Error = GiveUp;
+    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), GiveUp> {
+        self.element(value)
+    }
+    fn end(self) -> Result<(), GiveUp> {
+        self.close()
+    }
+}
+
+impl ser::SerializeTupleVariant for Array<'_> {
+    type Ok = ();
+    type Error = GiveUp;
+    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), GiveUp> {
+        self.element(value)
+    }
+    fn end(self) -> Result<(), GiveUp> {
+        self.close()
+    }
+}
+
+/// A member name: a struct's field names are static, a map's keys are not.
+enum Key {
+    Static(&'static str),
+    Owned(String),
+}
+
+impl Key {
+    fn as_str(&self) -> &str {
+        match self {
+            Key::Static(name) => name,
+            Key::Owned(name) => name,
+        }
+    }
+}
+
+/// An object being written: members go out in the order they come, `"name":value`
+/// each, and are put in canonical order at the end if they were not in it already.
+struct Object<'a> {
+    out: &'a mut String,
+    /// Each member's name and the bytes of `out` it was written to.
+    members: Vec<(Key, usize, usize)>,
+    /// Inside `{"variant":`, which needs closing too.
+    variant: bool,
+}
+
+impl<'a> Object<'a> {
+    fn open(out: &'a mut String, variant: bool) -> Object<'a> {
+        out.push('{');
+        Object {
+            out,
+            members: Vec::new(),
+            variant,
+        }
+    }
+
+    fn key(&mut self, key: Key) {
+        if !self.members.is_empty() {
+            self.out.push(',');
+        }
+        let start = self.out.len();
+        write_string(key.as_str(), self.out);
+        self.out.push(':');
+        self.members.push((key, start, start));
+    }
+
+    fn value<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), GiveUp> {
+        value.serialize(Writer {
+            out: &mut *self.out,
+        })?;
+        let end = self.out.len();
+        let (_, _, member_end) = self.members.last_mut().ok_or(GiveUp)?;
+        *member_end = end;
+        Ok(())
+    }
+
+    fn close(self) -> Result<(), GiveUp> {
+        let Object {
+            out,
+            members,
+            variant,
+        } = self;
+        let in_order = members
+            .windows(2)
+            .all(|pair| utf16_cmp(pair[0].0.as_str(), pair[1].0.as_str()) == Ordering::Less);
+        if !in_order {
+            let mut order: Vec<&(Key, usize, usize)> = members.iter().collect();
+            order.sort_by(|a, b| utf16_cmp(a.0.as_str(), b.0.as_str()));
+            if order
+                .windows(2)
+                .any(|pair| pair[0].0.as_str() == pair[1].0.as_str())
+            {
+                // The `Value` path keeps the last of duplicate keys; leave it to it.
+                return Err(GiveUp);
+            }
+            let Some(first) = members.first().map(|member| member.1) else {
+                return Err(GiveUp);
+            };
+            let written = out.split_off(first);
+            for (index, (_, start, end)) in order.into_iter().enumerate() {
+                if index > 0 {
+                    out.push(',');
+                }
+                out.push_str(written.get(start - first..end - first).ok_or(GiveUp)?);
+            }
+        }
+        out.push('}');
+        if variant {
+            out.push('}');
+        }
+        Ok(())
+    }
+}
+
+impl ser::SerializeMap for Object<'_> {
+    type Ok = ();
+    type Error = GiveUp;
+    fn serialize_key<T: Serialize + ?Sized>(&mut self, key: &T) -> Result<(), GiveUp> {
+        let key = key.serialize(KeyWriter)?;
+        self.key(Key::Owned(key));
+        Ok(())
+    }
+    fn serialize_value<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), GiveUp> {
+        self.value(value)
+    }
+    fn end(self) -> Result<(), GiveUp> {
+        self.close()
+    }
+}
+
+impl ser::SerializeStruct for Object<'_> {
+    type Ok = ();
+    type Error = GiveUp;
+    fn serialize_field<T: Serialize + ?Sized>(
+        &mut self,
+        name: &'static str,
+        value: &T,
+    ) -> Result<(), GiveUp> {
+        self.key(Key::Static(name));
+        self.value(value)
+    }
+    fn end(self) -> Result<(), GiveUp> {
+        self.close()
+    }
+}
+
+impl ser::SerializeStructVariant for Object<'_> {
+    type Ok = ();
+    type Error = GiveUp;
+    fn serialize_field<T: Serialize + ?Sized>(
+        &mut self,
+        name: &'static str,
+        value: &T,
+    ) -> Result<(), GiveUp> {
+        self.key(Key::Static(name));
+        self.value(value)
+    }
+    fn end(self) -> Result<(), GiveUp> {
+        self.close()
+    }
+}
+
+/// A map key: only strings are written directly; anything else gives up.
+struct KeyWriter;
+
+impl ser::Serializer for KeyWriter {
+    type Ok = String;
+    type Error = GiveUp;
+    type SerializeSeq = ser::Impossible<String, GiveUp>;
+    type SerializeTuple = ser::Impossible<String, GiveUp>;
+    type SerializeTupleStruct = ser::Impossible<String, GiveUp>;
+    type SerializeTupleVariant = ser::Impossible<String, GiveUp>;
+    type SerializeMap = ser::Impossible<String, GiveUp>;
+    type SerializeStruct = ser::Impossible<String, GiveUp>;
+    type SerializeStructVariant = ser::Impossible<String, GiveUp>;
+
+    fn serialize_str(self, value: &str) -> Result<String, GiveUp> {
+        Ok(value.to_owned())
+    }
+    fn serialize_bool(self, _value: bool) -> Result<String, GiveUp> {
+        Err(GiveUp)
+    }
+    fn serialize_i8(self, _value: i8) -> Result<String, GiveUp> {
+        Err(GiveUp)
+    }
+    fn serialize_i16(self, _value: i16) -> Result<String, GiveUp> {
+        Err(GiveUp)
+    }
+    fn serialize_i32(self, _value: i32) -> Result<String, GiveUp> {
+        Err(GiveUp)
+    }
+    fn serialize_i64(self, _value: i64) -> Result<String, GiveUp> {
+        Err(GiveUp)
+    }
+    fn serialize_u8(self, _value: u8) -> Result<String, GiveUp> {
+        Err(GiveUp)
+    }
+    fn serialize_u16(self, _value: u16) -> Result<String, GiveUp> {
+        Err(GiveUp)
+    }
+    fn serialize_u32(self, _value: u32) -> Result<String, GiveUp> {
+        Err(GiveUp)
+    }
+    fn serialize_u64(self, _value: u64) -> Result<String, GiveUp> {
+        Err(GiveUp)
+    }
+    fn serialize_f32(self, _value: f32) -> Result<String, GiveUp> {
+        Err(GiveUp)
+    }
+    fn serialize_f64(self, _value: f64) -> Result<String, GiveUp> {
+        Err(GiveUp)
+    }
+    fn serialize_char(self, _value: char) -> Result<String, GiveUp> {
+        Err(GiveUp)
+    }
+    fn serialize_bytes(self, _value: &[u8]) -> Result<String, GiveUp> {
+        Err(GiveUp)
+    }
+    fn serialize_none(self) -> Result<String, GiveUp> {
+        Err(GiveUp)
+    }
+    fn serialize_some<T: Serialize + ?Sized>(self, _value: &T) -> Result<String, GiveUp> {
+        Err(GiveUp)
+    }
+    fn serialize_unit(self) -> Result<String, GiveUp> {
+        Err(GiveUp)
+    }
+    fn serialize_unit_struct(self, _name: &'static str) -> Result<String, GiveUp> {
+        Err(GiveUp)
+    }
+    fn serialize_unit_variant(
+        self,
+        _name: &'static str,
+        _index: u32,
+        _variant: &'static str,
+    ) -> Result<String, GiveUp> {
+        Err(GiveUp)
+    }
+    fn serialize_newtype_struct<T: Serialize + ?Sized>(
+        self,
+        _name: &'static str,
+        _value: &T,
+    ) -> Result<String, GiveUp> {
+        Err(GiveUp)
+    }
+    fn serialize_newtype_variant<T: Serialize + ?Sized>(
+        self,
+        _name: &'static str,
+        _index: u32,
+        _variant: &'static str,
+        _value: &T,
+    ) -> Result<String, GiveUp> {
+        Err(GiveUp)
+    }
+    fn serialize_seq(self, _len: Option<usize>) -> Result<Self::SerializeSeq, GiveUp> {
+        Err(GiveUp)
+    }
+    fn serialize_tuple(self, _len: usize) -> Result<Self::SerializeTuple, GiveUp> {
+        Err(GiveUp)
+    }
+    fn serialize_tuple_struct(
+        self,
+        _name: &'static str,
+        _len: usize,
+    ) -> Result<Self::SerializeTupleStruct, GiveUp> {
+        Err(GiveUp)
+    }
+    fn serialize_tuple_variant(
+        self,
+        _name: &'static str,
+        _index: u32,
+        _variant: &'static str,
+        _len: usize,
+    ) -> Result<Self::SerializeTupleVariant, GiveUp> {
+        Err(GiveUp)
+    }
+    fn serialize_map(self, _len: Option<usize>) -> Result<Self::SerializeMap, GiveUp> {
+        Err(GiveUp)
+    }
+    fn serialize_struct(
+        self,
+        _name: &'static str,
+        _len: usize,
+    ) -> Result<Self::SerializeStruct, GiveUp> {
+        Err(GiveUp)
+    }
+    fn serialize_struct_variant(
+        self,
+        _name: &'static str,
+        _index: u32,
+        _variant: &'static str,
+        _len: usize,
+    ) -> Result<Self::SerializeStructVariant, GiveUp> {
+        Err(GiveUp)
+    }
 }
 
 /// Lowercase hex SHA-256 of some bytes.
@@ -143,7 +792,72 @@ mod tests {
         })
     }
 
+    #[derive(Debug, Clone, serde::Serialize)]
+    enum Kind {
+        Unit,
+        New(String),
+        Pair(u8, String),
+        Fields { zulu: i64, alpha: String },
+    }
+
+    /// Fields out of canonical order, skipped fields, nested structs and enums.
+    #[derive(Debug, Clone, serde::Serialize)]
+    struct Sample {
+        zeta: String,
+        alpha: Option<String>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        mid: Option<u64>,
+        kinds: Vec<Kind>,
+        value: Value,
+        #[serde(rename = "\u{e000}")]
+        private_use: bool,
+        #[serde(rename = "\u{10000}")]
+        astral: i32,
+    }
+
+    fn samples() -> impl Strategy<Value = Sample> {
+        let kind = prop_oneof![
+            Just(Kind::Unit),
+            any::<String>().prop_map(Kind::New),
+            (any::<u8>(), any::<String>()).prop_map(|(n, s)| Kind::Pair(n, s)),
+            (any::<i64>(), any::<String>()).prop_map(|(zulu, alpha)| Kind::Fields { zulu, alpha }),
+        ];
+        (
+            any::<String>(),
+            any::<Option<String>>(),
+            any::<Option<u64>>(),
+            prop::collection::vec(kind, 0..4),
+            values(),
+            any::<bool>(),
+            any::<i32>(),
+        )
+            .prop_map(
+                |(zeta, alpha, mid, kinds, value, private_use, astral)| Sample {
+                    zeta,
+                    alpha,
+                    mid,
+                    kinds,
+                    value,
+                    private_use,
+                    astral,
+                },
+            )
+    }
+
     proptest! {
+        #[test]
+        fn a_struct_written_directly_equals_through_a_value(sample in samples()) {
+            let value = serde_json::to_value(&sample).unwrap();
+            prop_assert_eq!(canonical_of(&sample).unwrap(), canonical(&value).unwrap());
+        }
+
+        #[test]
+        fn written_directly_equals_through_a_value(value in values()) {
+            // `Value`'s own `Serialize` exercises maps, arrays, floats and big
+            // integers (which give up) through the direct writer.
+            prop_assert_eq!(canonical_of(&value).unwrap(), canonical(&value).unwrap());
+        }
+
         #[test]
         fn canonical_equals_the_reference_implementation(value in values()) {
             prop_assert_eq!(
