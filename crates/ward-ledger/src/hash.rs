@@ -3,6 +3,7 @@
 //! A record's hash is computed from its JSON *value*, not from the struct, so that a
 //! verifier (or an auditor with no Ward code) gets the same bytes from the stored text.
 
+use std::borrow::Cow;
 use std::cmp::Ordering;
 
 use serde::Serialize;
@@ -734,6 +735,198 @@ impl ser::Serializer for KeyWriter {
     }
 }
 
+/// Whether `text` is, for sure, the canonical form of the JSON it holds: what
+/// `canonical(&serde_json::from_str(text)?)` would give back unchanged, checked in one
+/// pass with nothing built.
+///
+/// `false` means "not sure", not "not canonical": a number that is not an integer of
+/// at most 2^53 (whose ECMAScript form this does not check), `-0`, and anything else
+/// outside the canonical form send the caller the slow way, through a `Value`.
+/// `verify` uses it to hash and parse a stored body once; a proptest checks that it
+/// never says `true` of a text that canonicalises to something else.
+pub(crate) fn is_canonical(text: &str) -> bool {
+    let mut scan = Scan {
+        bytes: text.as_bytes(),
+        text,
+        at: 0,
+    };
+    scan.value(0) == Some(()) && scan.at == scan.bytes.len()
+}
+
+/// How deep [`is_canonical`] follows nesting before it gives up (records are
+/// shallow; serde_json itself stops at 128).
+const MAX_DEPTH: usize = 64;
+
+struct Scan<'t> {
+    text: &'t str,
+    bytes: &'t [u8],
+    at: usize,
+}
+
+impl<'t> Scan<'t> {
+    fn peek(&self) -> Option<u8> {
+        self.bytes.get(self.at).copied()
+    }
+
+    fn eat(&mut self, byte: u8) -> Option<()> {
+        (self.peek()? == byte).then(|| self.at += 1)
+    }
+
+    fn literal(&mut self, word: &str) -> Option<()> {
+        let end = self.at.checked_add(word.len())?;
+        (self.bytes.get(self.at..end)? == word.as_bytes()).then(|| self.at = end)
+    }
+
+    fn value(&mut self, depth: usize) -> Option<()> {
+        if depth > MAX_DEPTH {
+            return None;
+        }
+        match self.peek()? {
+            b'{' => self.object(depth),
+            b'[' => self.array(depth),
+            b'"' => self.string().map(|_| ()),
+            b't' => self.literal("true"),
+            b'f' => self.literal("false"),
+            b'n' => self.literal("null"),
+            b'-' | b'0'..=b'9' => self.integer(),
+            _ => None,
+        }
+    }
+
+    fn object(&mut self, depth: usize) -> Option<()> {
+        self.eat(b'{')?;
+        if self.eat(b'}').is_some() {
+            return Some(());
+        }
+        let mut previous: Option<Cow<'t, str>> = None;
+        loop {
+            let key = self.string()?;
+            // Strictly increasing: sorted, and no key twice.
+            if let Some(previous) = &previous
+                && utf16_cmp(previous, &key) != Ordering::Less
+            {
+                return None;
+            }
+            previous = Some(key);
+            self.eat(b':')?;
+            self.value(depth + 1)?;
+            match self.peek()? {
+                b',' => self.at += 1,
+                b'}' => {
+                    self.at += 1;
+                    return Some(());
+                }
+                _ => return None,
+            }
+        }
+    }
+
+    fn array(&mut self, depth: usize) -> Option<()> {
+        self.eat(b'[')?;
+        if self.eat(b']').is_some() {
+            return Some(());
+        }
+        loop {
+            self.value(depth + 1)?;
+            match self.peek()? {
+                b',' => self.at += 1,
+                b']' => {
+                    self.at += 1;
+                    return Some(());
+                }
+                _ => return None,
+            }
+        }
+    }
+
+    /// A string with exactly the escapes [`write_string`] writes; its value.
+    fn string(&mut self) -> Option<Cow<'t, str>> {
+        self.eat(b'"')?;
+        let start = self.at;
+        let mut decoded: Option<String> = None;
+        let mut run = start;
+        loop {
+            let byte = self.peek()?;
+            match byte {
+                b'"' => {
+                    let end = self.at;
+                    self.at += 1;
+                    return match decoded {
+                        None => Some(Cow::Borrowed(self.text.get(start..end)?)),
+                        Some(mut decoded) => {
+                            decoded.push_str(self.text.get(run..end)?);
+                            Some(Cow::Owned(decoded))
+                        }
+                    };
+                }
+                b'\\' => {
+                    let owned = decoded.get_or_insert_with(String::new);
+                    owned.push_str(self.text.get(run..self.at)?);
+                    let escaped = *self.bytes.get(self.at + 1)?;
+                    let (character, length) = match escaped {
+                        b'"' => ('"', 2),
+                        b'\\' => ('\\', 2),
+                        b'b' => ('\u{8}', 2),
+                        b't' => ('\t', 2),
+                        b'n' => ('\n', 2),
+                        b'f' => ('\u{c}', 2),
+                        b'r' => ('\r', 2),
+                        b'u' => {
+                            let hex = self.bytes.get(self.at + 2..self.at + 6)?;
+                            if hex[0] != b'0' || hex[1] != b'0' {
+                                return None;
+                            }
+                            let high = lower_hex(hex[2])?;
+                            let low = lower_hex(hex[3])?;
+                            let code = (high << 4) | low;
+                            // Only the control characters without a short escape.
+                            if code >= 0x20 || matches!(code, 0x08 | 0x09 | 0x0a | 0x0c | 0x0d) {
+                                return None;
+                            }
+                            (char::from(code), 6)
+                        }
+                        _ => return None,
+                    };
+                    owned.push(character);
+                    self.at += length;
+                    run = self.at;
+                }
+                0x00..=0x1f => return None,
+                _ => self.at += 1,
+            }
+        }
+    }
+
+    /// An integer of at most 2^53 in its shortest form; anything else is "not sure".
+    fn integer(&mut self) -> Option<()> {
+        let negative = self.eat(b'-').is_some();
+        let start = self.at;
+        while let Some(b'0'..=b'9') = self.peek() {
+            self.at += 1;
+        }
+        let digits = self.bytes.get(start..self.at)?;
+        if digits.is_empty()
+            || digits.len() > 16
+            || (digits[0] == b'0' && (digits.len() > 1 || negative))
+            || matches!(self.peek(), Some(b'.' | b'e' | b'E'))
+        {
+            return None;
+        }
+        let magnitude = digits
+            .iter()
+            .fold(0u64, |n, digit| n * 10 + u64::from(digit - b'0'));
+        (magnitude <= MAX_EXACT_INTEGER).then_some(())
+    }
+}
+
+fn lower_hex(byte: u8) -> Option<u8> {
+    match byte {
+        b'0'..=b'9' => Some(byte - b'0'),
+        b'a'..=b'f' => Some(byte - b'a' + 10),
+        _ => None,
+    }
+}
+
 /// Lowercase hex SHA-256 of some bytes.
 pub fn sha256_hex(bytes: &[u8]) -> String {
     let digest = Sha256::digest(bytes);
@@ -844,7 +1037,87 @@ mod tests {
             )
     }
 
+    /// Small edits of a canonical text: whitespace, reordered or repeated members,
+    /// other escapes, other number forms.
+    fn edits() -> impl Strategy<Value = (usize, &'static str)> {
+        (
+            any::<usize>(),
+            prop::sample::select(vec![
+                " ",
+                "\n",
+                ",",
+                ":",
+                "\"",
+                "\\",
+                "\\/",
+                "\\u0041",
+                "\\u001F",
+                "\\u001f",
+                "\\t",
+                "\\u0009",
+                "0",
+                "-",
+                "-0",
+                "1.0",
+                "1e2",
+                "9007199254740993",
+                "}",
+                "{",
+                "]",
+                "[",
+                "\"a\":1,",
+                ",\"a\":1",
+                "\u{7f}",
+                "\u{1}",
+                "é",
+                "\u{10000}",
+                "\u{e000}",
+                "null",
+                "true",
+                "",
+            ]),
+        )
+    }
+
     proptest! {
+        #[test]
+        fn is_canonical_says_yes_to_canonical_text(value in values()) {
+            let text = canonical(&value).unwrap();
+            let sure = is_canonical(&text);
+            // Floats and integers past 2^53 are left to the slow path.
+            let has_odd_number = text.contains(['.', 'e', 'E'])
+                || serde_json::from_str::<Value>(&text).is_ok_and(|v| has_big_or_float(&v));
+            prop_assert!(sure || has_odd_number, "{}", text);
+        }
+
+        #[test]
+        fn is_canonical_never_says_yes_wrongly(
+            value in values(),
+            edit in prop::collection::vec(edits(), 1..4),
+            cut in any::<bool>(),
+        ) {
+            let mut text = canonical(&value).unwrap();
+            for (at, insert) in edit {
+                let mut at = at % (text.len() + 1);
+                while !text.is_char_boundary(at) {
+                    at -= 1;
+                }
+                if cut && at < text.len() {
+                    let mut end = at + 1;
+                    while !text.is_char_boundary(end) {
+                        end += 1;
+                    }
+                    text.replace_range(at..end, insert);
+                } else {
+                    text.insert_str(at, insert);
+                }
+            }
+            if is_canonical(&text) {
+                let parsed: Value = serde_json::from_str(&text).unwrap();
+                prop_assert_eq!(canonical(&parsed).unwrap(), text);
+            }
+        }
+
         #[test]
         fn a_struct_written_directly_equals_through_a_value(sample in samples()) {
             let value = serde_json::to_value(&sample).unwrap();
@@ -865,6 +1138,38 @@ mod tests {
                 serde_json_canonicalizer::to_string(&value).unwrap()
             );
         }
+    }
+
+    fn has_big_or_float(value: &Value) -> bool {
+        match value {
+            Value::Number(n) => !n
+                .as_u64()
+                .map(|n| n <= MAX_EXACT_INTEGER)
+                .or_else(|| n.as_i64().map(|n| n.unsigned_abs() <= MAX_EXACT_INTEGER))
+                .unwrap_or(false),
+            Value::Array(items) => items.iter().any(has_big_or_float),
+            Value::Object(members) => members.values().any(has_big_or_float),
+            _ => false,
+        }
+    }
+
+    #[test]
+    fn is_canonical_examples() {
+        assert!(is_canonical(
+            r#"{"a":[true,null,"x\u001f\n"],"b":-12,"é":{}}"#
+        ));
+        assert!(!is_canonical(r#"{"b":1,"a":2}"#));
+        assert!(!is_canonical(r#"{"a":1,"a":1}"#));
+        assert!(!is_canonical(r#"{"a": 1}"#));
+        assert!(!is_canonical(r#"{"a":"\u0041"}"#));
+        assert!(!is_canonical(r#"{"a":"\/"}"#));
+        assert!(!is_canonical(r#"{"a":1.5}"#));
+        assert!(!is_canonical(r#"{"a":-0}"#));
+        assert!(!is_canonical(r#"{"a":01}"#));
+        assert!(!is_canonical(r#"{"a":1} "#));
+        // U+E000 sorts after U+10000 by UTF-8 bytes but before it in UTF-16.
+        assert!(is_canonical("{\"\u{10000}\":1,\"\u{e000}\":2}"));
+        assert!(!is_canonical("{\"\u{e000}\":1,\"\u{10000}\":2}"));
     }
 
     #[test]

@@ -575,22 +575,40 @@ pub(crate) fn reference(
     }
 }
 
-/// The session head after `record`, stored as record `seq` with `hash`.
+/// What a session head takes from a record besides its place and hash.
+pub(crate) struct Fields<'a> {
+    pub(crate) time: &'a str,
+    pub(crate) agent: &'a str,
+    pub(crate) cwd: &'a str,
+}
+
+impl<'a> Fields<'a> {
+    pub(crate) fn of(record: &'a Record) -> Fields<'a> {
+        Fields {
+            time: &record.time,
+            agent: &record.role.agent,
+            cwd: &record.request.cwd,
+        }
+    }
+}
+
+/// The session head after a record (its `fields`), stored as record `seq` with
+/// `hash`.
 ///
 /// The first record fixes the session's agent and cwd. The first `SessionStart` sets
 /// `started_at`; a `SessionEnd` sets `ended_at`, and a later `SessionStart` (a resumed
 /// session) clears it again.
 pub(crate) fn advance(
     head: Option<Head>,
-    record: &Record,
+    fields: &Fields<'_>,
     event: &EventKind,
     seq: u64,
     hash: &str,
 ) -> Head {
-    let time = &record.time;
+    let time = fields.time;
     let mut head = head.unwrap_or_else(|| Head {
-        agent: record.role.agent.clone(),
-        cwd: record.request.cwd.clone(),
+        agent: fields.agent.to_owned(),
+        cwd: fields.cwd.to_owned(),
         first_seq: seq,
         last_seq: seq,
         last_hash: String::new(),
@@ -607,10 +625,10 @@ pub(crate) fn advance(
     match event {
         EventKind::UserPromptSubmit => head.last_prompt_seq = Some(seq),
         EventKind::SessionStart => {
-            head.started_at.get_or_insert_with(|| time.clone());
+            head.started_at.get_or_insert_with(|| time.to_owned());
             head.ended_at = None;
         }
-        EventKind::SessionEnd => head.ended_at = Some(time.clone()),
+        EventKind::SessionEnd => head.ended_at = Some(time.to_owned()),
         _ => {}
     }
     head
@@ -665,7 +683,13 @@ pub(crate) fn insert_record(
     let hash = sha256_hex(body.as_bytes());
     // Nothing below fails because of the record; a failure below is SQLite's, and
     // the caller rolls the whole transaction (and this context) back.
-    let head = advance(heads.remove(session_id), record, &event, seq, &hash);
+    let head = advance(
+        heads.remove(session_id),
+        &Fields::of(record),
+        &event,
+        seq,
+        &hash,
+    );
     // Taken out of the context while it is written: if a write fails the cache is
     // left empty and the next insert reads the tree's edge again.
     let mut frontier = match context.frontier.borrow_mut().take() {
