@@ -846,6 +846,7 @@ impl<'t> Scan<'t> {
         let mut decoded: Option<String> = None;
         let mut run = start;
         loop {
+            self.skip_plain();
             let byte = self.peek()?;
             match byte {
                 b'"' => {
@@ -894,6 +895,37 @@ impl<'t> Scan<'t> {
                 0x00..=0x1f => return None,
                 _ => self.at += 1,
             }
+        }
+    }
+
+    /// Skips the bytes of a string that stand for themselves (not `"`, `\\` or a
+    /// control character), eight at a time: most of a record is such bytes.
+    fn skip_plain(&mut self) {
+        const ONES: u64 = 0x0101_0101_0101_0101;
+        const HIGHS: u64 = 0x8080_8080_8080_8080;
+        // A byte of `word` is zero (the classic "has a zero byte" test; exact for
+        // the first zero byte, which is all that is needed to stop before it).
+        let zero = |word: u64| word.wrapping_sub(ONES) & !word & HIGHS;
+        while let Some(bytes) = self.bytes.get(self.at..self.at + 8) {
+            let mut eight = [0u8; 8];
+            eight.copy_from_slice(bytes);
+            let word = u64::from_le_bytes(eight);
+            // Bytes below 0x20: `word - 0x20..` borrows there (bytes >= 0x80 are
+            // cleared by `!word`, and are never special).
+            let control = word.wrapping_sub(ONES * 0x20) & !word & HIGHS;
+            let special = control
+                | zero(word ^ (ONES * u64::from(b'"')))
+                | zero(word ^ (ONES * u64::from(b'\\')));
+            if special != 0 {
+                break;
+            }
+            self.at += 8;
+        }
+        while let Some(&byte) = self.bytes.get(self.at) {
+            if byte == b'"' || byte == b'\\' || byte < 0x20 {
+                break;
+            }
+            self.at += 1;
         }
     }
 

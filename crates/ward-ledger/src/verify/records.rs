@@ -114,7 +114,12 @@ impl Chunk {
     /// A column as text, as [`super::text`] reads it (invalid UTF-8 replaced).
     fn column(&self, row: &RawRow, index: usize) -> Option<Cow<'_, str>> {
         let (start, end) = (*row.columns.get(index)?)?;
-        Some(String::from_utf8_lossy(self.bytes.get(start..end)?))
+        let bytes = self.bytes.get(start..end)?;
+        // `from_utf8` is several times faster than the lossy scan on valid text.
+        Some(match std::str::from_utf8(bytes) {
+            Ok(text) => Cow::Borrowed(text),
+            Err(_) => String::from_utf8_lossy(bytes),
+        })
     }
 }
 
