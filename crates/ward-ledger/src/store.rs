@@ -668,9 +668,11 @@ pub(crate) fn insert_record(
     }
     let pre_record = match (&record.request.tool_use_id, answers_pre(&event)) {
         (Some(tool_use_id), true) => conn
+            // `+session_id`: look up by `records_pre` (the id, among `PreToolUse`
+            // records), not by the session's records, which may be many.
             .prepare_cached(
                 "SELECT max(seq) FROM records
-                 WHERE session_id = ?1 AND tool_use_id = ?2 AND event = 'PreToolUse'",
+                 WHERE tool_use_id = ?2 AND event = 'PreToolUse' AND +session_id = ?1",
             )
             .and_then(|mut statement| {
                 statement.query_row(params![session_id, tool_use_id], |row| row.get(0))
