@@ -155,32 +155,62 @@ fn write_string(text: &str, out: &mut String) {
     out.reserve(text.len() + 2);
     out.push('"');
     let bytes = text.as_bytes();
-    let mut start = 0;
-    for (index, &byte) in bytes.iter().enumerate() {
-        let escape: &str = match byte {
-            b'"' => "\\\"",
-            b'\\' => "\\\\",
-            0x08 => "\\b",
-            0x09 => "\\t",
-            0x0a => "\\n",
-            0x0c => "\\f",
-            0x0d => "\\r",
-            0x00..=0x1f => "",
-            _ => continue,
+    let mut at = 0;
+    loop {
+        // Escaped bytes are ASCII, so every cut is on a character boundary.
+        let plain = at + plain_len(bytes.get(at..).unwrap_or_default());
+        out.push_str(text.get(at..plain).unwrap_or_default());
+        let Some(&byte) = bytes.get(plain) else {
+            break;
         };
-        // Escaped bytes are ASCII, so `start..index` is on character boundaries.
-        out.push_str(&text[start..index]);
-        if escape.is_empty() {
-            out.push_str("\\u00");
-            out.push(char::from(HEX[usize::from(byte >> 4)]));
-            out.push(char::from(HEX[usize::from(byte & 0x0f)]));
-        } else {
-            out.push_str(escape);
+        match byte {
+            b'"' => out.push_str("\\\""),
+            b'\\' => out.push_str("\\\\"),
+            0x08 => out.push_str("\\b"),
+            0x09 => out.push_str("\\t"),
+            0x0a => out.push_str("\\n"),
+            0x0c => out.push_str("\\f"),
+            0x0d => out.push_str("\\r"),
+            _ => {
+                out.push_str("\\u00");
+                out.push(char::from(HEX[usize::from(byte >> 4)]));
+                out.push(char::from(HEX[usize::from(byte & 0x0f)]));
+            }
         }
-        start = index + 1;
+        at = plain + 1;
     }
-    out.push_str(&text[start..]);
     out.push('"');
+}
+
+/// How many leading bytes of a string's text stand for themselves in JSON (not
+/// `"`, `\` or a control character): eight at a time, as most text is such bytes.
+fn plain_len(bytes: &[u8]) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    // Whether a byte of `word` is zero, or below `n` (n <= 128): the classic
+    // bit tricks, exact as yes/no answers, which is all that is asked of them.
+    let zero = |word: u64| word.wrapping_sub(ONES) & !word & HIGHS;
+    let below = |word: u64, n: u64| word.wrapping_sub(ONES * n) & !word & HIGHS;
+    let mut at = 0;
+    while let Some(eight) = bytes
+        .get(at..at + 8)
+        .and_then(|b| <[u8; 8]>::try_from(b).ok())
+    {
+        let word = u64::from_le_bytes(eight);
+        let special = below(word, 0x20)
+            | zero(word ^ (ONES * u64::from(b'"')))
+            | zero(word ^ (ONES * u64::from(b'\\')));
+        if special != 0 {
+            break;
+        }
+        at += 8;
+    }
+    at + bytes
+        .get(at..)
+        .unwrap_or_default()
+        .iter()
+        .take_while(|&&byte| byte != b'"' && byte != b'\\' && byte >= 0x20)
+        .count()
 }
 
 /// The canonical form of anything serialisable, written straight from its
@@ -898,35 +928,10 @@ impl<'t> Scan<'t> {
         }
     }
 
-    /// Skips the bytes of a string that stand for themselves (not `"`, `\\` or a
+    /// Skips the bytes of a string that stand for themselves (not `"`, `\` or a
     /// control character), eight at a time: most of a record is such bytes.
     fn skip_plain(&mut self) {
-        const ONES: u64 = 0x0101_0101_0101_0101;
-        const HIGHS: u64 = 0x8080_8080_8080_8080;
-        // A byte of `word` is zero (the classic "has a zero byte" test; exact for
-        // the first zero byte, which is all that is needed to stop before it).
-        let zero = |word: u64| word.wrapping_sub(ONES) & !word & HIGHS;
-        while let Some(bytes) = self.bytes.get(self.at..self.at + 8) {
-            let mut eight = [0u8; 8];
-            eight.copy_from_slice(bytes);
-            let word = u64::from_le_bytes(eight);
-            // Bytes below 0x20: `word - 0x20..` borrows there (bytes >= 0x80 are
-            // cleared by `!word`, and are never special).
-            let control = word.wrapping_sub(ONES * 0x20) & !word & HIGHS;
-            let special = control
-                | zero(word ^ (ONES * u64::from(b'"')))
-                | zero(word ^ (ONES * u64::from(b'\\')));
-            if special != 0 {
-                break;
-            }
-            self.at += 8;
-        }
-        while let Some(&byte) = self.bytes.get(self.at) {
-            if byte == b'"' || byte == b'\\' || byte < 0x20 {
-                break;
-            }
-            self.at += 1;
-        }
+        self.at += plain_len(self.bytes.get(self.at..).unwrap_or_default());
     }
 
     /// An integer of at most 2^53 in its shortest form; anything else is "not sure".

@@ -378,6 +378,10 @@ fn columns(chunk: &Chunk, row: &RawRow, seq: u64, record: &Record, problems: &mu
     }
 }
 
+/// What takes each record in order: its row's `seq` column (if an integer), what
+/// checking it alone gave, and the text of its chunk's links.
+pub(super) type Each<'a> = dyn FnMut(Option<i64>, Option<Analysis>, &Links) + 'a;
+
 /// A chunk, what checking each of its rows alone gave, and their links' text.
 type Checked = (Chunk, Vec<Option<Analysis>>, Links);
 
@@ -387,7 +391,7 @@ type Checked = (Chunk, Vec<Option<Analysis>>, Links);
 pub(super) fn for_each_record(
     workers: usize,
     next_row: &mut dyn FnMut(&mut Chunk) -> Result<bool, LedgerError>,
-    each: &mut dyn FnMut(Option<i64>, Option<Analysis>, &Links),
+    each: &mut Each<'_>,
 ) -> Result<(), LedgerError> {
     std::thread::scope(|scope| {
         // Bounded, so that reading stays at most a few chunks ahead of the workers;
@@ -473,11 +477,7 @@ struct InOrder {
 impl InOrder {
     /// Hands every checked chunk that is next in order to `each`; with `wait`,
     /// waits for at least one. `false` when the workers are gone.
-    fn drain(
-        &mut self,
-        wait: bool,
-        each: &mut dyn FnMut(Option<i64>, Option<Analysis>, &Links),
-    ) -> bool {
+    fn drain(&mut self, wait: bool, each: &mut Each<'_>) -> bool {
         let mut alive = true;
         if wait {
             match self.results.recv() {
