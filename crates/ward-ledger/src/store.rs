@@ -11,11 +11,13 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use rusqlite::config::DbConfig;
-use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior, params};
+use rusqlite::{
+    Connection, OpenFlags, OptionalExtension, Transaction, TransactionBehavior, params,
+};
 use serde::Serialize;
 use ward_core::EventKind;
 
-use crate::hash::{canonical, sha256_hex};
+use crate::hash::{canonical_of, sha256_hex};
 use crate::merkle::{self, Frontier, Hash};
 use crate::record::{Record, Reference};
 use crate::{LedgerError, schema, spool};
@@ -250,7 +252,7 @@ impl Ledger {
             .map_err(|error| context.sqlite(error))?;
         let ingested = spool::ingest(&tx, &self.spool_path, &context)?;
         let inserted = insert(&tx, &context)?;
-        tx.commit().map_err(|error| context.sqlite(error))?;
+        context.commit(tx)?;
         if let Some(ingested) = ingested {
             // The spooled lines are committed and their hashes recorded, so if the
             // truncation fails they are skipped next time; the record is safe either way.
@@ -281,7 +283,7 @@ impl Ledger {
                 .transaction_with_behavior(TransactionBehavior::Immediate)
                 .map_err(|error| context.sqlite(error))?;
             let ingested = spool::ingest(&tx, &self.spool_path, &context)?;
-            tx.commit().map_err(|error| context.sqlite(error))?;
+            context.commit(tx)?;
             match ingested.map(spool::Ingested::compact) {
                 Some(Ok(false)) => continue,
                 _ => break,
@@ -433,21 +435,26 @@ pub fn append_or_spool(
 const WAL_FRAME_BYTES: u64 = 24 + 4096;
 
 /// What one write transaction carries: what SQLite errors need to become
-/// [`LedgerError`]s, and the right edge of the Merkle tree once an insert has read
-/// it, so that a batch reads it once, not once per record.
+/// [`LedgerError`]s, and what the transaction's inserts have read or written so far,
+/// so that a batch reads the tree's edge, the last `seq` and each session head once,
+/// not once per record, and writes each head and the tree's new nodes once, at the
+/// end ([`Context::commit`]), not once per record.
 pub(crate) struct Context<'a> {
     pub(crate) path: &'a Path,
     pub(crate) busy_timeout: Duration,
     frontier: RefCell<Option<Frontier>>,
-    /// The last `seq` this transaction wrote, and the session heads it wrote: a
-    /// batch reads each once, not once per record.
+    /// The last `seq` this transaction wrote.
     last_seq: Cell<Option<u64>>,
+    /// Every session head this transaction read or moved, as it now is; written to
+    /// `sessions` at commit.
     heads: RefCell<HashMap<String, Head>>,
+    /// Merkle nodes completed by this transaction's records, not yet written.
+    nodes: RefCell<Vec<(u32, u64, Hash)>>,
 }
 
 impl<'a> Context<'a> {
     /// A context for one write transaction: what it caches is only valid inside
-    /// it, so it must never outlive the transaction.
+    /// it, so it must never outlive the transaction; [`Context::commit`] takes both.
     pub(crate) fn new(path: &'a Path, busy_timeout: Duration) -> Context<'a> {
         Context {
             path,
@@ -455,12 +462,73 @@ impl<'a> Context<'a> {
             frontier: RefCell::new(None),
             last_seq: Cell::new(None),
             heads: RefCell::new(HashMap::new()),
+            nodes: RefCell::new(Vec::new()),
         }
     }
 
     pub(crate) fn sqlite(&self, error: rusqlite::Error) -> LedgerError {
         LedgerError::from_sqlite(self.path, self.busy_timeout, error)
     }
+
+    /// Writes what the transaction's inserts left pending (session heads, Merkle
+    /// nodes) and commits it. The context ends with its transaction.
+    pub(crate) fn commit(self, tx: Transaction<'_>) -> Result<(), LedgerError> {
+        let sqlite = |error| self.sqlite(error);
+        self.write_nodes(&tx).map_err(sqlite)?;
+        for (session_id, head) in self.heads.borrow().iter() {
+            write_head(&tx, session_id, head).map_err(sqlite)?;
+        }
+        tx.commit().map_err(sqlite)
+    }
+
+    /// Writes the pending Merkle nodes, in key order (each insert lands next to the
+    /// last) and [`NODES_PER_INSERT`] rows per statement.
+    fn write_nodes(&self, conn: &Connection) -> rusqlite::Result<()> {
+        let mut nodes = self.nodes.borrow_mut();
+        nodes.sort_unstable_by_key(|&(level, index, _)| (level, index));
+        let mut chunks = nodes.chunks_exact(NODES_PER_INSERT);
+        if chunks.len() > 0 {
+            let mut insert = conn.prepare_cached(&insert_nodes_sql(NODES_PER_INSERT))?;
+            for chunk in &mut chunks {
+                for (at, (level, index, hash)) in chunk.iter().enumerate() {
+                    insert.raw_bind_parameter(3 * at + 1, level)?;
+                    insert.raw_bind_parameter(3 * at + 2, index)?;
+                    insert.raw_bind_parameter(3 * at + 3, &hash[..])?;
+                }
+                insert.raw_execute()?;
+            }
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut insert = conn.prepare_cached(&insert_nodes_sql(1))?;
+            for (level, index, hash) in rest {
+                insert.execute(params![level, index, &hash[..]])?;
+            }
+        }
+        nodes.clear();
+        Ok(())
+    }
+}
+
+/// How many Merkle nodes one `INSERT` statement writes (a batch adds about two
+/// per record); far below SQLite's limit of 32766 parameters.
+const NODES_PER_INSERT: usize = 64;
+
+/// `INSERT INTO merkle_nodes ... VALUES (?, ?, ?), ...` for `rows` rows.
+fn insert_nodes_sql(rows: usize) -> String {
+    let mut sql = String::from("INSERT INTO merkle_nodes (level, idx, hash) VALUES ");
+    for row in 0..rows {
+        if row > 0 {
+            sql.push_str(", ");
+        }
+        sql.push_str(&format!(
+            "(?{}, ?{}, ?{})",
+            3 * row + 1,
+            3 * row + 2,
+            3 * row + 3
+        ));
+    }
+    sql
 }
 
 /// The head of a session's chain, as the `sessions` table holds it.
@@ -507,22 +575,40 @@ pub(crate) fn reference(
     }
 }
 
-/// The session head after `record`, stored as record `seq` with `hash`.
+/// What a session head takes from a record besides its place and hash.
+pub(crate) struct Fields<'a> {
+    pub(crate) time: &'a str,
+    pub(crate) agent: &'a str,
+    pub(crate) cwd: &'a str,
+}
+
+impl<'a> Fields<'a> {
+    pub(crate) fn of(record: &'a Record) -> Fields<'a> {
+        Fields {
+            time: &record.time,
+            agent: &record.role.agent,
+            cwd: &record.request.cwd,
+        }
+    }
+}
+
+/// The session head after a record (its `fields`), stored as record `seq` with
+/// `hash`.
 ///
 /// The first record fixes the session's agent and cwd. The first `SessionStart` sets
 /// `started_at`; a `SessionEnd` sets `ended_at`, and a later `SessionStart` (a resumed
 /// session) clears it again.
 pub(crate) fn advance(
     head: Option<Head>,
-    record: &Record,
+    fields: &Fields<'_>,
     event: &EventKind,
     seq: u64,
     hash: &str,
 ) -> Head {
-    let time = &record.time;
+    let time = fields.time;
     let mut head = head.unwrap_or_else(|| Head {
-        agent: record.role.agent.clone(),
-        cwd: record.request.cwd.clone(),
+        agent: fields.agent.to_owned(),
+        cwd: fields.cwd.to_owned(),
         first_seq: seq,
         last_seq: seq,
         last_hash: String::new(),
@@ -539,10 +625,10 @@ pub(crate) fn advance(
     match event {
         EventKind::UserPromptSubmit => head.last_prompt_seq = Some(seq),
         EventKind::SessionStart => {
-            head.started_at.get_or_insert_with(|| time.clone());
+            head.started_at.get_or_insert_with(|| time.to_owned());
             head.ended_at = None;
         }
-        EventKind::SessionEnd => head.ended_at = Some(time.clone()),
+        EventKind::SessionEnd => head.ended_at = Some(time.to_owned()),
         _ => {}
     }
     head
@@ -574,16 +660,19 @@ pub(crate) fn insert_record(
     let seq = last_seq
         .checked_add(1)
         .ok_or(LedgerError::Internal("sequence number overflow"))?;
-    let cached_head = context.heads.borrow_mut().remove(session_id);
-    let head = match cached_head {
-        Some(head) => Some(head),
-        None => read_head(conn, session_id).map_err(sqlite)?,
-    };
+    let mut heads = context.heads.borrow_mut();
+    if !heads.contains_key(session_id)
+        && let Some(head) = read_head(conn, session_id).map_err(sqlite)?
+    {
+        heads.insert(session_id.to_owned(), head);
+    }
     let pre_record = match (&record.request.tool_use_id, answers_pre(&event)) {
         (Some(tool_use_id), true) => conn
+            // `+session_id`: look up by `records_pre` (the id, among `PreToolUse`
+            // records), not by the session's records, which may be many.
             .prepare_cached(
                 "SELECT max(seq) FROM records
-                 WHERE session_id = ?1 AND tool_use_id = ?2 AND event = 'PreToolUse'",
+                 WHERE tool_use_id = ?2 AND event = 'PreToolUse' AND +session_id = ?1",
             )
             .and_then(|mut statement| {
                 statement.query_row(params![session_id, tool_use_id], |row| row.get(0))
@@ -591,17 +680,26 @@ pub(crate) fn insert_record(
             .map_err(sqlite)?,
         _ => None,
     };
-    record.reference = reference(head.as_ref(), &event, seq, pre_record);
-
-    let value = serde_json::to_value(&*record).map_err(LedgerError::Serialize)?;
-    let body = canonical(&value)?;
+    record.reference = reference(heads.get(session_id), &event, seq, pre_record);
+    let body = canonical_of(&*record)?;
     let hash = sha256_hex(body.as_bytes());
-    let head = advance(head, record, &event, seq, &hash);
+    // Nothing below fails because of the record; a failure below is SQLite's, and
+    // the caller rolls the whole transaction (and this context) back.
+    let head = advance(
+        heads.remove(session_id),
+        &Fields::of(record),
+        &event,
+        seq,
+        &hash,
+    );
     // Taken out of the context while it is written: if a write fails the cache is
     // left empty and the next insert reads the tree's edge again.
     let mut frontier = match context.frontier.borrow_mut().take() {
         Some(frontier) if frontier.size() == seq - 1 => frontier,
-        _ => Frontier::load(&SqliteNodes(conn), seq - 1).map_err(sqlite)?,
+        _ => {
+            context.write_nodes(conn).map_err(sqlite)?;
+            Frontier::load(&SqliteNodes(conn), seq - 1).map_err(sqlite)?
+        }
     };
 
     conn.prepare_cached(
@@ -628,20 +726,12 @@ pub(crate) fn insert_record(
         ])
     })
     .map_err(sqlite)?;
-    write_head(conn, session_id, &head).map_err(sqlite)?;
     context.last_seq.set(Some(seq));
+    heads.insert(session_id.to_owned(), head);
     context
-        .heads
+        .nodes
         .borrow_mut()
-        .insert(session_id.to_owned(), head);
-    let mut insert_node = conn
-        .prepare_cached("INSERT INTO merkle_nodes (level, idx, hash) VALUES (?1, ?2, ?3)")
-        .map_err(sqlite)?;
-    for (level, index, node) in frontier.push(merkle::leaf_hash(body.as_bytes())) {
-        insert_node
-            .execute(params![level, index, &node[..]])
-            .map_err(sqlite)?;
-    }
+        .extend(frontier.push(merkle::leaf_hash(body.as_bytes())));
     *context.frontier.borrow_mut() = Some(frontier);
     Ok(Appended {
         seq,

@@ -17,6 +17,7 @@
 //! records together with the tree and the `sessions` table.
 
 use std::collections::{HashMap, HashSet};
+use std::num::NonZeroUsize;
 
 use ed25519_dalek::VerifyingKey;
 use rusqlite::Row;
@@ -24,14 +25,22 @@ use rusqlite::types::ValueRef;
 use serde::Serialize;
 use ward_core::EventKind;
 
-use crate::hash::{canonical, sha256_hex};
 use crate::merkle::{self, Hash};
-use crate::record::Record;
-use crate::store::{Head, Ledger, advance, answers_pre, reference};
+use crate::store::{Fields, Head, Ledger, advance, answers_pre, reference};
 use crate::{LedgerError, checkpoints, spool, verify_tree};
 
 /// At most this many problems are listed; the rest are only counted.
 pub const MAX_PROBLEMS: usize = 100;
+
+mod records;
+
+/// At most this many threads check records alone (one more reads and checks them in
+/// order); past the cores there is nothing to gain.
+const MAX_WORKERS: usize = 8;
+
+/// How much of the database `verify` maps into memory (SQLite caps it at its
+/// compile-time maximum, 2 GiB; past that, pages are read as usual).
+const VERIFY_MMAP_BYTES: i64 = 1 << 31;
 
 /// How often (in records) `verify` reports progress.
 const PROGRESS_EVERY: u64 = 1024;
@@ -163,6 +172,29 @@ impl Ledger {
         keys: &[TrustedKey],
         progress: &mut dyn FnMut(u64, u64),
     ) -> Result<VerifyReport, LedgerError> {
+        // Reading every page through the kernel's page cache copied each one (a fifth
+        // of the reading thread); mapped, SQLite reads them in place. Only for this
+        // one read-only pass, then back to what the connection had.
+        let mapped: i64 = self
+            .conn
+            .query_row("PRAGMA mmap_size", [], |row| row.get(0))
+            .map_err(|error| self.sqlite(error))?;
+        self.conn
+            .pragma_update(None, "mmap_size", VERIFY_MMAP_BYTES)
+            .map_err(|error| self.sqlite(error))?;
+        let report = self.verify_snapshot(keys, progress);
+        let restored = self.conn.pragma_update(None, "mmap_size", mapped);
+        let report = report?;
+        restored.map_err(|error| self.sqlite(error))?;
+        Ok(report)
+    }
+
+    /// [`Ledger::verify_with`] in one read transaction.
+    fn verify_snapshot(
+        &self,
+        keys: &[TrustedKey],
+        progress: &mut dyn FnMut(u64, u64),
+    ) -> Result<VerifyReport, LedgerError> {
         let sqlite = |error| self.sqlite(error);
         let tx = self.conn.unchecked_transaction().map_err(sqlite)?;
         let total: u64 = tx
@@ -171,21 +203,20 @@ impl Ledger {
         progress(0, total);
 
         let mut check = Check::default();
-        let mut statement = tx
-            .prepare(
-                "SELECT seq, session_id, session_seq, time, event, tool, category, decision,
-                        agent, subagent_id, subagent_type, tool_use_id, body, hash
-                 FROM records ORDER BY seq",
-            )
-            .map_err(sqlite)?;
+        let mut statement = tx.prepare(records::SELECT_RECORDS).map_err(sqlite)?;
         let mut rows = statement.query([]).map_err(sqlite)?;
-        while let Some(row) = rows.next().map_err(sqlite)? {
-            check.record(row);
-            check.records = check.records.saturating_add(1);
-            if check.records % PROGRESS_EVERY == 0 {
-                progress(check.records, total);
-            }
-        }
+        let workers = std::thread::available_parallelism().map_or(1, NonZeroUsize::get);
+        records::for_each_record(
+            workers.clamp(1, MAX_WORKERS),
+            &mut |chunk| records::read_row(&mut rows, chunk).map_err(sqlite),
+            &mut |seq, analysis, links| {
+                check.record(seq, analysis, links);
+                check.records = check.records.saturating_add(1);
+                if check.records % PROGRESS_EVERY == 0 {
+                    progress(check.records, total);
+                }
+            },
+        )?;
         drop(rows);
         drop(statement);
 
@@ -291,8 +322,15 @@ impl Check {
         }
     }
 
-    fn record(&mut self, row: &Row<'_>) {
-        let Some(row_seq) = integer(row, 0) else {
+    /// One record, in `seq` order: `row_seq` is its row's `seq` column (if an
+    /// integer), `analysis` what checking it alone found ([`records`]).
+    fn record(
+        &mut self,
+        row_seq: Option<i64>,
+        analysis: Option<records::Analysis>,
+        links: &records::Links,
+    ) {
+        let Some(row_seq) = row_seq else {
             self.problem(
                 None,
                 None,
@@ -302,59 +340,21 @@ impl Check {
             return;
         };
         self.gap_before(row_seq);
-        let Ok(seq) = u64::try_from(row_seq) else {
+        let (Ok(seq), Some(analysis)) = (u64::try_from(row_seq), analysis) else {
             return; // reported by gap_before
         };
-        let body = text(row, 12).unwrap_or_default();
-        self.leaves.push(merkle::leaf_hash(body.as_bytes()));
-        let stored_hash = text(row, 13).unwrap_or_default();
-        let column_session = text(row, 1);
-        let session = column_session.as_deref();
-
-        let value: serde_json::Value = match serde_json::from_str(&body) {
-            Ok(value) => value,
-            Err(error) => {
-                let message = format!("record {seq}: the body is not JSON ({error})");
-                self.problem(Some(seq), session, ProblemKind::BadBody, message);
-                return;
-            }
-        };
-        let Ok(canonical_body) = canonical(&value) else {
-            let message = format!("record {seq}: the body cannot be put in canonical form");
-            self.problem(Some(seq), session, ProblemKind::BadBody, message);
-            return;
-        };
-        let hash = sha256_hex(canonical_body.as_bytes());
-        if hash != stored_hash {
-            let message =
-                format!("record {seq}: stored hash does not match its content (field edited?)");
-            self.problem(Some(seq), session, ProblemKind::HashMismatch, message);
-        } else if canonical_body != body {
-            let message = format!(
-                "record {seq}: the body is not in the canonical form the ledger writes \
-                 (rewritten by hand?)"
+        self.leaves.push(analysis.leaf);
+        for found in analysis.problems {
+            self.problem(
+                Some(seq),
+                found.session.as_deref(),
+                found.kind,
+                found.message,
             );
-            self.problem(Some(seq), session, ProblemKind::NotCanonical, message);
         }
-        let record: Record = match serde_json::from_value(value) {
-            Ok(record) => record,
-            Err(error) => {
-                let message = format!("record {seq}: the body is not a valid record ({error})");
-                self.problem(Some(seq), session, ProblemKind::BadBody, message);
-                return;
-            }
-        };
-        let session_id = record.role.session_id.clone();
-        let session = Some(session_id.as_str());
-        if record.reference.seq != seq {
-            let message = format!(
-                "record {seq}: its body says it is record {} (rows reordered or bodies swapped?)",
-                record.reference.seq
-            );
-            self.problem(Some(seq), session, ProblemKind::SeqMismatch, message);
+        if let Some(link) = &analysis.link {
+            self.chain(seq, &links.view(link));
         }
-        self.columns(row, seq, &record);
-        self.chain(seq, &record, &hash);
     }
 
     /// Reports the seqs missing before `seq`.
@@ -379,47 +379,22 @@ impl Check {
         self.last_seq = self.last_seq.max(seq);
     }
 
-    /// The indexed columns must equal the body.
-    fn columns(&mut self, row: &Row<'_>, seq: u64, record: &Record) {
-        let session_seq = record.reference.session_seq.to_string();
-        let expected: [(&str, usize, Option<&str>); 11] = [
-            ("session_id", 1, Some(&record.role.session_id)),
-            ("session_seq", 2, Some(&session_seq)),
-            ("time", 3, Some(&record.time)),
-            ("event", 4, Some(&record.request.event)),
-            ("tool", 5, record.request.tool.as_deref()),
-            ("category", 6, record.request.category.as_deref()),
-            ("decision", 7, record.result.decision.as_deref()),
-            ("agent", 8, Some(&record.role.agent)),
-            ("subagent_id", 9, record.role.subagent_id.as_deref()),
-            ("subagent_type", 10, record.role.subagent_type.as_deref()),
-            ("tool_use_id", 11, record.request.tool_use_id.as_deref()),
-        ];
-        for (name, index, body_value) in expected {
-            let column = text(row, index);
-            if column.as_deref() != body_value {
-                let message = format!(
-                    "record {seq}: column `{name}` says {} but the body says {} (column edited?)",
-                    shown(column.as_deref()),
-                    shown(body_value)
-                );
-                let session = Some(record.role.session_id.as_str());
-                self.problem(Some(seq), session, ProblemKind::ColumnMismatch, message);
-            }
-        }
-    }
-
     /// The record must continue its session's chain as the append rules say.
-    fn chain(&mut self, seq: u64, record: &Record, hash: &str) {
-        let session_id = record.role.session_id.as_str();
-        let event = EventKind::parse(&record.request.event);
-        let mut chain = self.sessions.remove(session_id).unwrap_or_default();
-        let pre_record = match (&record.request.tool_use_id, answers_pre(&event)) {
+    fn chain(&mut self, seq: u64, found: &records::LinkView<'_>) {
+        let session_id = found.session_id;
+        let event = found.event;
+        // One lookup for a session seen before (its id is copied once, when new);
+        // its problems wait in `found_problems` while the chain is borrowed.
+        let chain = match self.sessions.get_mut(session_id) {
+            Some(chain) => chain,
+            None => self.sessions.entry(session_id.to_owned()).or_default(),
+        };
+        let mut found_problems: Vec<(ProblemKind, String)> = Vec::new();
+        let pre_record = match (found.tool_use_id, answers_pre(event)) {
             (Some(tool_use_id), true) => chain.pre_records.get(tool_use_id).copied(),
             _ => None,
         };
-        let expected = reference(chain.head.as_ref(), &event, seq, pre_record);
-        let found = &record.reference;
+        let expected = reference(chain.head.as_ref(), event, seq, pre_record);
         let session = Some(session_id);
 
         if found.session_seq != expected.session_seq {
@@ -429,9 +404,9 @@ impl Check {
                 found.session_seq,
                 expected.session_seq.saturating_sub(1)
             );
-            self.problem(Some(seq), session, ProblemKind::SessionSeq, message);
+            found_problems.push((ProblemKind::SessionSeq, message));
         }
-        if found.prev_hash != expected.prev_hash {
+        if found.prev_hash != expected.prev_hash.as_deref() {
             let message = match &chain.head {
                 Some(head) => format!(
                     "record {seq}: prev_hash does not match the content of record {}, the \
@@ -443,7 +418,7 @@ impl Check {
                      found of session `{session_id}` (earlier records deleted?)"
                 ),
             };
-            self.problem(Some(seq), session, ProblemKind::ChainBroken, message);
+            found_problems.push((ProblemKind::ChainBroken, message));
         }
         for (field, found, expected) in [
             ("pre_record", found.pre_record, expected.pre_record),
@@ -453,7 +428,7 @@ impl Check {
                 continue;
             }
             let message = match found {
-                Some(target) if target >= seq || self.is_missing(target) => {
+                Some(target) if target >= seq || is_missing(&self.gaps, target) => {
                     format!("record {seq}: {field} points to record {target}, which does not exist")
                 }
                 _ => format!(
@@ -462,25 +437,25 @@ impl Check {
                     shown_seq(expected)
                 ),
             };
-            self.problem(Some(seq), session, ProblemKind::BadLink, message);
+            found_problems.push((ProblemKind::BadLink, message));
         }
 
-        let mut head = advance(chain.head.take(), record, &event, seq, hash);
+        let fields = Fields {
+            time: found.time,
+            agent: found.agent,
+            cwd: found.cwd,
+        };
+        let mut head = advance(chain.head.take(), &fields, event, seq, found.hash);
         // Follow the record's own numbering, so one missing record is reported once,
         // not again for every later record of the session.
         head.record_count = found.session_seq;
         chain.head = Some(head);
-        if let (EventKind::PreToolUse, Some(tool_use_id)) = (&event, &record.request.tool_use_id) {
-            chain.pre_records.insert(tool_use_id.clone(), seq);
+        if let (EventKind::PreToolUse, Some(tool_use_id)) = (event, found.tool_use_id) {
+            chain.pre_records.insert(tool_use_id.to_owned(), seq);
         }
-        self.sessions.insert(session_id.to_owned(), chain);
-    }
-
-    fn is_missing(&self, seq: u64) -> bool {
-        let index = self.gaps.partition_point(|&(_, last)| last < seq);
-        self.gaps
-            .get(index)
-            .is_some_and(|&(first, last)| first <= seq && seq <= last)
+        for (kind, message) in found_problems {
+            self.problem(Some(seq), session, kind, message);
+        }
     }
 
     /// Every stored session head must agree with the session's records, and every
@@ -615,6 +590,13 @@ fn integer(row: &Row<'_>, index: usize) -> Option<i64> {
         ValueRef::Integer(value) => Some(value),
         _ => None,
     }
+}
+
+/// Whether `seq` is in one of the missing ranges `gaps` (in order).
+fn is_missing(gaps: &[(u64, u64)], seq: u64) -> bool {
+    let index = gaps.partition_point(|&(_, last)| last < seq);
+    gaps.get(index)
+        .is_some_and(|&(first, last)| first <= seq && seq <= last)
 }
 
 fn shown(value: Option<&str>) -> String {

@@ -2,7 +2,7 @@
 
 use ward_ledger::{Ledger, LedgerError, SCHEMA_VERSION};
 
-use crate::support::{raw, record, verify};
+use crate::support::{raw, record, tool_call, verify};
 
 #[test]
 fn an_empty_file_gets_the_schema_in_wal_mode() {
@@ -119,5 +119,56 @@ fn the_wal_stays_bounded_when_every_connection_is_short_lived() {
     );
     let ledger = Ledger::open(&path).unwrap();
     assert_eq!(ledger.count().unwrap(), 150);
+    assert!(verify(&ledger).ok);
+}
+
+#[test]
+fn a_version_three_ledger_gets_the_pre_record_index_and_keeps_linking() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ledger.db");
+    let mut ledger = Ledger::open(&path).unwrap();
+    ledger
+        .append(tool_call("s", "PreToolUse", "Bash", "tu-1"))
+        .unwrap();
+    drop(ledger);
+    // Back to version 3's index.
+    raw(&path)
+        .execute_batch(
+            "DROP INDEX records_pre;
+             CREATE INDEX records_tool_use ON records (session_id, tool_use_id)
+                 WHERE tool_use_id IS NOT NULL;
+             PRAGMA user_version = 3;",
+        )
+        .unwrap();
+
+    let mut ledger = Ledger::open(&path).unwrap();
+    ledger
+        .append(tool_call("t", "PreToolUse", "Bash", "tu-1"))
+        .unwrap();
+    let post = ledger
+        .append(tool_call("s", "PostToolUse", "Bash", "tu-1"))
+        .unwrap();
+    let stored = ledger.record(post.seq).unwrap().unwrap();
+    assert_eq!(stored.record.reference.pre_record, Some(1));
+    let conn = raw(&path);
+    let indexes: Vec<String> = conn
+        .prepare(
+            "SELECT name FROM sqlite_schema WHERE type = 'index' AND sql IS NOT NULL ORDER BY name",
+        )
+        .unwrap()
+        .query_map([], |row| row.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(indexes, ["records_pre", "records_session", "records_time"]);
+    let plan: String = conn
+        .query_row(
+            "EXPLAIN QUERY PLAN SELECT max(seq) FROM records
+             WHERE tool_use_id = ?2 AND event = 'PreToolUse' AND +session_id = ?1",
+            ["s", "tu-1"],
+            |row| row.get(3),
+        )
+        .unwrap();
+    assert!(plan.contains("records_pre"), "{plan}");
     assert!(verify(&ledger).ok);
 }
