@@ -278,7 +278,7 @@ pub(crate) fn is_credential_path(path: &str, home: &str) -> bool {
         || (name.starts_with(".env.")
             && ![".example", ".sample", ".template", ".dist"]
                 .iter()
-                .any(|marker| name.ends_with(marker) || name.contains(&format!("{marker}."))));
+                .any(|marker| name.ends_with(marker) || contains_followed_by_dot(name, marker)));
     let key_file = (name.starts_with("id_")
         && ["rsa", "dsa", "ecdsa", "ed25519"]
             .iter()
@@ -316,9 +316,11 @@ pub(crate) fn is_credential_path(path: &str, home: &str) -> bool {
         "credentials.yml.enc",
     ]
     .contains(&name);
+    // Called for every target of every call: no allocation per suffix.
     let in_home = |suffix: &str| {
         path.strip_prefix(home)
-            .is_some_and(|rest| rest == suffix || rest.starts_with(&format!("{suffix}/")))
+            .and_then(|rest| rest.strip_prefix(suffix))
+            .is_some_and(|after| after.is_empty() || after.starts_with('/'))
     };
     let home_store = in_home("/.aws/credentials")
         || in_home("/.aws/sso/cache")
@@ -346,6 +348,13 @@ pub(crate) fn is_credential_path(path: &str, home: &str) -> bool {
             )
             && path.strip_prefix(home) != Some("/.ssh");
     env_file || key_file || store || home_store
+}
+
+/// Whether `name` contains `marker` immediately followed by a `.` (`.env.example.local`),
+/// without building the string `marker.`.
+fn contains_followed_by_dot(name: &str, marker: &str) -> bool {
+    name.match_indices(marker)
+        .any(|(at, _)| name.as_bytes().get(at + marker.len()) == Some(&b'.'))
 }
 
 #[cfg(test)]

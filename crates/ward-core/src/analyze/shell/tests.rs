@@ -926,3 +926,75 @@ proptest! {
         prop_assert!(action.categories.contains(&Category::Command));
     }
 }
+
+/// The separate scans [`super::Shape::of`] replaced, kept as its specification.
+fn reference_shape(source: &str) -> super::Shape {
+    let brackets = source
+        .bytes()
+        .filter(|byte| matches!(byte, b'(' | b'{' | b'[' | b'!'))
+        .count();
+    let operators = source.matches("&&").count() + source.matches("||").count();
+    let keywords = source
+        .split(|c: char| !c.is_ascii_alphabetic())
+        .filter(|word| {
+            matches!(
+                *word,
+                "if" | "case" | "for" | "while" | "until" | "select" | "coproc"
+            )
+        })
+        .count();
+    let mut tokens = 0;
+    let mut in_word = false;
+    for byte in source.bytes() {
+        match byte {
+            b' ' | b'\t' => in_word = false,
+            b'\n' | b';' | b'&' | b'|' | b'<' | b'>' | b'(' | b')' => {
+                tokens += 1;
+                in_word = false;
+            }
+            _ if !in_word => {
+                tokens += 1;
+                in_word = true;
+            }
+            _ => {}
+        }
+    }
+    super::Shape {
+        nul: source.contains('\0'),
+        open: source.bytes().filter(|byte| *byte == b'(').count(),
+        close: source.bytes().filter(|byte| *byte == b')').count(),
+        levels: brackets + operators + keywords,
+        tokens,
+    }
+}
+
+#[test]
+fn shape_counts_operators_without_overlap_and_whole_keywords() {
+    for source in [
+        "",
+        "&&&",
+        "&&&&",
+        "a &&& b || c ||| d",
+        "if x; then for y in z; do :; done; fi",
+        "iff forx xfor é if",
+        "while(true)",
+        "coproc",
+        "(\0)",
+    ] {
+        assert_eq!(
+            super::Shape::of(source),
+            reference_shape(source),
+            "{source:?}"
+        );
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+
+    #[test]
+    fn shape_matches_the_separate_scans(parts in prop::collection::vec(fragment(), 0..24)) {
+        let line = parts.concat();
+        prop_assert_eq!(super::Shape::of(&line), reference_shape(&line));
+    }
+}

@@ -10,8 +10,7 @@ use super::super::paths::{expand_home, resolve_expanded};
 use super::words::{Arg, Origin};
 use super::{
     MAX_NESTING, MAX_PARSED_TOKENS, MAX_SOURCE_BYTES, MAX_SYNTAX_LEVELS, STACK_BASE_BYTES,
-    STACK_BYTES_PER_LEVEL, args, exfil, guarded, parse, programs, syntax_levels, token_estimate,
-    wrappers,
+    STACK_BYTES_PER_LEVEL, Shape, args, exfil, guarded, parse, programs, wrappers,
 };
 use crate::{Action, CommandInvocation, TargetKind};
 
@@ -169,7 +168,7 @@ pub(super) struct Walker<'a> {
     pub(super) scope: Scope,
     /// How many levels of shell code in strings the walk is in.
     nesting: usize,
-    /// How many more words and operators (see [`token_estimate`]) this call may
+    /// How many more words and operators (see [`Shape::tokens`]) this call may
     /// still parse, over all the shell code in it.
     token_budget: usize,
     /// The shell code being walked (syntax tree locations index into it).
@@ -273,30 +272,29 @@ impl Walker<'_> {
             ));
             return;
         }
-        if source.contains('\0') {
+        let shape = Shape::of(source);
+        if shape.nul {
             // Bash drops NUL bytes from a script it reads, so `rm -rf /<NUL>` deletes
             // `/`; which words they join is not guessed.
             self.opaque("the shell code contains NUL bytes".to_owned());
             return;
         }
-        let open = source.bytes().filter(|byte| *byte == b'(').count();
-        let close = source.bytes().filter(|byte| *byte == b')').count();
-        if open > close + MAX_UNCLOSED_PARENTHESES {
+        if shape.open > shape.close + MAX_UNCLOSED_PARENTHESES {
             // brush-parser backtracks exponentially over unclosed `(`.
             self.opaque(format!(
                 "shell code with {} unclosed `(` is not parsed",
-                open - close
+                shape.open - shape.close
             ));
             return;
         }
-        let levels = syntax_levels(source);
+        let levels = shape.levels;
         if levels > MAX_SYNTAX_LEVELS {
             self.opaque(format!(
                 "shell code with {levels} brackets and compound keywords is too complex to analyse"
             ));
             return;
         }
-        let tokens = token_estimate(source);
+        let tokens = shape.tokens;
         if tokens > self.token_budget {
             self.opaque(format!(
                 "shell code of about {tokens} words and operators is too long to analyse (the \
