@@ -4,12 +4,17 @@
 //! ≤ 50 ms each.
 //!
 //! `cargo bench -p ward-core --bench analysis -- --warm-up-time 1 --measurement-time 3`
+//!
+//! `parse_only` and `parser_drive` time brush-parser alone (its options, its
+//! tokenizer and its grammar apart) to tell parsing from Ward's walk.
+//! `WARD_BENCH_CPU=1 cargo bench -p ward-core --bench analysis` prints CPU time
+//! per call instead of running criterion (see `cpu_time`).
 
 use std::fmt::Write as _;
 use std::hint::black_box;
 use std::time::Duration;
 
-use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
+use criterion::{BenchmarkId, Criterion, criterion_group};
 use ward_core::AnalysisContext;
 use ward_core::analyze::analyze_command_line;
 
@@ -184,6 +189,53 @@ fn bench(c: &mut Criterion) {
     }
     group.finish();
 
+    // What brush-parser's options and its two stages cost on the script body:
+    // where a faster drive of the parser could come from.
+    let mut group = c.benchmark_group("parser_drive");
+    group.sample_size(20);
+    let body = build_script();
+    let default = brush_parser::ParserOptions::default();
+    let variants = [
+        ("default", default.clone()),
+        (
+            "no_extglob",
+            brush_parser::ParserOptions {
+                enable_extended_globbing: false,
+                ..default.clone()
+            },
+        ),
+        (
+            "posix_sh",
+            brush_parser::ParserOptions {
+                posix_mode: true,
+                sh_mode: true,
+                ..default.clone()
+            },
+        ),
+    ];
+    for (name, options) in &variants {
+        group.bench_function(BenchmarkId::new("parse_program", name), |b| {
+            b.iter(|| {
+                black_box(brush_parser::Parser::new(body.as_bytes(), options).parse_program())
+            });
+        });
+    }
+    let tokenizer_options = default.tokenizer_options();
+    group.bench_function("tokenize_only", |b| {
+        b.iter(|| {
+            black_box(brush_parser::uncached_tokenize_str(
+                black_box(&body),
+                &tokenizer_options,
+            ))
+        });
+    });
+    if let Ok(tokens) = brush_parser::uncached_tokenize_str(&body, &tokenizer_options) {
+        group.bench_function("parse_tokens_only", |b| {
+            b.iter(|| black_box(brush_parser::parse_tokens(black_box(&tokens), &default)));
+        });
+    }
+    group.finish();
+
     let mut group = c.benchmark_group("pathological");
     group.sample_size(10);
     group.warm_up_time(Duration::from_millis(500));
@@ -196,5 +248,56 @@ fn bench(c: &mut Criterion) {
     group.finish();
 }
 
+/// On-CPU time of this thread in nanoseconds (scheduler accounting, updated at
+/// each tick): immune to the waits a loaded machine adds to wall time.
+fn thread_cpu_ns() -> u64 {
+    std::fs::read_to_string("/proc/thread-self/schedstat")
+        .ok()
+        .and_then(|stat| stat.split_whitespace().next()?.parse().ok())
+        .unwrap_or(0)
+}
+
+/// `WARD_BENCH_CPU=SECONDS`: for each input, CPU time per analysis over runs of
+/// about SECONDS of CPU each (three runs), printed as min/median/max. On a machine
+/// shared with other builds, criterion's wall-clock ranges for the same binary
+/// moved by ±40% between runs; CPU time over long runs moves far less, which is
+/// what comparing two versions of the walker needs.
+#[expect(clippy::print_stdout, reason = "the report is this mode's output")]
+fn cpu_time(seconds: f64) {
+    let context = context();
+    let mut inputs = typical();
+    inputs.extend(heredocs());
+    for (name, line) in inputs {
+        let mut per_call = Vec::new();
+        for _ in 0..3 {
+            let start = thread_cpu_ns();
+            let mut calls = 0u64;
+            while (thread_cpu_ns() - start) as f64 / 1e9 < seconds {
+                for _ in 0..16 {
+                    black_box(analyze_command_line(black_box(&line), &context));
+                }
+                calls += 16;
+            }
+            per_call.push((thread_cpu_ns() - start) as f64 / calls as f64 / 1e3);
+        }
+        per_call.sort_by(f64::total_cmp);
+        println!(
+            "cpu {name:<20} {:>9.2} {:>9.2} {:>9.2} us",
+            per_call[0], per_call[1], per_call[2]
+        );
+    }
+}
+
+fn main() {
+    if let Some(seconds) = std::env::var("WARD_BENCH_CPU")
+        .ok()
+        .and_then(|s| s.parse().ok())
+    {
+        cpu_time(seconds);
+        return;
+    }
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+}
+
 criterion_group!(benches, bench);
-criterion_main!(benches);
