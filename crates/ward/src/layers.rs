@@ -98,7 +98,7 @@ pub(crate) fn ledger_settings(home: &Home) -> Result<LedgerSettings> {
 }
 
 /// The managed layer, if its file exists.
-fn managed_source() -> Result<Option<PolicySource>> {
+pub(crate) fn managed_source() -> Result<Option<PolicySource>> {
     let managed = managed_policy_path();
     Ok(read_if_exists(&managed)?.map(|text| PolicySource {
         layer: Layer::Managed,

@@ -104,19 +104,7 @@ impl SinkView {
 /// and a background delivery has no project.
 pub(crate) fn configured(home: &Home) -> Result<Vec<SinkConfig>> {
     let mut sources = Vec::with_capacity(2);
-    let managed = layers::managed_policy_path();
-    match std::fs::read_to_string(&managed) {
-        Ok(text) => sources.push(PolicySource {
-            layer: Layer::Managed,
-            path: managed.display().to_string(),
-            text,
-        }),
-        Err(error) if error.kind() == std::io::ErrorKind::NotFound => {}
-        Err(error) => {
-            return Err(error)
-                .with_context(|| format!("cannot read the policy `{}`", managed.display()));
-        }
-    }
+    sources.extend(layers::managed_source()?);
     let user = home.policy();
     let text = std::fs::read_to_string(&user).with_context(|| {
         format!(
