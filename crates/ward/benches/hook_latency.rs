@@ -7,6 +7,10 @@
 //! interleaved run by run so that background noise hits both alike. The ledger is
 //! warmed with earlier records first: a hook appends to a ledger that already holds
 //! a history, not to an empty file.
+//!
+//! `WARD_BENCH_BASELINE=PATH` also times another `ward` binary (a previous build),
+//! with a home of its own, interleaved with the two others: a change's effect on
+//! the hook is only measurable against the old build in the same run.
 
 #![allow(clippy::print_stdout, clippy::unwrap_used, clippy::expect_used)]
 
@@ -62,10 +66,14 @@ fn payload(template: &str, project: &str) -> Vec<u8> {
 }
 
 fn time_once(setup: &Setup, program: &str, args: &[&str], stdin: &[u8]) -> Duration {
+    time_in(setup, &setup.ward_home, program, args, stdin)
+}
+
+fn time_in(setup: &Setup, ward_home: &str, program: &str, args: &[&str], stdin: &[u8]) -> Duration {
     let started = Instant::now();
     let mut child = Command::new(program)
         .args(args)
-        .env("WARD_HOME", &setup.ward_home)
+        .env("WARD_HOME", ward_home)
         .env("HOME", &setup.home)
         .env("WARD_MANAGED_POLICY", format!("{}/none.toml", setup.home))
         .current_dir(&setup.project)
@@ -121,14 +129,22 @@ fn main() {
         home: home.display().to_string(),
         project: project.display().to_string(),
     };
-    let init = Command::new(&setup.ward)
-        .args(["init"])
-        .env("WARD_HOME", &setup.ward_home)
-        .env("HOME", &setup.home)
-        .stdout(Stdio::null())
-        .status()
-        .unwrap();
-    assert!(init.success());
+    let init = |ward: &str, ward_home: &str| {
+        let status = Command::new(ward)
+            .args(["init"])
+            .env("WARD_HOME", ward_home)
+            .env("HOME", &setup.home)
+            .stdout(Stdio::null())
+            .status()
+            .unwrap();
+        assert!(status.success(), "`{ward} init` failed");
+    };
+    init(&setup.ward, &setup.ward_home);
+    let baseline = std::env::var("WARD_BENCH_BASELINE").ok().map(|ward| {
+        let ward_home = root.join("baseline-home").display().to_string();
+        init(&ward, &ward_home);
+        (ward, ward_home)
+    });
     let payloads: Vec<(&str, Vec<u8>)> = PAYLOADS
         .iter()
         .map(|(name, template)| (*name, payload(template, &setup.project)))
@@ -137,10 +153,14 @@ fn main() {
     for round in 0..warm {
         let (_, bytes) = &payloads[round % payloads.len()];
         time_once(&setup, &setup.ward, &["hook", "claude-code"], bytes);
+        if let Some((ward, ward_home)) = &baseline {
+            time_in(&setup, ward_home, ward, &["hook", "claude-code"], bytes);
+        }
     }
 
     let mut ward_times: Vec<Vec<Duration>> = vec![Vec::with_capacity(runs); payloads.len()];
     let mut noop_times: Vec<Duration> = Vec::with_capacity(runs * payloads.len());
+    let mut baseline_times: Vec<Duration> = Vec::new();
     for _ in 0..runs {
         for (index, (_, bytes)) in payloads.iter().enumerate() {
             ward_times[index].push(time_once(
@@ -150,6 +170,15 @@ fn main() {
                 bytes,
             ));
             noop_times.push(time_once(&setup, &setup.noop, &[], bytes));
+            if let Some((ward, ward_home)) = &baseline {
+                baseline_times.push(time_in(
+                    &setup,
+                    ward_home,
+                    ward,
+                    &["hook", "claude-code"],
+                    bytes,
+                ));
+            }
         }
     }
     noop_times.sort();
@@ -197,6 +226,19 @@ fn main() {
         ms(p50) / ms(noop_p50),
         ms(p99) / ms(noop_p99)
     );
+    if !baseline_times.is_empty() {
+        baseline_times.sort();
+        let p50 = percentile(&baseline_times, 0.50);
+        let p99 = percentile(&baseline_times, 0.99);
+        println!(
+            "{:<18} {:>9.3} {:>9.3} {:>11.2} {:>11.2}",
+            "baseline, all",
+            ms(p50),
+            ms(p99),
+            ms(p50) / ms(noop_p50),
+            ms(p99) / ms(noop_p99)
+        );
+    }
     println!(
         "{{\"runs\":{runs},\"spawn_p50_ms\":{:.3},\"spawn_p99_ms\":{:.3},\"hook_p50_ms\":{:.3},\"hook_p99_ms\":{:.3},\"p50_ratio\":{:.2},\"p99_ratio\":{:.2}}}",
         ms(noop_p50),
