@@ -42,13 +42,22 @@ pub use webhook::WebhookSink;
 pub fn open(config: &SinkConfig) -> Box<dyn Sink> {
     match &config.target {
         SinkTarget::Jsonl { path } => Box::new(JsonlSink::new(path)),
-        SinkTarget::Webhook { url, headers } => Box::new(WebhookSink::new(
+        SinkTarget::Webhook {
             url,
-            headers.clone(),
-            Duration::from_millis(config.timeout_ms),
-        )),
+            headers,
+            ca_file,
+        } => Box::new(
+            WebhookSink::new(
+                url,
+                headers.clone(),
+                Duration::from_millis(config.timeout_ms),
+            )
+            .trusting(ca_file.as_deref().map(std::path::Path::new)),
+        ),
     }
 }
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tls_tests;

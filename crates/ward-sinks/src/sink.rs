@@ -48,6 +48,17 @@ pub enum SinkError {
         /// The variable.
         variable: String,
     },
+    /// The webhook's `ca_file` could not be used.
+    #[error(
+        "cannot use `ca_file = \"{}\"` as the receiver's certificate authorities: {reason}",
+        path.display()
+    )]
+    Trust {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        reason: String,
+    },
     /// The batch could not be encoded.
     #[error("cannot encode the batch as JSON: {0}")]
     Encode(#[from] serde_json::Error),

@@ -4,12 +4,15 @@
 //! compiled in). Blocking suits the process that delivers: a short-lived
 //! background `ward` with nothing else to do, where an async runtime would only add
 //! start-up cost and dependencies. rustls keeps the binary free of a system OpenSSL
-//! (Ward ships as one static binary); the cost is that only publicly trusted
-//! certificates are accepted: a receiver behind a private CA needs a proxy or a
-//! public certificate for now. Proxies come from the usual `HTTPS_PROXY`/`ALL_PROXY`
+//! (Ward ships as one self-contained binary). A receiver behind a company's private CA is
+//! reached with `ca_file`: the sink then trusts the certificates of that PEM file,
+//! and only those, for its receiver (the public roots would let any public CA vouch
+//! for the company's host). Proxies come from the usual `HTTPS_PROXY`/`ALL_PROXY`
 //! variables.
 
 use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 use std::time::Duration;
 
 use ward_core::policy::HeaderValue;
@@ -24,7 +27,12 @@ const ERROR_BODY_BYTES: u64 = 200;
 pub struct WebhookSink {
     url: String,
     headers: Vec<(String, HeaderValue)>,
-    agent: ureq::Agent,
+    timeout: Duration,
+    /// The PEM file of the CAs to trust instead of the public roots.
+    ca_file: Option<PathBuf>,
+    /// Built at the first delivery, so that an unreadable `ca_file` is a delivery
+    /// error (retried, shown by `ward audit sinks`) rather than a failure to start.
+    agent: OnceLock<Result<ureq::Agent, String>>,
 }
 
 impl WebhookSink {
@@ -32,17 +40,44 @@ impl WebhookSink {
     /// response). Redirects are not followed: a receiver that moved is reported,
     /// and credentials in headers never go to a host the policy did not name.
     pub fn new(url: &str, headers: Vec<(String, HeaderValue)>, timeout: Duration) -> WebhookSink {
-        let config = ureq::Agent::config_builder()
-            .timeout_global(Some(timeout))
-            .max_redirects(0)
-            .http_status_as_error(false)
-            .user_agent(concat!("ward/", env!("CARGO_PKG_VERSION")))
-            .build();
         WebhookSink {
             url: url.to_owned(),
             headers,
-            agent: ureq::Agent::new_with_config(config),
+            timeout,
+            ca_file: None,
+            agent: OnceLock::new(),
         }
+    }
+
+    /// Trusts the CA certificates in the PEM file `ca_file` for this receiver,
+    /// instead of the public roots.
+    #[must_use]
+    pub fn trusting(mut self, ca_file: Option<&Path>) -> WebhookSink {
+        self.ca_file = ca_file.map(Path::to_path_buf);
+        self
+    }
+
+    fn agent(&self) -> Result<&ureq::Agent, SinkError> {
+        let built = self.agent.get_or_init(|| {
+            let mut config = ureq::Agent::config_builder()
+                .timeout_global(Some(self.timeout))
+                .max_redirects(0)
+                .http_status_as_error(false)
+                .user_agent(concat!("ward/", env!("CARGO_PKG_VERSION")));
+            if let Some(path) = &self.ca_file {
+                let roots = ca_certificates(path)?;
+                config = config.tls_config(
+                    ureq::tls::TlsConfig::builder()
+                        .root_certs(ureq::tls::RootCerts::new_with_certs(&roots))
+                        .build(),
+                );
+            }
+            Ok(ureq::Agent::new_with_config(config.build()))
+        });
+        built.as_ref().map_err(|reason| SinkError::Trust {
+            path: self.ca_file.clone().unwrap_or_default(),
+            reason: reason.clone(),
+        })
     }
 
     /// The batch as it is sent: `{"events":[…]}`.
@@ -59,7 +94,7 @@ impl Sink for WebhookSink {
     fn deliver(&self, batch: &[Evidence]) -> Result<(), SinkError> {
         let body = WebhookSink::body(batch)?;
         let mut request = self
-            .agent
+            .agent()?
             .post(&self.url)
             .header("Content-Type", "application/json");
         for (name, value) in &self.headers {
@@ -102,4 +137,21 @@ impl Sink for WebhookSink {
             },
         })
     }
+}
+
+/// The certificates of a PEM file (other PEM items, such as a key, are skipped).
+fn ca_certificates(path: &Path) -> Result<Vec<ureq::tls::Certificate<'static>>, String> {
+    let pem = std::fs::read(path).map_err(|error| error.to_string())?;
+    let mut certificates = Vec::new();
+    for item in ureq::tls::parse_pem(&pem) {
+        if let ureq::tls::PemItem::Certificate(certificate) =
+            item.map_err(|error| format!("not valid PEM: {error}"))?
+        {
+            certificates.push(certificate);
+        }
+    }
+    if certificates.is_empty() {
+        return Err("it holds no `BEGIN CERTIFICATE` block".to_owned());
+    }
+    Ok(certificates)
 }

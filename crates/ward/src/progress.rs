@@ -63,13 +63,7 @@ impl Progress {
 
 /// The line to print for `done` of `total` when stderr is not a terminal: one at
 /// each further 5% and one at the end; `shown` is where the last line was.
-fn next_line(
-    what: &str,
-    shown: &mut u64,
-    message: &str,
-    done: u64,
-    total: u64,
-) -> Option<String> {
+fn next_line(what: &str, shown: &mut u64, message: &str, done: u64, total: u64) -> Option<String> {
     if done == total || done >= *shown + total / 20 {
         *shown = done;
         Some(format!("{message}… {done}/{total} {what}"))

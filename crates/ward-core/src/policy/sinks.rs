@@ -54,6 +54,11 @@ pub struct SinkSpec {
     /// How long one webhook request may take, in milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timeout_ms: Option<u64>,
+    /// A PEM file of CA certificates: an `https://` webhook then trusts these, and
+    /// only these, instead of the public roots (a receiver behind a private CA).
+    /// `~`, `$HOME` and `$WARD_HOME` expand.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ca_file: Option<String>,
     /// At most this many events per delivery (one request, or one write).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub batch_size: Option<usize>,
@@ -96,6 +101,8 @@ pub enum SinkTarget {
         url: String,
         /// Extra headers, in name order.
         headers: Vec<(String, HeaderValue)>,
+        /// The PEM file of the CAs trusted instead of the public roots (absolute).
+        ca_file: Option<String>,
     },
 }
 
@@ -202,10 +209,14 @@ fn check(
     check_id(&spec.id).map_err(&error)?;
     let target = match spec.kind.as_str() {
         "jsonl" => {
-            if spec.url.is_some() || !spec.headers.is_empty() || spec.timeout_ms.is_some() {
+            if spec.url.is_some()
+                || !spec.headers.is_empty()
+                || spec.timeout_ms.is_some()
+                || spec.ca_file.is_some()
+            {
                 return Err(error(
-                    "`url`, `headers` and `timeout_ms` are for webhook sinks; a jsonl sink \
-                     takes `path`"
+                    "`url`, `headers`, `timeout_ms` and `ca_file` are for webhook sinks; a \
+                     jsonl sink takes `path`"
                         .to_owned(),
                 ));
             }
@@ -232,6 +243,15 @@ fn check(
                 )
             })?;
             let secure = check_url(url).map_err(&error)?;
+            let ca_file = match &spec.ca_file {
+                Some(_) if !secure => {
+                    return Err(error(
+                        "`ca_file` is for `https://` receivers; this `url` is `http://`".to_owned(),
+                    ));
+                }
+                Some(path) => Some(expand_ca_file(path, placeholders).map_err(&error)?),
+                None => None,
+            };
             if !secure {
                 warnings.push(format!(
                     "{}: sink `{}` sends evidence unencrypted over `http://` to a host that is \
@@ -256,6 +276,7 @@ fn check(
             SinkTarget::Webhook {
                 url: url.to_owned(),
                 headers,
+                ca_file,
             }
         }
         other => {
@@ -326,6 +347,19 @@ fn check_id(id: &str) -> Result<(), String> {
 /// Expands `~`, `$HOME` and `$WARD_HOME`; the result must be absolute. `$PROJECT`
 /// and `$CWD` are refused: sinks are delivered by a background process that has
 /// neither.
+/// A webhook's `ca_file`, expanded: read at delivery, in the background, so it must
+/// not depend on a project.
+fn expand_ca_file(path: &str, placeholders: &Placeholders) -> Result<String, String> {
+    let expanded = placeholders.substitute(path, str::to_owned);
+    if !expanded.starts_with('/') || path.contains("$PROJECT") || path.contains("$CWD") {
+        return Err(format!(
+            "`ca_file = \"{path}\"`: use an absolute path, `~`, `$HOME` or `$WARD_HOME` (the \
+             sink delivers in the background, for every project)"
+        ));
+    }
+    Ok(expanded)
+}
+
 fn expand_path(path: &str, placeholders: &Placeholders) -> Result<String, String> {
     if path.contains("$PROJECT") || path.contains("$CWD") {
         return Err(format!(
@@ -492,6 +526,7 @@ id = "siem"
 kind = "webhook"
 url = "https://siem.example/ward"
 headers = { Authorization = "env:WARD_WEBHOOK_TOKEN", X-Source = "laptop" }
+ca_file = "~/certs/company-ca.pem"
 
 [[sinks]]
 id = "file"
@@ -519,6 +554,7 @@ events = ["checkpoint"]
                         HeaderValue::Literal("laptop".to_owned())
                     ),
                 ],
+                ca_file: Some("/home/ada/certs/company-ca.pem".to_owned()),
             }
         );
         assert!(siem.outcomes && siem.checkpoints);
@@ -571,6 +607,18 @@ events = ["checkpoint"]
             (
                 "[[sinks]]\nid = \"a\"\nkind = \"jsonl\"\npath = \"/e\"\nurl = \"https://x\"\n",
                 "are for webhook sinks",
+            ),
+            (
+                "[[sinks]]\nid = \"a\"\nkind = \"jsonl\"\npath = \"/e\"\nca_file = \"/ca.pem\"\n",
+                "are for webhook sinks",
+            ),
+            (
+                "[[sinks]]\nid = \"a\"\nkind = \"webhook\"\nurl = \"http://x\"\nca_file = \"/ca.pem\"\n",
+                "`ca_file` is for `https://` receivers",
+            ),
+            (
+                "[[sinks]]\nid = \"a\"\nkind = \"webhook\"\nurl = \"https://x\"\nca_file = \"ca.pem\"\n",
+                "`ca_file = \"ca.pem\"`: use an absolute path",
             ),
             (
                 "[[sinks]]\nid = \"a\"\nkind = \"jsonl\"\npath = \"/e\"\nevents = [\"prompt\"]\n",

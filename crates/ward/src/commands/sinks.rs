@@ -37,6 +37,9 @@ pub(crate) struct SinkView {
     events: Vec<&'static str>,
     /// Header names, each with `env:NAME` or `literal`.
     headers: Vec<(String, String)>,
+    /// The PEM file of the CAs a webhook trusts instead of the public roots.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    ca_file: Option<String>,
     timeout_ms: u64,
     batch_size: usize,
     layer: &'static str,
@@ -45,9 +48,13 @@ pub(crate) struct SinkView {
 
 impl SinkView {
     pub(crate) fn of(sink: &SinkConfig) -> SinkView {
-        let (destination, headers) = match &sink.target {
-            SinkTarget::Jsonl { path } => (path.clone(), Vec::new()),
-            SinkTarget::Webhook { url, headers } => (
+        let (destination, headers, ca_file) = match &sink.target {
+            SinkTarget::Jsonl { path } => (path.clone(), Vec::new(), None),
+            SinkTarget::Webhook {
+                url,
+                headers,
+                ca_file,
+            } => (
                 url.clone(),
                 headers
                     .iter()
@@ -59,6 +66,7 @@ impl SinkView {
                         (name.clone(), shown)
                     })
                     .collect(),
+                ca_file.clone(),
             ),
         };
         let mut events = Vec::new();
@@ -74,6 +82,7 @@ impl SinkView {
             destination,
             events,
             headers,
+            ca_file,
             timeout_ms: sink.timeout_ms,
             batch_size: sink.batch_size,
             layer: sink.layer.as_str(),
@@ -87,8 +96,13 @@ impl SinkView {
 
     /// One line: `siem  webhook https://…  outcome, checkpoint  from user (file:line)`.
     pub(crate) fn line(&self) -> String {
+        let trust = self
+            .ca_file
+            .as_ref()
+            .map(|path| format!(" (trusting the CAs in {path})"))
+            .unwrap_or_default();
         format!(
-            "{}  {} {}  {}  from {} ({})",
+            "{}  {} {}{trust}  {}  from {} ({})",
             self.id,
             self.kind,
             self.destination,

@@ -531,7 +531,7 @@ fn policy_show_lists_sinks_without_header_values() {
         &ctx,
         "\n[[sinks]]\nid = \"siem\"\nkind = \"webhook\"\nurl = \"https://siem.example/ward\"\n\
          headers = { Authorization = \"env:WARD_WEBHOOK_TOKEN\", X-Team = \"platform\" }\n\
-         events = [\"outcome\"]\n",
+         events = [\"outcome\"]\nca_file = \"/etc/ward/siem-ca.pem\"\n",
     );
     let out = ctx.ward(&["policy", "show", "--json"]);
     out.assert_success();
@@ -540,6 +540,7 @@ fn policy_show_lists_sinks_without_header_values() {
     assert_eq!(sinks[0]["kind"], "webhook");
     assert_eq!(sinks[0]["destination"], "https://siem.example/ward");
     assert_eq!(sinks[0]["events"], serde_json::json!(["outcome"]));
+    assert_eq!(sinks[0]["ca_file"], "/etc/ward/siem-ca.pem");
     assert_eq!(
         sinks[0]["headers"],
         serde_json::json!([
