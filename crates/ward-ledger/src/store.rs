@@ -189,7 +189,7 @@ impl Ledger {
         conn.set_db_config(DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, true)
             .map_err(sqlite)?;
         conn.execute_batch(&format!(
-            "PRAGMA synchronous = {}; PRAGMA cache_size = {CACHE_SIZE};",
+            "PRAGMA synchronous = {};",
             options.synchronous.pragma()
         ))
         .map_err(sqlite)?;
@@ -429,15 +429,6 @@ pub fn append_or_spool(
         }),
     }
 }
-
-/// SQLite's page cache per connection, in `PRAGMA cache_size` form (negative: KiB),
-/// 16 MiB. A batch of 1,000 records dirties about 1.6 MB of pages, close to SQLite's
-/// default of 2 MB; past it SQLite spills dirty pages to the WAL in the middle of the
-/// transaction (and may write them again at commit) and reads index pages back from
-/// the file (`pagerStress`, `getPageNormal`: about a sixth of a batch append under
-/// perf). It is a limit, not an allocation: a hook that appends one record uses a
-/// few pages, as before.
-const CACHE_SIZE: i32 = -16 * 1024;
 
 /// The size of one WAL frame: a 24-byte header and a page (4096 bytes, SQLite's
 /// default page size, which the ledger keeps).
