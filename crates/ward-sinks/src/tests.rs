@@ -479,7 +479,7 @@ fn server(statuses: Vec<u16>) -> (String, mpsc::Receiver<(String, String)>) {
     (url, receiver)
 }
 
-fn checkpoint_event() -> Evidence {
+pub(crate) fn checkpoint_event() -> Evidence {
     Evidence::checkpoint(&ward_ledger::StoredCheckpoint {
         tree_size: 1,
         note: "not a note".to_owned(),

@@ -11,7 +11,8 @@ use std::time::Duration;
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 
-use crate::{Evidence, Sink, SinkError, WebhookSink};
+use crate::tests::checkpoint_event;
+use crate::{Sink, SinkError, WebhookSink};
 
 fn testdata(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -69,14 +70,6 @@ fn tls_server() -> (String, mpsc::Receiver<String>) {
     (url, receiver)
 }
 
-fn checkpoint_event() -> Evidence {
-    Evidence::checkpoint(&ward_ledger::StoredCheckpoint {
-        tree_size: 7,
-        note: "not a note".to_owned(),
-        created_at: "2026-01-01T00:00:00.000000Z".to_owned(),
-    })
-}
-
 fn sink(url: &str) -> WebhookSink {
     WebhookSink::new(url, Vec::new(), Duration::from_secs(10))
 }
@@ -90,7 +83,7 @@ fn a_receiver_behind_a_private_ca_is_reached_with_its_ca_file() {
         .deliver(&[checkpoint_event()])
         .unwrap();
     let body = received.recv_timeout(Duration::from_secs(10)).unwrap();
-    assert!(body.contains("\"id\":\"checkpoint::7\""), "{body}");
+    assert!(body.contains("\"id\":\"checkpoint::1\""), "{body}");
 }
 
 #[test]

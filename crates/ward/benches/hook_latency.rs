@@ -99,6 +99,27 @@ fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
 }
 
+/// Prints one table row (sorting `times`) and returns its p50 and p99.
+fn row(
+    name: &str,
+    times: &mut [Duration],
+    spawn_p50: Duration,
+    spawn_p99: Duration,
+) -> (Duration, Duration) {
+    times.sort();
+    let p50 = percentile(times, 0.50);
+    let p99 = percentile(times, 0.99);
+    println!(
+        "{:<18} {:>9.3} {:>9.3} {:>11.2} {:>11.2}",
+        name,
+        ms(p50),
+        ms(p99),
+        ms(p50) / ms(spawn_p50),
+        ms(p99) / ms(spawn_p99)
+    );
+    (p50, p99)
+}
+
 fn main() {
     // `cargo bench` passes `--bench`; nothing else is taken from the command line.
     let runs: usize = std::env::var("WARD_BENCH_RUNS")
@@ -202,42 +223,12 @@ fn main() {
     let mut all: Vec<Duration> = Vec::new();
     for (index, (name, _)) in payloads.iter().enumerate() {
         let times = &mut ward_times[index];
-        times.sort();
         all.extend(times.iter().copied());
-        let p50 = percentile(times, 0.50);
-        let p99 = percentile(times, 0.99);
-        println!(
-            "{:<18} {:>9.3} {:>9.3} {:>11.2} {:>11.2}",
-            name,
-            ms(p50),
-            ms(p99),
-            ms(p50) / ms(noop_p50),
-            ms(p99) / ms(noop_p99)
-        );
+        row(name, times, noop_p50, noop_p99);
     }
-    all.sort();
-    let p50 = percentile(&all, 0.50);
-    let p99 = percentile(&all, 0.99);
-    println!(
-        "{:<18} {:>9.3} {:>9.3} {:>11.2} {:>11.2}",
-        "all hook calls",
-        ms(p50),
-        ms(p99),
-        ms(p50) / ms(noop_p50),
-        ms(p99) / ms(noop_p99)
-    );
+    let (p50, p99) = row("all hook calls", &mut all, noop_p50, noop_p99);
     if !baseline_times.is_empty() {
-        baseline_times.sort();
-        let p50 = percentile(&baseline_times, 0.50);
-        let p99 = percentile(&baseline_times, 0.99);
-        println!(
-            "{:<18} {:>9.3} {:>9.3} {:>11.2} {:>11.2}",
-            "baseline, all",
-            ms(p50),
-            ms(p99),
-            ms(p50) / ms(noop_p50),
-            ms(p99) / ms(noop_p99)
-        );
+        row("baseline, all", &mut baseline_times, noop_p50, noop_p99);
     }
     println!(
         "{{\"runs\":{runs},\"spawn_p50_ms\":{:.3},\"spawn_p99_ms\":{:.3},\"hook_p50_ms\":{:.3},\"hook_p99_ms\":{:.3},\"p50_ratio\":{:.2},\"p99_ratio\":{:.2}}}",
