@@ -29,7 +29,7 @@ fn verifier() -> PathBuf {
 /// Runs `python3 tools/verify_bundle.py DIR [ARGS]` in isolated mode (`-I`: no
 /// user site-packages, no `PYTHON*` variables), so it shows what the standard
 /// library alone can check.
-fn python_verify(dir: &Path, args: &[&str]) -> Out {
+pub(crate) fn python_verify(dir: &Path, args: &[&str]) -> Out {
     let mut child = Command::new("python3");
     child
         .arg("-I")

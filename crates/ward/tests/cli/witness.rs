@@ -196,6 +196,17 @@ fn a_witness_cosigns_a_growing_log_and_verify_counts_it() {
         1,
         "{report:#}"
     );
+    // So does the independent verifier, from the bundle's bytes alone.
+    let out = crate::bundle_python::python_verify(&dir, &[]);
+    assert_eq!(out.code, 0, "{}", out.render());
+    let vkey_name = witness_key.split('+').next().unwrap();
+    assert!(
+        out.stdout.contains(&format!(
+            "witnesses: 1 cosigned the checkpoint: {vkey_name}"
+        )),
+        "{}",
+        out.render()
+    );
 
     // An older checkpoint than the one cosigned is refused (a rollback).
     let out = cosign(&witness, &first, &log_key, None, "old.cosigned");
