@@ -10,6 +10,7 @@
 //!
 //! This module reads no files: the CLI finds the layers and passes their text.
 
+mod argument;
 mod branches;
 mod file;
 mod ledger;

@@ -15,6 +15,7 @@ use std::sync::OnceLock;
 use glob::{MatchOptions, Pattern};
 use regex::Regex;
 
+use super::argument::ArgumentPattern;
 use super::file::RuleSpec;
 use super::{Placeholders, PolicyError, ProtectedBranches};
 use crate::{Action, Category, CommandInvocation, Decision, Event, Target};
@@ -72,7 +73,7 @@ struct Compiled {
 #[derive(Debug)]
 struct Regexes {
     targets: Vec<Regex>,
-    arguments: Vec<Regex>,
+    arguments: Vec<ArgumentPattern>,
 }
 
 /// Names (tools, programs): `*` may match anything.
@@ -199,7 +200,17 @@ impl Rule {
             .get_or_init(|| {
                 Ok(Regexes {
                     targets: self.build_regexes(&self.target_regexes)?,
-                    arguments: self.build_regexes(&self.spec.matches.arguments)?,
+                    arguments: self
+                        .spec
+                        .matches
+                        .arguments
+                        .iter()
+                        .map(|pattern| {
+                            ArgumentPattern::build(pattern).map_err(|error| {
+                                self.invalid(format!("bad regex `{pattern}`: {error}"))
+                            })
+                        })
+                        .collect::<Result<_, _>>()?,
                 })
             })
             .as_ref()
@@ -374,7 +385,7 @@ impl Rule {
             .regexes()?
             .arguments
             .iter()
-            .all(|regex| command.args.iter().any(|arg| regex.is_match(arg))))
+            .all(|pattern| command.args.iter().any(|arg| pattern.is_match(arg))))
     }
 
     fn target_matches(&self, compiled: &Compiled, target: &Target) -> Result<bool, PolicyError> {
