@@ -80,3 +80,18 @@ pub fn preset_text(name: &str) -> Option<Vec<PresetText>> {
         _ => None,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The code `build.rs` generates builds exactly what parsing the embedded TOML
+    /// gives.
+    #[test]
+    fn every_preset_builds_what_its_toml_parses_to() {
+        for text in [BUILTIN, SAFETY, STRICT, PERMISSIVE, AUDIT_ONLY] {
+            let parsed = super::super::file::parse_policy_text(text.name, text.toml).unwrap();
+            assert_eq!((text.file)(), parsed, "{}", text.name);
+        }
+    }
+}
