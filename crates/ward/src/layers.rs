@@ -83,6 +83,14 @@ pub(crate) fn load(home: &Home, cwd: &Path, user_home: &str, locate: bool) -> Re
 /// The `[ledger]` settings: from the managed and user layers only (the ledger
 /// belongs to the home, so no project is read), without building any rule.
 pub(crate) fn ledger_settings(home: &Home) -> Result<LedgerSettings> {
+    let (settings, _) =
+        LedgerSettings::from_sources(&home_sources(home)?).map_err(crate::error::policy)?;
+    Ok(settings)
+}
+
+/// The layers that configure the home rather than a project: the managed policy
+/// and the user's, those that exist, managed first.
+pub(crate) fn home_sources(home: &Home) -> Result<Vec<PolicySource>> {
     let mut sources = Vec::with_capacity(2);
     sources.extend(managed_source()?);
     let user = home.policy();
@@ -93,8 +101,7 @@ pub(crate) fn ledger_settings(home: &Home) -> Result<LedgerSettings> {
             text,
         });
     }
-    let (settings, _) = LedgerSettings::from_sources(&sources).map_err(crate::error::policy)?;
-    Ok(settings)
+    Ok(sources)
 }
 
 /// The managed layer, if its file exists.

@@ -116,6 +116,26 @@ pub enum HeaderValue {
 }
 
 impl SinkConfig {
+    /// The sinks of layer texts alone, without building the rules (what the
+    /// background delivery needs), with their warnings.
+    pub fn from_sources(
+        sources: &[PolicySource],
+        placeholders: &Placeholders,
+    ) -> Result<(Vec<SinkConfig>, Vec<String>), PolicyError> {
+        let mut sources: Vec<&PolicySource> = sources.iter().collect();
+        sources.sort_by_key(|source| source.layer);
+        let mut files = Vec::with_capacity(sources.len());
+        for source in sources {
+            files.push((
+                source,
+                file::parse_policy_text(&source.path, &source.text)?.sinks,
+            ));
+        }
+        let mut warnings = Vec::new();
+        let sinks = collect(&files, placeholders, &mut warnings)?;
+        Ok((sinks, warnings))
+    }
+
     /// `kind destination`, for listings: `webhook https://…` or `jsonl /var/…`.
     pub fn describe(&self) -> String {
         match &self.target {
@@ -683,18 +703,9 @@ events = ["checkpoint"]
             "https://siem.corp/",
         );
         let user = source(Layer::User, "user.toml", "https://elsewhere.example/");
-        let parse = |source: &PolicySource| {
-            file::parse_policy_text(&source.path, &source.text)
-                .unwrap()
-                .sinks
-        };
-        let mut warnings = Vec::new();
-        let sinks = collect(
-            &[(&managed, parse(&managed)), (&user, parse(&user))],
-            &placeholders(),
-            &mut warnings,
-        )
-        .unwrap();
+        // Given in any order: the managed layer is the more authoritative.
+        let (sinks, warnings) =
+            SinkConfig::from_sources(&[user, managed], &placeholders()).unwrap();
         assert_eq!(sinks.len(), 1);
         assert_eq!(sinks[0].describe(), "webhook https://siem.corp/");
         assert_eq!(sinks[0].layer, Layer::Managed);

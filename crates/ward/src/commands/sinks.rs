@@ -12,9 +12,7 @@ use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 use serde::Serialize;
-use ward_core::policy::{
-    HeaderValue, Layer, Placeholders, Policy, PolicySource, SinkConfig, SinkTarget,
-};
+use ward_core::policy::{HeaderValue, Layer, Placeholders, SinkConfig, SinkTarget};
 use ward_ledger::Ledger;
 use ward_sinks::{Backlog, Finish, Options, Report, SinkState, StateDir, SystemClock};
 
@@ -117,20 +115,13 @@ impl SinkView {
 /// layer is not read: it cannot add sinks (see `ward_core::policy::SinkConfig`),
 /// and a background delivery has no project.
 pub(crate) fn configured(home: &Home) -> Result<Vec<SinkConfig>> {
-    let mut sources = Vec::with_capacity(2);
-    sources.extend(layers::managed_source()?);
-    let user = home.policy();
-    let text = std::fs::read_to_string(&user).with_context(|| {
-        format!(
+    let sources = layers::home_sources(home)?;
+    if !sources.iter().any(|source| source.layer == Layer::User) {
+        bail!(
             "cannot read the user policy `{}`; run `ward init` to create it",
-            user.display()
-        )
-    })?;
-    sources.push(PolicySource {
-        layer: Layer::User,
-        path: user.display().to_string(),
-        text,
-    });
+            home.policy().display()
+        );
+    }
     let ward_home = home.root.display().to_string();
     let placeholders = Placeholders {
         home: env::var(env::HOME).unwrap_or_else(|| "/".to_owned()),
@@ -138,8 +129,9 @@ pub(crate) fn configured(home: &Home) -> Result<Vec<SinkConfig>> {
         cwd: ward_home.clone(),
         ward_home,
     };
-    let policy = Policy::load(&sources, &placeholders).map_err(crate::error::policy)?;
-    Ok(policy.sinks().to_vec())
+    let (sinks, _) =
+        SinkConfig::from_sources(&sources, &placeholders).map_err(crate::error::policy)?;
+    Ok(sinks)
 }
 
 /// Where the sinks' cursors live.
