@@ -246,6 +246,18 @@ impl Ctx {
         self
     }
 
+    /// A new, initialised home with the Claude Code fixtures `names` (file names
+    /// under `claude-code/`, without `.json`) hooked in order, each answered cleanly.
+    pub(crate) fn with_hooks(names: &[&str]) -> Ctx {
+        let ctx = Ctx::new();
+        ctx.init();
+        for name in names {
+            ctx.hook_fixture(&format!("claude-code/{name}.json"))
+                .assert_hook_ok();
+        }
+        ctx
+    }
+
     /// Replaces the placeholders `$PROJECT`, `$WARD_HOME` and `$HOME` in `text`.
     pub(crate) fn expand(&self, text: &str) -> String {
         text.replace("$PROJECT", &self.project.display().to_string())

@@ -9,17 +9,11 @@ use crate::harness::Ctx;
 
 /// A home with a few hook records.
 fn recorded() -> Ctx {
-    let ctx = Ctx::new();
-    ctx.init();
-    for name in [
+    Ctx::with_hooks(&[
         "session_start_startup",
         "user_prompt_submit_feature",
         "pre_tool_use_read_source",
-    ] {
-        ctx.hook_fixture(&format!("claude-code/{name}.json"))
-            .assert_hook_ok();
-    }
-    ctx
+    ])
 }
 
 fn host_json(ctx: &Ctx) -> Value {

@@ -9,19 +9,13 @@ use crate::harness::Ctx;
 /// A ledger of the host identity (record 1) and a few hook records: a prompt and
 /// its reads.
 fn recorded() -> Ctx {
-    let ctx = Ctx::new();
-    ctx.init();
-    for name in [
+    Ctx::with_hooks(&[
         "session_start_startup",
         "user_prompt_submit_feature",
         "pre_tool_use_read_source",
         "post_tool_use_read_source",
         "pre_tool_use_read_env",
-    ] {
-        ctx.hook_fixture(&format!("claude-code/{name}.json"))
-            .assert_hook_ok();
-    }
-    ctx
+    ])
 }
 
 #[test]

@@ -7,13 +7,7 @@ use std::path::{Path, PathBuf};
 use crate::harness::Ctx;
 
 fn log_with_records() -> Ctx {
-    let ctx = Ctx::new();
-    ctx.init();
-    for name in ["session_start_startup", "user_prompt_submit_feature"] {
-        ctx.hook_fixture(&format!("claude-code/{name}.json"))
-            .assert_hook_ok();
-    }
-    ctx
+    Ctx::with_hooks(&["session_start_startup", "user_prompt_submit_feature"])
 }
 
 fn add_record(log: &Ctx) {
