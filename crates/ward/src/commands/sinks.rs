@@ -192,16 +192,27 @@ fn background(home: &Home) -> Result<Vec<Report>> {
         random: random(),
         ..Options::default()
     };
+    deliver_each(&ledger, &sinks, &states, &options, &mut |_| {})
+}
+
+/// Delivers to each sink in turn, under the caller's delivery lock.
+fn deliver_each(
+    ledger: &Ledger,
+    sinks: &[SinkConfig],
+    states: &StateDir,
+    options: &Options,
+    progress: &mut dyn FnMut(&ward_sinks::Progress<'_>),
+) -> Result<Vec<Report>> {
     let mut reports = Vec::with_capacity(sinks.len());
-    for sink in &sinks {
+    for sink in sinks {
         reports.push(ward_sinks::deliver(
-            &ledger,
+            ledger,
             sink,
             ward_sinks::open(sink).as_ref(),
-            &states,
+            states,
             &SystemClock,
-            &options,
-            &mut |_| {},
+            options,
+            progress,
         )?);
     }
     Ok(reports)
@@ -254,26 +265,14 @@ pub(crate) fn deliver_now(home: &Home, only: Option<&str>, json: bool) -> Result
         random: random(),
         ..Options::default()
     };
-    let mut reports = Vec::with_capacity(sinks.len());
-    for sink in &sinks {
-        let report = ward_sinks::deliver(
-            &ledger,
-            sink,
-            ward_sinks::open(sink).as_ref(),
-            &states,
-            &SystemClock,
-            &options,
-            &mut |progress| {
-                if !json {
-                    output::status(&format!(
-                        "{}: delivered {} event(s), through record {}",
-                        progress.id, progress.events, progress.record_seq
-                    ));
-                }
-            },
-        )?;
-        reports.push(report);
-    }
+    let reports = deliver_each(&ledger, &sinks, &states, &options, &mut |progress| {
+        if !json {
+            output::status(&format!(
+                "{}: delivered {} event(s), through record {}",
+                progress.id, progress.events, progress.record_seq
+            ));
+        }
+    })?;
     drop(lock);
     let failed = reports
         .iter()
