@@ -228,7 +228,7 @@ impl SignedNote {
         if lines.peek().is_none() {
             return Err(CheckpointError::NoSignatureByKey {
                 name: name.to_owned(),
-                key_hash: wanted.iter().map(|b| format!("{b:02x}")).collect(),
+                key_hash: crate::hash::hex(&wanted),
             });
         }
         for line in lines {

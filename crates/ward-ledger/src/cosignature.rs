@@ -174,11 +174,7 @@ impl VerifierKey {
             kind,
             key,
         };
-        let expected: String = parsed
-            .key_hash()
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
+        let expected = crate::hash::hex(&parsed.key_hash());
         if hash != expected {
             return Err(fail(&format!(
                 "the key hash `{hash}` does not belong to this name and key (`{expected}`)"
@@ -192,7 +188,7 @@ impl fmt::Display for VerifierKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut bytes = vec![self.kind];
         bytes.extend_from_slice(self.key.as_bytes());
-        let hash: String = self.key_hash().iter().map(|b| format!("{b:02x}")).collect();
+        let hash = crate::hash::hex(&self.key_hash());
         write!(f, "{}+{hash}+{}", self.name, Base64::encode_string(&bytes))
     }
 }

@@ -141,11 +141,7 @@ impl Evidence {
         let (origin, root) = match stated {
             Some(checkpoint) => (
                 checkpoint.origin,
-                checkpoint
-                    .root
-                    .iter()
-                    .map(|byte| format!("{byte:02x}"))
-                    .collect(),
+                ward_ledger::merkle::to_hex(&checkpoint.root),
             ),
             None => (String::new(), String::new()),
         };

@@ -85,10 +85,7 @@ impl HostIdentity {
     }
 }
 
-/// Lower-case hex.
-pub(crate) fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
+pub(crate) use ward_ledger::hash::hex;
 
 /// What `init` did.
 #[derive(Debug, Serialize)]

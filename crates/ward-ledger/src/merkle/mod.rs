@@ -69,13 +69,7 @@ pub fn empty_root() -> Hash {
 
 /// A hash as 64 lowercase hex digits, the form roots and proofs take in text.
 pub fn to_hex(hash: &Hash) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut text = String::with_capacity(64);
-    for byte in hash {
-        text.push(char::from(DIGITS[usize::from(byte >> 4)]));
-        text.push(char::from(DIGITS[usize::from(byte & 0x0f)]));
-    }
-    text
+    crate::hash::hex(hash)
 }
 
 /// Parses exactly 64 hex digits, either case, into a hash; `None` for anything else
