@@ -37,15 +37,19 @@ fn bench(c: &mut Criterion) {
     let mut ledger = Ledger::open(&dir.path().join("tree.db")).unwrap();
     fill(&mut ledger, 100_000);
 
+    let batch_size: u64 = std::env::var("WARD_BENCH_BATCH")
+        .ok()
+        .and_then(|text| text.parse().ok())
+        .unwrap_or(1_000);
     let mut group = c.benchmark_group("batch_append");
-    group.throughput(Throughput::Elements(1_000));
+    group.throughput(Throughput::Elements(batch_size));
     let mut index = 1_000_000;
-    group.bench_function("1000_records", |b| {
+    group.bench_function(format!("{batch_size}_records"), |b| {
         b.iter(|| {
-            let batch = (index..index + 1_000)
+            let batch = (index..index + batch_size)
                 .map(|index| record(index, 16))
                 .collect();
-            index += 1_000;
+            index += batch_size;
             black_box(ledger.append_all(batch).unwrap());
         });
     });

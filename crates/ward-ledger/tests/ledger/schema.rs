@@ -123,6 +123,43 @@ fn the_wal_stays_bounded_when_every_connection_is_short_lived() {
 }
 
 #[test]
+fn a_batch_leaves_the_wal_to_close_which_truncates_it() {
+    // `append_all` skips the per-write truncation (it made every next batch regrow
+    // the file); `close` must then do it, or the next process to open rebuilds the
+    // WAL index from the whole batch. A hook-style writer appends alongside.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ledger.db");
+    let wal = dir.path().join("ledger.db-wal");
+    let mut batcher = Ledger::open(&path).unwrap();
+    let hook_path = path.clone();
+    let hook = std::thread::spawn(move || {
+        for _ in 0..20 {
+            let mut ledger = Ledger::open(&hook_path).unwrap();
+            ledger.append(record("hook", "Stop")).unwrap();
+        }
+    });
+    for _ in 0..3 {
+        let batch = (0..400)
+            .map(|index| record(&format!("s{}", index % 4), "Stop"))
+            .collect();
+        batcher.append_all(batch).unwrap();
+    }
+    hook.join().unwrap();
+    // A hook's append truncates what is there; the batch after it stays in the WAL
+    // (64 pages is the bound).
+    let batch = (0..400).map(|_| record("s0", "Stop")).collect();
+    batcher.append_all(batch).unwrap();
+    let frame = 24 + 4096;
+    let before = std::fs::metadata(&wal).map_or(0, |m| m.len());
+    assert!(before > 64 * frame, "the WAL held only {before} bytes");
+    batcher.close().unwrap();
+    assert_eq!(std::fs::metadata(&wal).map_or(0, |m| m.len()), 0);
+    let ledger = Ledger::open(&path).unwrap();
+    assert_eq!(ledger.count().unwrap(), 4 * 400 + 20);
+    assert!(verify(&ledger).ok);
+}
+
+#[test]
 fn a_version_three_ledger_gets_the_pre_record_index_and_keeps_linking() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("ledger.db");
