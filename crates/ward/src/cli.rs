@@ -157,9 +157,25 @@ pub(crate) struct CheckArgs {
     /// The working directory of the call [default: the current directory].
     #[arg(long, global = true, value_name = "DIR")]
     pub(crate) cwd: Option<PathBuf>,
+    /// Check the call as if made at this time, for rules with a `time_window`:
+    /// `2026-11-23T20:00:00Z`, `2026-11-23T20:00+01:00` or
+    /// `2026-11-23T20:00[Europe/Berlin]` [default: now].
+    #[arg(long, global = true, value_name = "TIME", value_parser = parse_instant)]
+    pub(crate) at: Option<jiff::Timestamp>,
     /// Output format.
     #[arg(long, global = true, value_enum, default_value_t = Format::Text)]
     pub(crate) format: Format,
+}
+
+/// A point in time as RFC 3339 (with an offset) or with a bracketed time zone.
+fn parse_instant(text: &str) -> Result<jiff::Timestamp, String> {
+    text.parse::<jiff::Timestamp>()
+        .or_else(|_| text.parse::<jiff::Zoned>().map(|zoned| zoned.timestamp()))
+        .map_err(|_| {
+            format!(
+                "`{text}` is not a time with its zone: write e.g. `2026-11-23T20:00:00Z`, `2026-11-23T20:00+01:00` or `2026-11-23T20:00[Europe/Berlin]`"
+            )
+        })
 }
 
 #[derive(Debug, Subcommand)]

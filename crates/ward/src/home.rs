@@ -269,6 +269,17 @@ preset = "{preset}"
 # [rules.match]
 # categories = ["file_write"]
 # targets = ["$PROJECT/config/production/**"]
+#
+# A rule can hold only in (or, with `outside = true`, only outside) a time window.
+# Days name the day a window starts, so "22:00-06:00" on fri runs into Saturday.
+# `ward check bash 'terraform apply' --at 2026-11-23T20:00[Europe/Berlin]` tests it.
+# [[rules]]
+# id = "my.deploys-in-office-hours"
+# decision = "ask"
+# reason = "Deploys outside office hours need a person watching."
+# [rules.match]
+# programs = ["terraform", "kubectl"]
+# time_window = {{ days = ["mon-fri"], hours = "09:00-18:00", time_zone = "Europe/Berlin", outside = true }}
 "#
     )
 }

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use super::PolicyError;
 use super::sinks::SinkSpec;
+use super::window::TimeWindowSpec;
 
 /// One policy file (a layer), as written.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -123,6 +124,10 @@ pub struct MatchSpec {
     /// `true`: match only calls that analysis could not see through.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub opaque: Option<bool>,
+    /// Match only during (or, with `outside = true`, only outside) these hours and
+    /// days. Presets do not use it (the build refuses the key there).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time_window: Option<TimeWindowSpec>,
 }
 
 /// Parses policy text. `name` (a path or `preset:safety`) goes into error messages.

@@ -17,6 +17,7 @@ mod ledger;
 mod presets;
 mod rule;
 mod sinks;
+mod window;
 
 use sha2::{Digest, Sha256};
 
@@ -32,6 +33,7 @@ pub use sinks::{
     BATCH_SIZE_RANGE, DEFAULT_BATCH_SIZE, DEFAULT_TIMEOUT_MS, HeaderValue, SinkConfig, SinkSpec,
     SinkTarget, TIMEOUT_MS_RANGE,
 };
+pub use window::TimeWindowSpec;
 
 use crate::decision::RuleMatch;
 use crate::{Action, Decision, Event, Verdict};
@@ -416,12 +418,22 @@ impl Policy {
         self.rules.iter().try_for_each(Rule::validate_patterns)
     }
 
-    /// Evaluates a call. Every rule is tried; the strongest decision wins, and
+    /// Evaluates a call now. Every rule is tried; the strongest decision wins, and
     /// among equals the most authoritative layer's rule is named first.
     pub fn evaluate(&self, event: &Event, action: &Action) -> Result<Verdict, PolicyError> {
+        self.evaluate_at(event, action, jiff::Timestamp::now())
+    }
+
+    /// [`Policy::evaluate`] as if the call were made at `now` (time windows).
+    pub fn evaluate_at(
+        &self,
+        event: &Event,
+        action: &Action,
+        now: jiff::Timestamp,
+    ) -> Result<Verdict, PolicyError> {
         let mut matched: Vec<(&Rule, usize)> = Vec::new();
         for (index, rule) in self.rules.iter().enumerate() {
-            if rule.matches(event, action, &self.protected_branches)? {
+            if rule.matches(event, action, &self.protected_branches, now)? {
                 matched.push((rule, index));
             }
         }

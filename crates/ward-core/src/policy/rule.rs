@@ -17,6 +17,7 @@ use regex::Regex;
 
 use super::argument::ArgumentPattern;
 use super::file::RuleSpec;
+use super::window::TimeWindow;
 use super::{Placeholders, PolicyError, ProtectedBranches};
 use crate::{Action, Category, CommandInvocation, Decision, Event, Target};
 
@@ -55,6 +56,7 @@ pub struct Rule {
     target_regexes: Vec<String>,
     outside_globs: Vec<String>,
     flag_groups: Vec<Vec<String>>,
+    time_window: Option<TimeWindow>,
     compiled: OnceLock<Result<Compiled, PolicyError>>,
     regexes: OnceLock<Result<Regexes, PolicyError>>,
 }
@@ -170,6 +172,18 @@ impl Rule {
             .iter()
             .map(|group| group.split('|').map(str::to_owned).collect())
             .collect();
+        let time_window = spec
+            .matches
+            .time_window
+            .as_ref()
+            .map(TimeWindow::new)
+            .transpose()
+            .map_err(|message| PolicyError::Invalid {
+                file: origin.file.clone(),
+                line: origin.line,
+                rule: spec.id.clone(),
+                message,
+            })?;
         Ok(Rule {
             spec,
             decision,
@@ -179,6 +193,7 @@ impl Rule {
             target_regexes,
             outside_globs,
             flag_groups,
+            time_window,
             compiled: OnceLock::new(),
             regexes: OnceLock::new(),
         })
@@ -191,6 +206,9 @@ impl Rule {
 
     /// Builds every glob and regex now, reporting the first bad one.
     pub(crate) fn validate_patterns(&self) -> Result<(), PolicyError> {
+        if let Some(window) = &self.time_window {
+            window.zone().map_err(|message| self.invalid(message))?;
+        }
         self.compiled()?;
         self.regexes().map(|_| ())
     }
@@ -273,6 +291,7 @@ impl Rule {
         event: &Event,
         action: &Action,
         protected: &ProtectedBranches,
+        now: jiff::Timestamp,
     ) -> Result<bool, PolicyError> {
         let m = &self.spec.matches;
         if m.opaque.is_some_and(|opaque| opaque != action.opaque) {
@@ -328,7 +347,13 @@ impl Rule {
         if needs_target && !self.any_target_matches(compiled, &action.targets)? {
             return Ok(false);
         }
-        Ok(true)
+        // Last: it reads the time zone database the first time.
+        match &self.time_window {
+            Some(window) => window
+                .applies_at(now)
+                .map_err(|message| self.invalid(message)),
+            None => Ok(true),
+        }
     }
 
     fn any_command_matches(

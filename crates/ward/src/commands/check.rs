@@ -58,7 +58,11 @@ pub(crate) fn run(home: &Home, args: &CheckArgs) -> Result<ExitCode> {
     let action = ward_core::analyze(&event, &context);
     let verdict = loaded
         .policy
-        .evaluate(&event, &action)
+        .evaluate_at(
+            &event,
+            &action,
+            args.at.unwrap_or_else(jiff::Timestamp::now),
+        )
         .map_err(crate::error::policy)?;
     let reply = claude_code::render(&EventKind::PreToolUse, &verdict)
         .and_then(|text| serde_json::from_str(&text).ok());

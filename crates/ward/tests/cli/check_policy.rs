@@ -253,3 +253,85 @@ fn a_managed_deny_wins_over_a_user_allow() {
     assert_eq!(hook.permission_decision().as_deref(), Some("deny"));
     assert!(hook.permission_reason().contains("org.no-webfetch"));
 }
+
+/// `match.time_window`: a rule that holds only outside office hours, checked at
+/// chosen times with `ward check --at`, and by the hook at the real time.
+#[test]
+fn a_time_window_rule_applies_only_outside_its_hours() {
+    let ctx = Ctx::new();
+    ctx.init();
+    ctx.write(
+        &ctx.ward_home.join("policy.toml"),
+        &ctx.fixture("policies/user_off_hours_deploys.toml"),
+    );
+    let decision_at = |at: &str| {
+        let out = ctx.ward(&[
+            "check",
+            "bash",
+            "terraform plan",
+            "--at",
+            at,
+            "--format",
+            "json",
+        ]);
+        out.assert_success();
+        let explanation = out.json();
+        let matched: Vec<String> = explanation["verdict"]["matched"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["rule_id"].as_str().unwrap().to_owned())
+            .collect();
+        matched.contains(&"team.deploy-off-hours".to_owned())
+    };
+    // Monday 2026-11-23: 10:00 in Berlin is office hours; 18:30 is not.
+    assert!(!decision_at("2026-11-23T10:00[Europe/Berlin]"));
+    assert!(decision_at("2026-11-23T18:30[Europe/Berlin]"));
+    // 08:30 UTC is 09:30 in Berlin (winter time).
+    assert!(!decision_at("2026-11-23T08:30:00Z"));
+    // Saturday noon.
+    assert!(decision_at("2026-11-28T12:00+01:00"));
+
+    let out = ctx.ward(&["check", "bash", "terraform plan", "--at", "tomorrow"]);
+    assert_eq!(out.code, 2, "{}", out.render());
+    assert!(
+        out.stderr.contains("2026-11-23T20:00:00Z"),
+        "{}",
+        out.render()
+    );
+
+    // The hook evaluates at the real time: one of the two half-day rules applies.
+    let hook = ctx.hook_fixture("claude-code/pre_tool_use_ls.json");
+    let reply = hook.assert_hook_ok().expect("a warning");
+    let message = reply["systemMessage"].as_str().unwrap_or_default();
+    assert!(
+        message.contains("morning listing") != message.contains("afternoon listing"),
+        "{reply:#}"
+    );
+}
+
+#[test]
+fn an_unknown_time_zone_is_a_policy_error_and_the_hook_fails_closed() {
+    let ctx = Ctx::new();
+    ctx.init();
+    ctx.write(
+        &ctx.ward_home.join("policy.toml"),
+        &ctx.fixture("policies/user_bad_time_zone.toml"),
+    );
+    let out = ctx.ward(&["policy", "validate"]);
+    assert_ne!(out.code, 0, "{}", out.render());
+    assert!(
+        out.stdout.contains("Europe/Atlantis") || out.stderr.contains("Europe/Atlantis"),
+        "{}",
+        out.render()
+    );
+    let payload = r#"{"hook_event_name":"PreToolUse","tool_name":"Bash","tool_input":{"command":"terraform plan"},"tool_use_id":"toolu_tf"}"#;
+    let hook = ctx.hook(payload);
+    hook.assert_hook_ok();
+    assert_eq!(hook.permission_decision().as_deref(), Some("deny"));
+    assert!(
+        hook.permission_reason().contains("Europe/Atlantis"),
+        "{}",
+        hook.render()
+    );
+}
