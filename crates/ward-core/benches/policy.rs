@@ -68,14 +68,22 @@ fn bench(c: &mut Criterion) {
             b.iter(|| {
                 let policy = Policy::load(&sources, &placeholders()).expect("policy loads");
                 let action = analyze(&event, &context);
-                black_box(policy.evaluate(&event, &action).expect("evaluates"))
+                black_box(
+                    policy
+                        .evaluate(&event, &action, jiff::Timestamp::UNIX_EPOCH)
+                        .expect("evaluates"),
+                )
             });
         });
         let policy = Policy::load(&sources, &placeholders()).expect("policy loads");
         group.bench_function(format!("warm_analyse_evaluate/{name}"), |b| {
             b.iter(|| {
                 let action = analyze(&event, &context);
-                black_box(policy.evaluate(&event, &action).expect("evaluates"))
+                black_box(
+                    policy
+                        .evaluate(&event, &action, jiff::Timestamp::UNIX_EPOCH)
+                        .expect("evaluates"),
+                )
             });
         });
     }

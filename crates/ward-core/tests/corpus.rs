@@ -211,7 +211,7 @@ fn run(packs: &[(String, Pack)]) -> Result<Vec<Outcome>, String> {
             };
             let action = analyze(&event, &context);
             let verdict = policy
-                .evaluate(&event, &action)
+                .evaluate(&event, &action, jiff::Timestamp::UNIX_EPOCH)
                 .map_err(|e| format!("{here}: {e}"))?;
             outcomes.push(Outcome {
                 pack: name.clone(),

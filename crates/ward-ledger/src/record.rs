@@ -180,4 +180,7 @@ pub struct Outcome {
     /// What broke inside Ward, when it failed closed or open.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// The break-glass override that set the decision aside, if one did.
+    #[serde(rename = "override", default, skip_serializing_if = "Option::is_none")]
+    pub override_id: Option<String>,
 }

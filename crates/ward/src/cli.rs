@@ -72,6 +72,21 @@ pub(crate) enum Command {
         #[command(subcommand)]
         command: WitnessCommand,
     },
+    /// Break glass: let a person suspend enforcement for a scope and a time.
+    ///
+    /// While an override is active, calls that rules in its scope would deny or ask
+    /// about go to the agent's own permission prompt instead (as in audit-only
+    /// mode); it never allows anything by itself, and never sets aside Ward's
+    /// self-protection rules. It ends by itself after `--ttl`
+    /// (at most 24h) or early with `--end`. Its start, end and expiry are ledger
+    /// records, and every call it let through names it (`ward audit show`). The
+    /// agent cannot run this command: the built-in rule `self.no-ward-admin`
+    /// denies it.
+    #[command(
+        group(clap::ArgGroup::new("mode").args(["ttl", "list", "end"]).required(true)),
+        after_help = "Examples:\n  ward override --ttl 15m --reason \"hotfix: force-push the release branch\" --rule git.force-push\n  ward override --list\n  ward override --end ovr-1a2b3c4d --reason \"done\""
+    )]
+    Override(OverrideArgs),
     /// Read the ledger: sessions, timelines, queries, verification, export.
     Audit {
         #[command(subcommand)]
@@ -197,6 +212,31 @@ pub(crate) enum CheckCall {
 pub(crate) enum Format {
     Text,
     Json,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct OverrideArgs {
+    /// Start an override that lasts this long: `15m`, `2h`, `1h 30m` (at most 24h).
+    #[arg(long, value_name = "DURATION", requires = "reason")]
+    pub(crate) ttl: Option<String>,
+    /// Why: recorded in the ledger and shown by audits (required to start).
+    #[arg(long, value_name = "TEXT")]
+    pub(crate) reason: Option<String>,
+    /// Only calls of this agent session (as `ward audit list` shows it).
+    #[arg(long, value_name = "SESSION", requires = "ttl")]
+    pub(crate) session: Option<String>,
+    /// Only this rule id; repeat for more [default: every rule].
+    #[arg(long = "rule", value_name = "RULE_ID", requires = "ttl")]
+    pub(crate) rules: Vec<String>,
+    /// List the active overrides and those that ended in the last 7 days.
+    #[arg(long)]
+    pub(crate) list: bool,
+    /// End an active override now.
+    #[arg(long, value_name = "ID")]
+    pub(crate) end: Option<String>,
+    /// Print as JSON.
+    #[arg(long)]
+    pub(crate) json: bool,
 }
 
 #[derive(Debug, Subcommand)]

@@ -267,7 +267,7 @@ fn retire_current(
 }
 
 /// A record of the host's own, in the `ward-host` session.
-fn host_record(
+pub(crate) fn host_record(
     home: &Home,
     identity: &HostIdentity,
     event: &str,

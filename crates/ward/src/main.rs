@@ -10,6 +10,7 @@ mod home;
 mod keyring;
 mod layers;
 mod output;
+mod overrides;
 mod progress;
 mod recording;
 mod timeline;

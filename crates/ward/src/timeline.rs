@@ -66,6 +66,26 @@ pub(crate) fn render_session(summary: &SessionSummary, records: &[StoredRecord])
         summary.started_at.as_deref().unwrap_or("?"),
         summary.ended_at.as_deref().unwrap_or("(not ended)")
     ));
+    // Break-glass first, where nobody can miss it.
+    let mut overridden: Vec<(&str, usize)> = Vec::new();
+    for id in records
+        .iter()
+        .filter_map(|r| r.record.result.override_id.as_deref())
+    {
+        match overridden.iter_mut().find(|(seen, _)| *seen == id) {
+            Some((_, count)) => *count += 1,
+            None => overridden.push((id, 1)),
+        }
+    }
+    for (id, count) in &overridden {
+        out.push_str(&format!(
+            "⚠ BREAK-GLASS: {count} call(s) ran under override {id}, which set Ward's rules aside \
+             (who and why: `ward audit show ward-host`)\n"
+        ));
+    }
+    if !overridden.is_empty() {
+        out.push('\n');
+    }
     // Outcome records, keyed by the pre record they answer.
     let outcomes: HashMap<u64, &StoredRecord> = records
         .iter()
@@ -202,10 +222,11 @@ fn call_line(pre: &StoredRecord, outcome: Option<&StoredRecord>, cwd: &str) -> S
             .first()
             .map(String::as_str)
             .unwrap_or("");
-        let mode = if record.result.enforced {
-            ""
-        } else {
-            " (dry-run)"
+        let mode = match (&record.result.override_id, record.result.enforced) {
+            (Some(id), false) => format!(" (set aside by override {id})"),
+            (Some(id), true) => format!(" (override {id} set other rules aside)"),
+            (None, true) => String::new(),
+            (None, false) => " (dry-run)".to_owned(),
         };
         line.push_str(&format!("  {} {rule}{mode}", decision.to_uppercase()));
     }

@@ -418,14 +418,11 @@ impl Policy {
         self.rules.iter().try_for_each(Rule::validate_patterns)
     }
 
-    /// Evaluates a call now. Every rule is tried; the strongest decision wins, and
-    /// among equals the most authoritative layer's rule is named first.
-    pub fn evaluate(&self, event: &Event, action: &Action) -> Result<Verdict, PolicyError> {
-        self.evaluate_at(event, action, jiff::Timestamp::now())
-    }
-
-    /// [`Policy::evaluate`] as if the call were made at `now` (time windows).
-    pub fn evaluate_at(
+    /// Evaluates a call made at `now` (which only time windows read; the caller
+    /// reads the clock, this crate does not). Every rule is tried; the strongest
+    /// decision wins, and among equals the most authoritative layer's rule is named
+    /// first.
+    pub fn evaluate(
         &self,
         event: &Event,
         action: &Action,

@@ -165,6 +165,16 @@ fn ingest(home: &Home, quiet: bool) -> Result<ExitCode> {
         }
     }
     drop(ledger);
+    // An override that expired since anyone last looked is recorded here, so that
+    // its end is in the ledger without a person running `ward override`.
+    if let Err(error) = crate::overrides::record_expiries(home) {
+        let message = format!("cannot record an override's expiry: {error:#}");
+        if quiet {
+            super::hook::log(home, &message);
+        } else {
+            output::status(&format!("warning: {message}"));
+        }
+    }
     // Hooks may start the next ingest while this one delivers.
     drop(lock);
     sinks::deliver_in_background(home, quiet);

@@ -58,7 +58,7 @@ pub(crate) fn run(home: &Home, args: &CheckArgs) -> Result<ExitCode> {
     let action = ward_core::analyze(&event, &context);
     let verdict = loaded
         .policy
-        .evaluate_at(
+        .evaluate(
             &event,
             &action,
             args.at.unwrap_or_else(jiff::Timestamp::now),

@@ -133,14 +133,18 @@ fn decide_and_record(home: &Home, event: &Event) -> Result<HookReply, Failure> {
         .tool
         .as_ref()
         .map(|_| ward_core::analyze(event, &context));
-    let verdict = match (&event.kind, &action) {
+    let now = jiff::Timestamp::now();
+    let mut verdict = match (&event.kind, &action) {
         (EventKind::PreToolUse, Some(action)) => Some(
             policy
-                .evaluate(event, action)
+                .evaluate(event, action, now)
                 .map_err(|error| failure(enforce)(crate::error::policy(error)))?,
         ),
         _ => None,
     };
+    let suspension = verdict
+        .as_mut()
+        .and_then(|verdict| break_glass(home, verdict, &event.session_id, now));
     let info = PolicyInfo {
         hash: policy.hash().to_owned(),
         preset: policy.preset().map(str::to_owned),
@@ -150,7 +154,7 @@ fn decide_and_record(home: &Home, event: &Event) -> Result<HookReply, Failure> {
         os_user: Some(identity.os_user),
         host_key_id: Some(identity.key_id),
     };
-    let record = recording::build(
+    let mut record = recording::build(
         event,
         action.as_ref(),
         verdict.as_ref(),
@@ -158,6 +162,16 @@ fn decide_and_record(home: &Home, event: &Event) -> Result<HookReply, Failure> {
         &actor,
         None,
     );
+    if let Some(suspension) = suspension {
+        record.result.reason = Some(format!(
+            "break-glass override {} set aside {} ({}); {}",
+            suspension.id,
+            suspension.rules.join(", "),
+            suspension.suspended,
+            record.result.reason.as_deref().unwrap_or_default()
+        ));
+        record.result.override_id = Some(suspension.id);
+    }
     store(home, record).map_err(failure(enforce))?;
     let stdout = verdict
         .as_ref()
@@ -170,6 +184,28 @@ fn decide_and_record(home: &Home, event: &Event) -> Result<HookReply, Failure> {
         stderr: None,
         exit_code: 0,
     })
+}
+
+/// Applies an active break-glass override to a blocking verdict. The overrides
+/// file is read only when a rule denies or asks, so other calls pay nothing; a file
+/// that cannot be read leaves the verdict as it is (an override only loosens).
+fn break_glass(
+    home: &Home,
+    verdict: &mut ward_core::Verdict,
+    session: &str,
+    now: jiff::Timestamp,
+) -> Option<ward_core::break_glass::Suspension> {
+    use ward_core::Decision;
+    if !verdict.enforced || !matches!(verdict.decision, Some(Decision::Deny | Decision::Ask)) {
+        return None;
+    }
+    match crate::overrides::read(home) {
+        Ok(overrides) => verdict.suspend(&overrides, session, now),
+        Err(error) => {
+            log(home, &format!("{error:#}; the overrides are ignored"));
+            None
+        }
+    }
 }
 
 /// Makes the record durable before the hook answers: appended and fsynced to the

@@ -7,6 +7,7 @@ pub(crate) mod hook;
 pub(crate) mod init;
 pub(crate) mod install;
 pub(crate) mod keys;
+pub(crate) mod overrides;
 pub(crate) mod policy;
 pub(crate) mod proofs;
 pub(crate) mod sinks;
@@ -31,6 +32,7 @@ pub(crate) fn run(cli: Cli) -> Result<ExitCode> {
         Command::Audit { command } => audit::run(&home()?, command),
         Command::Keys { command } => keys::run(&home()?, command),
         Command::Witness { command } => witness::run(&home()?, command),
+        Command::Override(args) => overrides::run(&home()?, &args),
         Command::Demo { keep, json } => demo::run(cli.home.as_deref(), keep, json),
     }
 }

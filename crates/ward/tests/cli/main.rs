@@ -22,6 +22,7 @@ mod hooks;
 mod install;
 mod keys;
 mod malformed;
+mod overrides;
 mod proofs;
 mod sinks;
 mod tamper;
