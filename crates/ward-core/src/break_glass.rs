@@ -167,6 +167,7 @@ mod tests {
                     source: "test".to_owned(),
                 })
                 .collect(),
+            rate_counts: Vec::new(),
         }
     }
 

@@ -71,6 +71,10 @@ pub struct Verdict {
     pub enforced: bool,
     /// Every rule that matched, strongest first.
     pub matched: Vec<RuleMatch>,
+    /// What each rate-limited rule counted for this call (whether or not the
+    /// limit was passed).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub rate_counts: Vec<crate::policy::RateCount>,
 }
 
 impl Verdict {
@@ -80,6 +84,7 @@ impl Verdict {
             decision: None,
             enforced,
             matched: Vec::new(),
+            rate_counts: Vec::new(),
         }
     }
 

@@ -183,4 +183,23 @@ pub struct Outcome {
     /// The break-glass override that set the decision aside, if one did.
     #[serde(rename = "override", default, skip_serializing_if = "Option::is_none")]
     pub override_id: Option<String>,
+    /// What each rate-limited rule counted for this call.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub rate: Vec<RateCount>,
+}
+
+/// One rate limit's count for a call: the rule, what it counts by, the calls in
+/// the window (this one included), and what the window allows.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RateCount {
+    /// The rule's id.
+    pub rule: String,
+    /// `session:<id>`, `agent:<name>`, `tool:<name>`, `category:<name>` or `global`.
+    pub key: String,
+    /// Calls in the window, this one included.
+    pub count: u64,
+    /// The calls the window allows; the rule held when `count` passed it.
+    pub max: u32,
+    /// The window, in seconds.
+    pub per_seconds: i64,
 }

@@ -9,6 +9,7 @@ mod git;
 mod home;
 mod keyring;
 mod layers;
+mod limits;
 mod output;
 mod overrides;
 mod progress;

@@ -73,6 +73,17 @@ pub(crate) fn build(
         result.decision = verdict.decision.map(|d| d.as_str().to_owned());
         result.enforced = verdict.enforced && verdict.decision.is_some();
         result.reason = verdict.explanation();
+        result.rate = verdict
+            .rate_counts
+            .iter()
+            .map(|count| ward_ledger::record::RateCount {
+                rule: count.rule_id.clone(),
+                key: count.key.clone(),
+                count: count.count,
+                max: count.max,
+                per_seconds: count.per_seconds,
+            })
+            .collect();
     }
     if let Some(outcome) = &event.outcome {
         result.outcome = Some(outcome.status.as_str().to_owned());

@@ -5,6 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::PolicyError;
+use super::rate::RateSpec;
 use super::sinks::SinkSpec;
 use super::window::TimeWindowSpec;
 
@@ -128,6 +129,10 @@ pub struct MatchSpec {
     /// days. Presets do not use it (the build refuses the key there).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub time_window: Option<TimeWindowSpec>,
+    /// Match only once such calls (all the other conditions holding) pass `max`
+    /// within `per`, counted `by` session, agent, tool, category or globally.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rate: Option<RateSpec>,
 }
 
 /// Parses policy text. `name` (a path or `preset:safety`) goes into error messages.

@@ -15,6 +15,7 @@ mod branches;
 mod file;
 mod ledger;
 mod presets;
+mod rate;
 mod rule;
 mod sinks;
 mod window;
@@ -28,6 +29,7 @@ pub use ledger::{
     LedgerSettings,
 };
 pub use presets::{PRESETS, PresetText, preset_text};
+pub use rate::{NoCounting, RateCount, RateCounter, RateQuery, RateSpec};
 pub use rule::{Rule, RuleOrigin};
 pub use sinks::{
     BATCH_SIZE_RANGE, DEFAULT_BATCH_SIZE, DEFAULT_TIMEOUT_MS, HeaderValue, SinkConfig, SinkSpec,
@@ -422,17 +424,42 @@ impl Policy {
     /// reads the clock, this crate does not). Every rule is tried; the strongest
     /// decision wins, and among equals the most authoritative layer's rule is named
     /// first.
+    ///
+    /// Rate-limited rules count nothing here and so never hold; the hook uses
+    /// [`Policy::evaluate_counting`].
     pub fn evaluate(
         &self,
         event: &Event,
         action: &Action,
         now: jiff::Timestamp,
     ) -> Result<Verdict, PolicyError> {
+        self.evaluate_counting(event, action, now, &mut NoCounting)
+    }
+
+    /// [`Policy::evaluate`], with `counter` counting the call for each
+    /// rate-limited rule whose other conditions hold; such a rule holds when the
+    /// count passes its `max`. The counts go into the verdict, for the record.
+    pub fn evaluate_counting(
+        &self,
+        event: &Event,
+        action: &Action,
+        now: jiff::Timestamp,
+        counter: &mut dyn RateCounter,
+    ) -> Result<Verdict, PolicyError> {
         let mut matched: Vec<(&Rule, usize)> = Vec::new();
+        let mut rate_counts = Vec::new();
         for (index, rule) in self.rules.iter().enumerate() {
-            if rule.matches(event, action, &self.protected_branches, now)? {
-                matched.push((rule, index));
+            if !rule.matches(event, action, &self.protected_branches, now)? {
+                continue;
             }
+            if let Some(count) = rule.count(event, action, now, counter)? {
+                let over = count.count > u64::from(count.max);
+                rate_counts.push(count);
+                if !over {
+                    continue;
+                }
+            }
+            matched.push((rule, index));
         }
         matched.sort_by(|(a, ai), (b, bi)| b.decision.cmp(&a.decision).then(ai.cmp(bi)));
         let mut matches: Vec<RuleMatch> = matched
@@ -460,6 +487,7 @@ impl Policy {
             decision: matches.first().map(|m| m.decision),
             enforced: self.enforce,
             matched: matches,
+            rate_counts,
         })
     }
 }

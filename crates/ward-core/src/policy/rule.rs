@@ -17,6 +17,7 @@ use regex::Regex;
 
 use super::argument::ArgumentPattern;
 use super::file::RuleSpec;
+use super::rate::{RateCount, RateCounter, RateLimit, RateQuery};
 use super::window::TimeWindow;
 use super::{Placeholders, PolicyError, ProtectedBranches};
 use crate::{Action, Category, CommandInvocation, Decision, Event, Target};
@@ -57,6 +58,7 @@ pub struct Rule {
     outside_globs: Vec<String>,
     flag_groups: Vec<Vec<String>>,
     time_window: Option<TimeWindow>,
+    rate: Option<RateLimit>,
     compiled: OnceLock<Result<Compiled, PolicyError>>,
     regexes: OnceLock<Result<Regexes, PolicyError>>,
 }
@@ -184,6 +186,18 @@ impl Rule {
                 rule: spec.id.clone(),
                 message,
             })?;
+        let rate = spec
+            .matches
+            .rate
+            .as_ref()
+            .map(RateLimit::new)
+            .transpose()
+            .map_err(|message| PolicyError::Invalid {
+                file: origin.file.clone(),
+                line: origin.line,
+                rule: spec.id.clone(),
+                message,
+            })?;
         Ok(Rule {
             spec,
             decision,
@@ -194,6 +208,7 @@ impl Rule {
             outside_globs,
             flag_groups,
             time_window,
+            rate,
             compiled: OnceLock::new(),
             regexes: OnceLock::new(),
         })
@@ -202,6 +217,35 @@ impl Rule {
     /// The rule's id.
     pub fn id(&self) -> &str {
         &self.spec.id
+    }
+
+    /// For a rate-limited rule whose other conditions hold: counts the call.
+    pub(crate) fn count(
+        &self,
+        event: &Event,
+        action: &Action,
+        now: jiff::Timestamp,
+        counter: &mut dyn RateCounter,
+    ) -> Result<Option<RateCount>, PolicyError> {
+        let Some(limit) = &self.rate else {
+            return Ok(None);
+        };
+        let key = limit.key_of(event, action);
+        let count = counter
+            .count(&RateQuery {
+                rule_id: &self.spec.id,
+                key: &key,
+                window: limit.window,
+                now,
+            })
+            .map_err(|message| self.invalid(format!("cannot count calls: {message}")))?;
+        Ok(Some(RateCount {
+            rule_id: self.spec.id.clone(),
+            key,
+            count,
+            max: limit.max,
+            per_seconds: limit.window.as_secs(),
+        }))
     }
 
     /// Builds every glob and regex now, reporting the first bad one.

@@ -428,3 +428,66 @@ fn a_bad_protected_branch_glob_names_its_file() {
     assert!(error.contains("project.toml"), "{error}");
     assert!(error.contains("protected_branches"), "{error}");
 }
+
+/// A counter that remembers, per rule and key, how many calls it counted.
+#[derive(Default)]
+struct Tally(std::collections::HashMap<(String, String), u64>);
+
+impl RateCounter for Tally {
+    fn count(&mut self, query: &RateQuery<'_>) -> Result<u64, String> {
+        let count = self
+            .0
+            .entry((query.rule_id.to_owned(), query.key.to_owned()))
+            .or_default();
+        *count += 1;
+        Ok(*count)
+    }
+}
+
+#[test]
+fn a_rate_limited_rule_holds_from_the_call_after_max() {
+    let policy = load(&[source(
+        Layer::User,
+        r#"
+[[rules]]
+id = "team.bash-burst"
+decision = "deny"
+reason = "Too many shell commands."
+match.tools = ["Bash"]
+match.rate = { max = 2, per = "1m", by = "tool" }
+"#,
+    )]);
+    let context = AnalysisContext {
+        cwd: "/home/dev/app".to_owned(),
+        home: "/home/dev".to_owned(),
+        branch: None,
+    };
+    let mut tally = Tally::default();
+    let mut decide_counting = |tool: &str, input: serde_json::Value| {
+        let event = event(tool, input);
+        let action = analyze(&event, &context);
+        policy
+            .evaluate_counting(&event, &action, jiff::Timestamp::UNIX_EPOCH, &mut tally)
+            .unwrap()
+    };
+    let first = decide_counting("Bash", json!({"command": "ls"}));
+    assert_eq!(first.decision, None);
+    assert_eq!(first.rate_counts[0].count, 1);
+    assert_eq!(first.rate_counts[0].key, "tool:Bash");
+    // A Read does not meet the rule's other conditions: not counted.
+    let read = decide_counting("Read", json!({"file_path": "/home/dev/app/a"}));
+    assert!(read.rate_counts.is_empty());
+    assert_eq!(
+        decide_counting("Bash", json!({"command": "ls"})).decision,
+        None
+    );
+    let third = decide_counting("Bash", json!({"command": "ls"}));
+    assert_eq!(third.decision, Some(Decision::Deny));
+    assert_eq!(third.matched[0].rule_id, "team.bash-burst");
+    assert_eq!(third.rate_counts[0].count, 3);
+    // Without a counter nothing is counted, and the limit never holds.
+    assert_eq!(
+        decide(&policy, "Bash", json!({"command": "ls"})).decision,
+        None
+    );
+}

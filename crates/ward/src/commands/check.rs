@@ -58,10 +58,12 @@ pub(crate) fn run(home: &Home, args: &CheckArgs) -> Result<ExitCode> {
     let action = ward_core::analyze(&event, &context);
     let verdict = loaded
         .policy
-        .evaluate(
+        .evaluate_counting(
             &event,
             &action,
             args.at.unwrap_or_else(jiff::Timestamp::now),
+            // Rate limits: the count this call would have; nothing is counted.
+            &mut crate::limits::FileCounter::peeking(home),
         )
         .map_err(crate::error::policy)?;
     let reply = claude_code::render(&EventKind::PreToolUse, &verdict)

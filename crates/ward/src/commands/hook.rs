@@ -137,7 +137,12 @@ fn decide_and_record(home: &Home, event: &Event) -> Result<HookReply, Failure> {
     let mut verdict = match (&event.kind, &action) {
         (EventKind::PreToolUse, Some(action)) => Some(
             policy
-                .evaluate(event, action, now)
+                .evaluate_counting(
+                    event,
+                    action,
+                    now,
+                    &mut crate::limits::FileCounter::new(home),
+                )
                 .map_err(|error| failure(enforce)(crate::error::policy(error)))?,
         ),
         _ => None,

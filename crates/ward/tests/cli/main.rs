@@ -21,6 +21,7 @@ mod help;
 mod hooks;
 mod install;
 mod keys;
+mod limits;
 mod malformed;
 mod overrides;
 mod proofs;

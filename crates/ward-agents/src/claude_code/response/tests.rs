@@ -19,6 +19,7 @@ fn verdict(decision: Option<Decision>, enforced: bool) -> Verdict {
         decision,
         enforced,
         matched,
+        rate_counts: Vec::new(),
     }
 }
 
@@ -130,6 +131,7 @@ fn decision_without_a_rule_still_says_ward_decided() {
         decision: Some(Decision::Deny),
         enforced: true,
         matched: Vec::new(),
+        rate_counts: Vec::new(),
     };
     insta::assert_snapshot!(
         render(&EventKind::PreToolUse, &bare).unwrap(),
