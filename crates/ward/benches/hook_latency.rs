@@ -8,6 +8,10 @@
 //! warmed with earlier records first: a hook appends to a ledger that already holds
 //! a history, not to an empty file.
 //!
+//! The benign shell call is also timed in a second home whose policy has a rate
+//! limit that the call meets (counted, never passed), which gives what counting
+//! costs a hook (issue 5: at most 0.3 ms).
+//!
 //! `WARD_BENCH_BASELINE=PATH` also times another `ward` binary (a previous build),
 //! with a home of its own, interleaved with the two others: a change's effect on
 //! the hook is only measurable against the old build in the same run.
@@ -161,6 +165,15 @@ fn main() {
         assert!(status.success(), "`{ward} init` failed");
     };
     init(&setup.ward, &setup.ward_home);
+    let rate_home = root.join("rate-home").display().to_string();
+    init(&setup.ward, &rate_home);
+    let policy = format!("{rate_home}/policy.toml");
+    let mut text = std::fs::read_to_string(&policy).unwrap();
+    text.push_str(
+        "\n[[rules]]\nid = \"bench.shell-rate\"\ndecision = \"ask\"\nreason = \"bench\"\n\
+         [rules.match]\ntools = [\"Bash\"]\nrate = { max = 1000000, per = \"1h\" }\n",
+    );
+    std::fs::write(&policy, text).unwrap();
     let baseline = std::env::var("WARD_BENCH_BASELINE").ok().map(|ward| {
         let ward_home = root.join("baseline-home").display().to_string();
         init(&ward, &ward_home);
@@ -179,6 +192,17 @@ fn main() {
         }
     }
 
+    let benign = &payloads[0].1;
+    for _ in 0..warm / payloads.len() {
+        time_in(
+            &setup,
+            &rate_home,
+            &setup.ward,
+            &["hook", "claude-code"],
+            benign,
+        );
+    }
+    let mut rate_times: Vec<Duration> = Vec::with_capacity(runs);
     let mut ward_times: Vec<Vec<Duration>> = vec![Vec::with_capacity(runs); payloads.len()];
     let mut noop_times: Vec<Duration> = Vec::with_capacity(runs * payloads.len());
     let mut baseline_times: Vec<Duration> = Vec::new();
@@ -191,6 +215,15 @@ fn main() {
                 bytes,
             ));
             noop_times.push(time_once(&setup, &setup.noop, &[], bytes));
+            if index == 0 {
+                rate_times.push(time_in(
+                    &setup,
+                    &rate_home,
+                    &setup.ward,
+                    &["hook", "claude-code"],
+                    bytes,
+                ));
+            }
             if let Some((ward, ward_home)) = &baseline {
                 baseline_times.push(time_in(
                     &setup,
@@ -221,11 +254,20 @@ fn main() {
         "1.00"
     );
     let mut all: Vec<Duration> = Vec::new();
+    let mut benign_p50 = Duration::ZERO;
     for (index, (name, _)) in payloads.iter().enumerate() {
         let times = &mut ward_times[index];
         all.extend(times.iter().copied());
-        row(name, times, noop_p50, noop_p99);
+        let (p50, _) = row(name, times, noop_p50, noop_p99);
+        if index == 0 {
+            benign_p50 = p50;
+        }
     }
+    let (rate_p50, _) = row("  + rate limit", &mut rate_times, noop_p50, noop_p99);
+    println!(
+        "rate limit: the benign shell call counted by a rate-limited rule costs {:+.3} ms at p50",
+        ms(rate_p50) - ms(benign_p50)
+    );
     let (p50, p99) = row("all hook calls", &mut all, noop_p50, noop_p99);
     if !baseline_times.is_empty() {
         row("baseline, all", &mut baseline_times, noop_p50, noop_p99);

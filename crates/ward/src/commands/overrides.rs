@@ -79,6 +79,11 @@ fn start(home: &Home, args: &OverrideArgs, ttl: &str) -> Result<ExitCode> {
     {
         bail!("`--session` and `--rule` need a value; leave them out to cover everything");
     }
+    let session = args
+        .session
+        .as_deref()
+        .map(|prefix| resolve_session(home, prefix))
+        .transpose()?;
     warn_unknown_rules(home, &args.rules);
     let mut random = [0u8; 4];
     getrandom::fill(&mut random).map_err(|error| anyhow!("cannot get randomness: {error}"))?;
@@ -91,7 +96,7 @@ fn start(home: &Home, args: &OverrideArgs, ttl: &str) -> Result<ExitCode> {
             reason: reason.clone(),
             started_at: now,
             expires_at: now.checked_add(ttl)?,
-            session: args.session.clone(),
+            session: session.clone(),
             rules: args.rules.clone(),
             ended_at: None,
         };
@@ -173,6 +178,21 @@ fn list(home: &Home, json: bool) -> Result<ExitCode> {
     }
     output::data(&text);
     Ok(ExitCode::SUCCESS)
+}
+
+/// A session id or a prefix of one, as `ward audit show` takes it. A session the
+/// ledger has no record of yet is taken as given, with a warning.
+fn resolve_session(home: &Home, prefix: &str) -> Result<String> {
+    match super::audit::open(home)?.find_session(prefix) {
+        Ok(id) => Ok(id),
+        Err(ward_ledger::LedgerError::SessionNotFound { .. }) => {
+            output::status(&format!(
+                "warning: no session `{prefix}…` is recorded yet; the override covers only a session with exactly this id"
+            ));
+            Ok(prefix.to_owned())
+        }
+        Err(error) => Err(error.into()),
+    }
 }
 
 /// Says so when a `--rule` names no rule of the policy that applies here (a typo

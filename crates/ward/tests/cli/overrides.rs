@@ -58,7 +58,8 @@ fn an_override_lets_blocked_calls_reach_the_prompt_and_is_recorded() {
             "--reason",
             "restore the home from backup",
             "--session",
-            SESSION,
+            // A prefix, as `ward audit show` takes it.
+            &SESSION[..13],
         ],
     );
     for child in running {
@@ -129,6 +130,22 @@ fn an_override_lets_blocked_calls_reach_the_prompt_and_is_recorded() {
     let listed = ctx.ward(&["override", "--list"]);
     listed.assert_success();
     assert!(listed.stdout.contains(&id) && listed.stdout.contains("ended"));
+    // A prefix two sessions share is refused.
+    let ambiguous = ctx.ward(&[
+        "override",
+        "--ttl",
+        "5m",
+        "--reason",
+        "x",
+        "--session",
+        "6a1f0c2e",
+    ]);
+    assert_eq!(ambiguous.code, 2, "{}", ambiguous.render());
+    assert!(
+        ambiguous.stderr.contains("6a1f0c2e-2222"),
+        "{}",
+        ambiguous.render()
+    );
     let verify = ctx.ward(&["audit", "verify", "--json"]);
     verify.assert_success();
     assert_eq!(verify.json()["ok"], true);
