@@ -165,6 +165,7 @@ mod tests {
                     reason: String::new(),
                     alternative: None,
                     source: "test".to_owned(),
+                    approval: None,
                 })
                 .collect(),
             rate_counts: Vec::new(),

@@ -60,6 +60,9 @@ pub struct RuleMatch {
     pub alternative: Option<String>,
     /// Where the rule came from (`builtin`, `managed:/etc/ward/policy.toml`, ...).
     pub source: String,
+    /// How the rule's `ask` is answered, when not by the agent's own prompt.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub approval: Option<crate::policy::ApprovalPlan>,
 }
 
 /// The outcome of evaluating a policy against one call.

@@ -183,6 +183,9 @@ pub struct Outcome {
     /// The break-glass override that set the decision aside, if one did.
     #[serde(rename = "override", default, skip_serializing_if = "Option::is_none")]
     pub override_id: Option<String>,
+    /// The approval request (`ward approvals`) this call filed, waited on or used.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub approval: Option<String>,
     /// What each rate-limited rule counted for this call.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub rate: Vec<RateCount>,

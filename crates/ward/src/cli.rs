@@ -87,6 +87,16 @@ pub(crate) enum Command {
         after_help = "Examples:\n  ward override --ttl 15m --reason \"hotfix: force-push the release branch\" --rule git.force-push\n  ward override --list\n  ward override --end ovr-1a2b3c4d --reason \"done\""
     )]
     Override(OverrideArgs),
+    /// Decide the calls that rules send to Ward's approval queue.
+    ///
+    /// A rule with `approval.mode = "queue"` (or `"wait"`) denies its call with a
+    /// request id until enough people approve it; the same call then runs once.
+    /// Every approval and denial is a ledger record. The agent cannot run this
+    /// command (built-in rule `self.no-ward-admin`).
+    Approvals {
+        #[command(subcommand)]
+        command: ApprovalsCommand,
+    },
     /// Read the ledger: sessions, timelines, queries, verification, export.
     Audit {
         #[command(subcommand)]
@@ -212,6 +222,50 @@ pub(crate) enum CheckCall {
 pub(crate) enum Format {
     Text,
     Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum ApprovalsCommand {
+    /// The requests waiting for a decision (`--all`: also those settled in the
+    /// last 7 days).
+    List {
+        #[arg(long)]
+        all: bool,
+        /// Print as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// One request: the call, the rule and why, who may approve, who did.
+    Show {
+        /// The request id (`apr-…`).
+        id: String,
+        /// Print as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Approve a request: once it has the approvals it needs, the same call runs
+    /// once, before the request expires.
+    Approve {
+        /// The request id (`apr-…`).
+        id: String,
+        /// Why (recorded).
+        #[arg(long, value_name = "TEXT")]
+        reason: Option<String>,
+        /// Print as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Deny a request: the call stays denied, and the agent is told why.
+    Deny {
+        /// The request id (`apr-…`).
+        id: String,
+        /// Why (recorded, and shown to the agent).
+        #[arg(long, value_name = "TEXT")]
+        reason: String,
+        /// Print as JSON.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Args)]

@@ -1,12 +1,14 @@
 //! The `ward` binary: parses the command line and dispatches to `commands/`. It owns
 //! no governance logic; that lives in `ward-core`, `ward-ledger` and `ward-agents`.
 
+mod approvals;
 mod cli;
 mod commands;
 mod env;
 mod error;
 mod git;
 mod home;
+mod home_state;
 mod keyring;
 mod layers;
 mod limits;

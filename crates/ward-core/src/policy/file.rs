@@ -5,6 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::PolicyError;
+use super::approval::{ApprovalSpec, ApprovalsSection};
 use super::rate::RateSpec;
 use super::sinks::SinkSpec;
 use super::window::TimeWindowSpec;
@@ -45,6 +46,9 @@ pub struct PolicyFile {
     /// layers only; see [`super::SinkConfig`]).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub sinks: Vec<SinkSpec>,
+    /// Approver pools for rules answered by Ward's approval queue.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub approvals: Option<ApprovalsSection>,
 }
 
 /// One rule, as written.
@@ -68,6 +72,9 @@ pub struct RuleSpec {
     /// any listed value matches.
     #[serde(default, rename = "match")]
     pub matches: MatchSpec,
+    /// How an `ask` of this rule is answered (default: the agent's own prompt).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub approval: Option<ApprovalSpec>,
 }
 
 /// The conditions of a rule, as written.

@@ -10,6 +10,7 @@
 //!
 //! This module reads no files: the CLI finds the layers and passes their text.
 
+mod approval;
 mod argument;
 mod branches;
 mod file;
@@ -22,6 +23,7 @@ mod window;
 
 use sha2::{Digest, Sha256};
 
+pub use approval::{ApprovalMode, ApprovalPlan, ApprovalSpec, ApprovalsSection};
 pub use branches::{DEFAULT_PROTECTED_BRANCHES, ProtectedBranches};
 pub use file::{MatchSpec, PolicyFile, RuleSpec, parse_policy_text};
 pub use ledger::{
@@ -256,6 +258,21 @@ impl Policy {
             files.push((*source, parse_policy_text(&source.path, &source.text)?));
         }
         let mut warnings = Vec::new();
+        // Pools, most authoritative layer first: a name a higher layer defines
+        // cannot be redefined below it.
+        let mut pools: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+        for (source, file) in &files {
+            for (name, members) in file.approvals.iter().flat_map(|a| a.pools.iter()) {
+                if pools.contains_key(name) {
+                    warnings.push(format!(
+                        "{}: approver pool `{name}` is already defined by a more authoritative layer; this one is ignored",
+                        source.path
+                    ));
+                } else {
+                    pools.insert(name.clone(), members.clone());
+                }
+            }
+        }
         let sink_specs: Vec<(&PolicySource, Vec<SinkSpec>)> = files
             .iter_mut()
             .map(|(source, file)| (*source, std::mem::take(&mut file.sinks)))
@@ -356,6 +373,9 @@ impl Policy {
             .map(|byte| format!("{byte:02x}"))
             .collect();
         let protected_branches = ProtectedBranches::new(protected_branches, "the policy layers")?;
+        for rule in &mut builder.rules {
+            rule.resolve_pool(&pools)?;
+        }
         Ok(Policy {
             protected_branches,
             rules: builder.rules,
@@ -470,6 +490,7 @@ impl Policy {
                 reason: rule.spec.reason.clone(),
                 alternative: rule.spec.alternative.clone(),
                 source: rule.origin.to_string(),
+                approval: rule.approval().cloned(),
             })
             .collect();
         if matches.is_empty()
@@ -481,6 +502,7 @@ impl Policy {
                 reason: format!("no rule matched, and the policy's default is {decision}."),
                 alternative: None,
                 source: "policy default".to_owned(),
+                approval: None,
             });
         }
         Ok(Verdict {

@@ -15,6 +15,7 @@ use std::sync::OnceLock;
 use glob::{MatchOptions, Pattern};
 use regex::Regex;
 
+use super::approval::ApprovalPlan;
 use super::argument::ArgumentPattern;
 use super::file::RuleSpec;
 use super::rate::{RateCount, RateCounter, RateLimit, RateQuery};
@@ -59,6 +60,7 @@ pub struct Rule {
     flag_groups: Vec<Vec<String>>,
     time_window: Option<TimeWindow>,
     rate: Option<RateLimit>,
+    approval: Option<ApprovalPlan>,
     compiled: OnceLock<Result<Compiled, PolicyError>>,
     regexes: OnceLock<Result<Regexes, PolicyError>>,
 }
@@ -198,6 +200,25 @@ impl Rule {
                 rule: spec.id.clone(),
                 message,
             })?;
+        let approval = spec
+            .approval
+            .as_ref()
+            .map(|approval| {
+                if decision == Decision::Ask {
+                    ApprovalPlan::new(approval)
+                } else {
+                    Err(format!(
+                        "`approval` says how an `ask` is answered, and this rule decides `{decision}`"
+                    ))
+                }
+            })
+            .transpose()
+            .map_err(|message| PolicyError::Invalid {
+                file: origin.file.clone(),
+                line: origin.line,
+                rule: spec.id.clone(),
+                message,
+            })?;
         Ok(Rule {
             spec,
             decision,
@@ -209,6 +230,7 @@ impl Rule {
             flag_groups,
             time_window,
             rate,
+            approval,
             compiled: OnceLock::new(),
             regexes: OnceLock::new(),
         })
@@ -217,6 +239,29 @@ impl Rule {
     /// The rule's id.
     pub fn id(&self) -> &str {
         &self.spec.id
+    }
+
+    /// How the rule's `ask` is answered, when not natively.
+    pub fn approval(&self) -> Option<&ApprovalPlan> {
+        self.approval
+            .as_ref()
+            .filter(|plan| plan.mode != super::ApprovalMode::Native)
+    }
+
+    /// Fills in the approver pool the rule names (see [`ApprovalPlan::resolve`]).
+    pub(crate) fn resolve_pool(
+        &mut self,
+        pools: &std::collections::BTreeMap<String, Vec<String>>,
+    ) -> Result<(), PolicyError> {
+        let Some(plan) = &mut self.approval else {
+            return Ok(());
+        };
+        plan.resolve(pools).map_err(|message| PolicyError::Invalid {
+            file: self.origin.file.clone(),
+            line: self.origin.line,
+            rule: self.spec.id.clone(),
+            message,
+        })
     }
 
     /// For a rate-limited rule whose other conditions hold: counts the call.

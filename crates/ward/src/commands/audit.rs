@@ -167,8 +167,10 @@ fn ingest(home: &Home, quiet: bool) -> Result<ExitCode> {
     drop(ledger);
     // An override that expired since anyone last looked is recorded here, so that
     // its end is in the ledger without a person running `ward override`.
-    if let Err(error) = crate::overrides::record_expiries(home) {
-        let message = format!("cannot record an override's expiry: {error:#}");
+    let expiries = crate::overrides::record_expiries(home)
+        .and_then(|()| crate::approvals::record_expiries(home));
+    if let Err(error) = expiries {
+        let message = format!("cannot record an expiry: {error:#}");
         if quiet {
             super::hook::log(home, &message);
         } else {

@@ -150,6 +150,12 @@ fn decide_and_record(home: &Home, event: &Event) -> Result<HookReply, Failure> {
     let suspension = verdict
         .as_mut()
         .and_then(|verdict| break_glass(home, verdict, &event.session_id, now));
+    let approval = match verdict.as_mut() {
+        Some(verdict) => crate::approvals::answer(home, verdict, event, &identity.os_user)
+            .map_err(failure(enforce))?
+            .inspect(|answer| crate::approvals::apply(verdict, answer)),
+        None => None,
+    };
     let info = PolicyInfo {
         hash: policy.hash().to_owned(),
         preset: policy.preset().map(str::to_owned),
@@ -167,6 +173,9 @@ fn decide_and_record(home: &Home, event: &Event) -> Result<HookReply, Failure> {
         &actor,
         None,
     );
+    record.result.approval = approval
+        .as_ref()
+        .map(|answer| crate::approvals::answer_id(answer).to_owned());
     if let Some(suspension) = suspension {
         record.result.reason = Some(format!(
             "break-glass override {} set aside {} ({}); {}",

@@ -1,5 +1,6 @@
 //! One module per subcommand. Each returns its exit code; errors go to `output::error`.
 
+pub(crate) mod approvals;
 pub(crate) mod audit;
 pub(crate) mod check;
 pub(crate) mod demo;
@@ -33,6 +34,7 @@ pub(crate) fn run(cli: Cli) -> Result<ExitCode> {
         Command::Keys { command } => keys::run(&home()?, command),
         Command::Witness { command } => witness::run(&home()?, command),
         Command::Override(args) => overrides::run(&home()?, &args),
+        Command::Approvals { command } => approvals::run(&home()?, command),
         Command::Demo { keep, json } => demo::run(cli.home.as_deref(), keep, json),
     }
 }

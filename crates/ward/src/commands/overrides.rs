@@ -10,7 +10,7 @@ use ward_core::break_glass::{MAX_TTL_SECONDS, Override};
 use crate::cli::OverrideArgs;
 use crate::home::Home;
 use crate::output;
-use crate::overrides::{self, HostEvent};
+use crate::overrides;
 
 /// One override as `--list` and `--json` show it.
 #[derive(Debug, Serialize)]
@@ -100,7 +100,7 @@ fn start(home: &Home, args: &OverrideArgs, ttl: &str) -> Result<ExitCode> {
             rules: args.rules.clone(),
             ended_at: None,
         };
-        let event = HostEvent::started(&entry);
+        let event = overrides::started(&entry);
         state.overrides.push(entry.clone());
         Ok(((entry, now), vec![event]))
     })?;
@@ -135,7 +135,7 @@ fn end(home: &Home, id: &str, reason: Option<&str>, json: bool) -> Result<ExitCo
             );
         }
         entry.ended_at = Some(now);
-        let event = HostEvent::ended(entry, &by, reason);
+        let event = overrides::ended(entry, &by, reason);
         Ok((entry.clone(), vec![event]))
     })?;
     let seq = seqs.last().copied().unwrap_or_default();

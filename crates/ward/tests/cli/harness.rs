@@ -41,7 +41,7 @@ pub(crate) struct Out {
 }
 
 impl Out {
-    fn from_output(output: &std::process::Output) -> Out {
+    pub(crate) fn from_output(output: &std::process::Output) -> Out {
         Out {
             code: output.status.code().unwrap_or(-1),
             stdout: String::from_utf8_lossy(&output.stdout).into_owned(),

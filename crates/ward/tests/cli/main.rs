@@ -10,6 +10,7 @@
     reason = "tests fail by panicking"
 )]
 
+mod approvals;
 mod audit;
 mod bundle_python;
 mod check_policy;

@@ -12,6 +12,7 @@ fn verdict(decision: Option<Decision>, enforced: bool) -> Verdict {
             reason: "Recursive delete of the home directory.".to_owned(),
             alternative: Some("Delete the specific build folder.".to_owned()),
             source: "builtin".to_owned(),
+            approval: None,
         })
         .into_iter()
         .collect();
