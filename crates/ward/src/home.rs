@@ -312,6 +312,20 @@ fn write_new(path: &Path, bytes: &[u8], mode: u32) -> Result<()> {
         .with_context(|| format!("cannot write `{}`", path.display()))
 }
 
+/// Opens (creating) a lock file and takes its exclusive lock, waiting for it; the
+/// lock goes when the file is dropped.
+pub(crate) fn lock_exclusive(path: &Path) -> Result<fs::File> {
+    let lock = fs::File::options()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(path)
+        .with_context(|| format!("cannot open `{}`", path.display()))?;
+    lock.lock()
+        .with_context(|| format!("cannot lock `{}`", path.display()))?;
+    Ok(lock)
+}
+
 /// Writes a file through a temporary sibling and a rename, so readers never see half.
 pub(crate) fn write_atomically(path: &Path, bytes: &[u8], mode: u32) -> Result<()> {
     let parent = path.parent().unwrap_or(Path::new("."));

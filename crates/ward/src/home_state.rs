@@ -70,15 +70,8 @@ impl<'a> StateFile<'a> {
     where
         S: DeserializeOwned + Serialize + Default,
     {
-        let lock_path = self.home.root.join(format!("{}.lock", self.name));
-        let lock = fs::File::options()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&lock_path)
-            .with_context(|| format!("cannot open `{}`", lock_path.display()))?;
-        lock.lock()
-            .with_context(|| format!("cannot lock `{}`", lock_path.display()))?;
+        let lock =
+            crate::home::lock_exclusive(&self.home.root.join(format!("{}.lock", self.name)))?;
         let mut state: S = self.read()?;
         let (value, events) = change(&mut state, Timestamp::now())?;
         let seqs = if events.is_empty() {

@@ -71,15 +71,8 @@ impl RateCounter for FileCounter<'_> {
                 .map_or(0, |times| in_window(times));
             return Ok(u64::try_from(before).unwrap_or(u64::MAX).saturating_add(1));
         }
-        let lock_path = self.home.root.join("rate-limits.lock");
-        let lock = fs::File::options()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&lock_path)
-            .map_err(|error| format!("cannot open `{}`: {error}", lock_path.display()))?;
-        lock.lock()
-            .map_err(|error| format!("cannot lock `{}`: {error}", lock_path.display()))?;
+        let lock = crate::home::lock_exclusive(&self.home.root.join("rate-limits.lock"))
+            .map_err(|error| format!("{error:#}"))?;
         let mut counts = self.read()?;
         let oldest_kept = now.saturating_sub(KEEP_SECONDS * 1000);
         let times = counts

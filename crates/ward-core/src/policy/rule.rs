@@ -58,9 +58,10 @@ pub struct Rule {
     target_regexes: Vec<String>,
     outside_globs: Vec<String>,
     flag_groups: Vec<Vec<String>>,
-    time_window: Option<TimeWindow>,
-    rate: Option<RateLimit>,
-    approval: Option<ApprovalPlan>,
+    // Boxed, as in `MatchSpec`: most rules have none of these.
+    time_window: Option<Box<TimeWindow>>,
+    rate: Option<Box<RateLimit>>,
+    approval: Option<Box<ApprovalPlan>>,
     compiled: OnceLock<Result<Compiled, PolicyError>>,
     regexes: OnceLock<Result<Regexes, PolicyError>>,
 }
@@ -176,36 +177,33 @@ impl Rule {
             .iter()
             .map(|group| group.split('|').map(str::to_owned).collect())
             .collect();
+        // A condition's own message, placed at the rule.
+        let invalid = |message: String| PolicyError::Invalid {
+            file: origin.file.clone(),
+            line: origin.line,
+            rule: spec.id.clone(),
+            message,
+        };
         let time_window = spec
             .matches
             .time_window
             .as_ref()
-            .map(TimeWindow::new)
+            .map(|spec| TimeWindow::new(spec).map(Box::new))
             .transpose()
-            .map_err(|message| PolicyError::Invalid {
-                file: origin.file.clone(),
-                line: origin.line,
-                rule: spec.id.clone(),
-                message,
-            })?;
+            .map_err(invalid)?;
         let rate = spec
             .matches
             .rate
             .as_ref()
-            .map(RateLimit::new)
+            .map(|spec| RateLimit::new(spec).map(Box::new))
             .transpose()
-            .map_err(|message| PolicyError::Invalid {
-                file: origin.file.clone(),
-                line: origin.line,
-                rule: spec.id.clone(),
-                message,
-            })?;
+            .map_err(invalid)?;
         let approval = spec
             .approval
             .as_ref()
             .map(|approval| {
                 if decision == Decision::Ask {
-                    ApprovalPlan::new(approval)
+                    ApprovalPlan::new(approval).map(Box::new)
                 } else {
                     Err(format!(
                         "`approval` says how an `ask` is answered, and this rule decides `{decision}`"
@@ -213,12 +211,7 @@ impl Rule {
                 }
             })
             .transpose()
-            .map_err(|message| PolicyError::Invalid {
-                file: origin.file.clone(),
-                line: origin.line,
-                rule: spec.id.clone(),
-                message,
-            })?;
+            .map_err(invalid)?;
         Ok(Rule {
             spec,
             decision,
@@ -244,7 +237,7 @@ impl Rule {
     /// How the rule's `ask` is answered, when not natively.
     pub fn approval(&self) -> Option<&ApprovalPlan> {
         self.approval
-            .as_ref()
+            .as_deref()
             .filter(|plan| plan.mode != super::ApprovalMode::Native)
     }
 

@@ -202,15 +202,7 @@ fn cosign_checkpoint(
 
     let dir = state_dir(home);
     fs::create_dir_all(&dir).with_context(|| format!("cannot create `{}`", dir.display()))?;
-    let lock_path = dir.join("state.lock");
-    let lock = fs::File::options()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(&lock_path)
-        .with_context(|| format!("cannot open `{}`", lock_path.display()))?;
-    lock.lock()
-        .with_context(|| format!("cannot lock `{}`", lock_path.display()))?;
+    let lock = crate::home::lock_exclusive(&dir.join("state.lock"))?;
 
     let mut state = read_state(home)?;
     let root = merkle::to_hex(&checkpoint.root);

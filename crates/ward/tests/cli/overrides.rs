@@ -173,32 +173,14 @@ fn a_rule_scoped_override_leaves_other_rules_in_force() {
     assert!(pre["result"].get("override").is_none(), "{pre:#}");
 
     // A typo, or a self-protection rule, is pointed out.
-    let out = ctx.ward(&[
-        "override",
-        "--ttl",
-        "5m",
-        "--reason",
-        "x",
-        "--rule",
-        "no.such-rule",
-    ]);
-    out.assert_success();
-    assert!(
-        out.stderr.contains("has no rule `no.such-rule`"),
-        "{}",
-        out.render()
-    );
-    let out = ctx.ward(&[
-        "override",
-        "--ttl",
-        "5m",
-        "--reason",
-        "x",
-        "--rule",
-        "self.no-ward-admin",
-    ]);
-    out.assert_success();
-    assert!(out.stderr.contains("never sets aside"), "{}", out.render());
+    for (rule, expected) in [
+        ("no.such-rule", "has no rule `no.such-rule`"),
+        ("self.no-ward-admin", "never sets aside"),
+    ] {
+        let out = ctx.ward(&["override", "--ttl", "5m", "--reason", "x", "--rule", rule]);
+        out.assert_success();
+        assert!(out.stderr.contains(expected), "{}", out.render());
+    }
 }
 
 #[test]
