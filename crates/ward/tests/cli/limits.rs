@@ -85,12 +85,13 @@ fn a_damaged_counter_fails_closed_with_a_fix() {
         &ctx.ward_home.join("policy.toml"),
         &ctx.fixture("policies/user_rate_limit.toml"),
     );
-    ctx.write(&ctx.ward_home.join("rate-limits.json"), "{not json");
+    // Not text at all (a line cut short by a crash would just be skipped).
+    std::fs::write(ctx.ward_home.join("rate-limits.log"), [0xff, 0xfe, 0x00]).unwrap();
     let hook = ctx.hook(&listing(0));
     assert_eq!(hook.permission_decision().as_deref(), Some("deny"));
     let reason = hook.permission_reason();
     assert!(
-        reason.contains("rate-limits.json") && reason.contains("delete it"),
+        reason.contains("rate-limits.log") && reason.contains("delete it"),
         "{reason}"
     );
 }
