@@ -119,6 +119,9 @@ pub(crate) struct State {
     /// Requests whose expiry is already in the ledger.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     expiry_recorded: Vec<String>,
+    /// Requests whose escalation is already in the ledger.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    escalation_recorded: Vec<String>,
 }
 
 fn file(home: &Home) -> StateFile<'_> {
@@ -155,6 +158,25 @@ pub(crate) fn change<T>(
                 });
             }
         }
+        for request in &state.requests {
+            let waited = now.duration_since(request.requested_at).as_secs();
+            if request.status(now) == Status::Pending
+                && request.plan.escalated(waited)
+                && !state.escalation_recorded.contains(&request.id)
+            {
+                state.escalation_recorded.push(request.id.clone());
+                events.push(HostEvent {
+                    event: "ApprovalEscalated",
+                    input: json!({
+                        "id": request.id,
+                        "rule": request.rule,
+                        "to": request.plan.escalate_to,
+                        "requested_at": ward_ledger::format_time(request.requested_at),
+                        "waited_seconds": waited,
+                    }),
+                });
+            }
+        }
         let (value, more) = change(state, now)?;
         events.extend(more);
         let keep_after = now
@@ -166,6 +188,9 @@ pub(crate) fn change<T>(
         let kept = &state.requests;
         state
             .expiry_recorded
+            .retain(|id| kept.iter().any(|r| &r.id == id));
+        state
+            .escalation_recorded
             .retain(|id| kept.iter().any(|r| &r.id == id));
         Ok((value, events))
     })

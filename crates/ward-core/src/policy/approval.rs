@@ -36,6 +36,12 @@ pub struct ApprovalSpec {
     /// (default `false`; a single-person machine sets `true`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub requester_may_approve: Option<bool>,
+    /// After this long undecided (`15m`), the `escalate_to` pool may approve too.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub escalate_after: Option<String>,
+    /// The pool a request escalates to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub escalate_to: Option<String>,
 }
 
 /// The `[approvals]` table, as written.
@@ -79,6 +85,16 @@ pub struct ApprovalPlan {
     pub wait_seconds: i64,
     /// Whether the requesting identity may approve.
     pub requester_may_approve: bool,
+    /// Escalation: after this many seconds undecided, `escalation_approvers` may
+    /// approve too.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub escalate_after_seconds: Option<i64>,
+    /// The pool it escalates to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub escalate_to: Option<String>,
+    /// That pool's members.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub escalation_approvers: Vec<String>,
 }
 
 /// The longest a `wait` may be: Claude Code's hook timeout that `ward install`
@@ -126,6 +142,15 @@ impl ApprovalPlan {
         if spec.wait.is_some() && mode != ApprovalMode::Wait {
             return Err("`approval.wait` needs `mode = \"wait\"`".to_owned());
         }
+        let escalate_after_seconds = match (&spec.escalate_after, &spec.escalate_to) {
+            (Some(after), Some(_)) => Some(duration("escalate_after", after)?.as_secs()),
+            (None, None) => None,
+            _ => {
+                return Err(
+                    "`approval.escalate_after` and `approval.escalate_to` go together: how long, and to which pool".to_owned(),
+                );
+            }
+        };
         Ok(ApprovalPlan {
             mode,
             pool: spec.pool.clone(),
@@ -134,12 +159,22 @@ impl ApprovalPlan {
             expires_seconds: expires.as_secs(),
             wait_seconds: wait.as_secs(),
             requester_may_approve: spec.requester_may_approve.unwrap_or(false),
+            escalate_after_seconds,
+            escalate_to: spec.escalate_to.clone(),
+            escalation_approvers: Vec::new(),
         })
     }
 
     /// Fills in the pool's members; a pool no layer defines, or one too small for
     /// `required`, is an error.
     pub(crate) fn resolve(&mut self, pools: &BTreeMap<String, Vec<String>>) -> Result<(), String> {
+        if let Some(name) = &self.escalate_to {
+            self.escalation_approvers = pools.get(name).cloned().ok_or_else(|| {
+                format!(
+                    "`approval.escalate_to = \"{name}\"`: no `[approvals] pools` defines `{name}`"
+                )
+            })?;
+        }
         let Some(name) = &self.pool else {
             return Ok(());
         };
@@ -157,11 +192,31 @@ impl ApprovalPlan {
         Ok(())
     }
 
-    /// Whether `who` may approve a request `requester` made.
-    pub fn may_approve(&self, who: &str, requester: &str) -> Result<(), String> {
-        if !self.approvers.is_empty() && !self.approvers.iter().any(|a| a == who) {
+    /// Whether the request, made `waited_seconds` ago, has escalated.
+    pub fn escalated(&self, waited_seconds: i64) -> bool {
+        self.escalate_after_seconds
+            .is_some_and(|after| waited_seconds >= after)
+    }
+
+    /// Whether `who` may approve a request `requester` made `waited_seconds` ago.
+    pub fn may_approve(
+        &self,
+        who: &str,
+        requester: &str,
+        waited_seconds: i64,
+    ) -> Result<(), String> {
+        let in_pool = self.approvers.is_empty() || self.approvers.iter().any(|a| a == who);
+        let escalated_to =
+            self.escalated(waited_seconds) && self.escalation_approvers.iter().any(|a| a == who);
+        if !in_pool && !escalated_to {
+            let escalation = match (&self.escalate_to, self.escalate_after_seconds) {
+                (Some(pool), Some(after)) if !self.escalated(waited_seconds) => {
+                    format!("; it escalates to pool `{pool}` after {after}s undecided")
+                }
+                _ => String::new(),
+            };
             return Err(format!(
-                "`{who}` is not in the approver pool `{}` ({})",
+                "`{who}` is not in the approver pool `{}` ({}){escalation}",
                 self.pool.as_deref().unwrap_or("?"),
                 self.approvers.join(", ")
             ));
@@ -230,14 +285,14 @@ mod tests {
         })
         .unwrap();
         plan.resolve(&pools).unwrap();
-        assert!(plan.may_approve("alice", "dev").is_ok());
+        assert!(plan.may_approve("alice", "dev", 0).is_ok());
         assert!(
-            plan.may_approve("mallory", "dev")
+            plan.may_approve("mallory", "dev", 0)
                 .unwrap_err()
                 .contains("not in")
         );
         assert!(
-            plan.may_approve("alice", "alice")
+            plan.may_approve("alice", "alice", 0)
                 .unwrap_err()
                 .contains("made this request")
         );

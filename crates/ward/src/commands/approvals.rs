@@ -130,6 +130,15 @@ fn show(home: &Home, id: &str, json: bool) -> Result<ExitCode> {
             "; the requester may not approve"
         },
     );
+    if let (Some(pool), Some(after)) = (
+        &request.plan.escalate_to,
+        request.plan.escalate_after_seconds,
+    ) {
+        text.push_str(&format!(
+            "Escalates  to pool {pool} ({}) after {after}s undecided\n",
+            request.plan.escalation_approvers.join(", ")
+        ));
+    }
     for vote in &request.approvals {
         text.push_str(&format!(
             "Approved   by {} at {}{}\n",
@@ -189,7 +198,11 @@ fn decide(
         if verdict == Verdict::Approve {
             request
                 .plan
-                .may_approve(&who, &request.requester)
+                .may_approve(
+                    &who,
+                    &request.requester,
+                    now.duration_since(request.requested_at).as_secs(),
+                )
                 .map_err(|message| anyhow::anyhow!("{message}"))?;
             if request.approvals.iter().any(|vote| vote.by == who) {
                 bail!("`{who}` has already approved `{id}`; it needs a different approver");

@@ -258,6 +258,36 @@ fn an_expired_request_cannot_be_approved_and_its_expiry_is_recorded() {
 }
 
 #[test]
+fn an_undecided_request_escalates_to_another_pool() {
+    let ctx = queued();
+    let playbook = call("ansible-playbook site.yml", "toolu_e1");
+    let id = request_id(&ctx.hook(&playbook));
+    let early = as_user(&ctx, "carol", &["approvals", "approve", &id]);
+    assert_eq!(early.code, 2, "{}", early.render());
+    assert!(
+        early.stderr.contains("escalates to pool `oncall` after 1s"),
+        "{}",
+        early.render()
+    );
+    std::thread::sleep(std::time::Duration::from_millis(1_200));
+    ctx.ward(&["audit", "ingest"]);
+    let escalated = host_events(&ctx, "ApprovalEscalated");
+    assert_eq!(escalated.len(), 1);
+    assert_eq!(escalated[0]["request"]["input"]["to"], "oncall");
+    as_user(&ctx, "carol", &["approvals", "approve", &id]).assert_success();
+    let run = ctx.hook(&call("ansible-playbook site.yml", "toolu_e2"));
+    assert_eq!(
+        run.permission_decision().as_deref(),
+        Some("allow"),
+        "{}",
+        run.render()
+    );
+    // Recorded once.
+    as_user(&ctx, "carol", &["approvals", "list"]).assert_success();
+    assert_eq!(host_events(&ctx, "ApprovalEscalated").len(), 1);
+}
+
+#[test]
 fn the_agent_cannot_approve_through_its_shell() {
     let ctx = queued();
     let id = request_id(&ctx.hook(&call("terraform apply", "toolu_s1")));
