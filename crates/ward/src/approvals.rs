@@ -241,7 +241,9 @@ pub(crate) fn answer(
     event: &Event,
     requester: &str,
 ) -> Result<Option<Answer>> {
-    if !verdict.enforced || verdict.decision != Some(Decision::Ask) {
+    // Only before a call: an `ask` at a permission prompt is the prompt itself.
+    let before_the_call = event.kind == ward_core::EventKind::PreToolUse;
+    if !before_the_call || !verdict.enforced || verdict.decision != Some(Decision::Ask) {
         return Ok(None);
     }
     let Some(rule) = verdict.deciding_rule() else {

@@ -144,8 +144,14 @@ pub(crate) fn render_session(summary: &SessionSummary, records: &[StoredRecord])
             }
             "PostToolUse" | "PostToolUseFailure" => None,
             "PermissionRequest" => Some(format!(
-                "  · permission prompt for {}",
-                request.tool.as_deref().unwrap_or("?")
+                "  · permission prompt for {}{}",
+                request.tool.as_deref().unwrap_or("?"),
+                match (&record.result.decision, record.rules.matched.first()) {
+                    (Some(decision), Some(rule)) => {
+                        format!(": answered {} by {rule}", decision.to_uppercase())
+                    }
+                    _ => String::new(),
+                }
             )),
             "PermissionDenied" if record.reference.pre_record.is_some() => None,
             "PermissionDenied" => Some(format!(

@@ -83,6 +83,11 @@ pub struct RuleSpec {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct MatchSpec {
+    /// The hook events the rule answers: `PreToolUse` (the default: before a
+    /// call runs) and `PermissionRequest` (when the agent is about to show its
+    /// own permission prompt: `deny` refuses it, `allow` pre-approves it).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub events: Vec<String>,
     /// Agent names (`claude-code`), subagent types or subagent ids.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub agents: Vec<String>,

@@ -54,6 +54,9 @@ pub struct Rule {
     /// Where it came from.
     pub origin: RuleOrigin,
     categories: Vec<Category>,
+    /// Whether it answers `PreToolUse` and `PermissionRequest` events.
+    on_pre_tool_use: bool,
+    on_permission_request: bool,
     target_globs: Vec<String>,
     target_regexes: Vec<String>,
     outside_globs: Vec<String>,
@@ -143,6 +146,24 @@ impl Rule {
                 message: "a rule has an empty `id`".to_owned(),
             });
         }
+        let (mut on_pre_tool_use, mut on_permission_request) =
+            (spec.matches.events.is_empty(), false);
+        for name in &spec.matches.events {
+            match name.as_str() {
+                "PreToolUse" => on_pre_tool_use = true,
+                "PermissionRequest" => on_permission_request = true,
+                other => {
+                    return Err(PolicyError::Invalid {
+                        file: origin.file.clone(),
+                        line: origin.line,
+                        rule: spec.id.clone(),
+                        message: format!(
+                            "unknown event `{other}` in `events` (rules answer PreToolUse and PermissionRequest)"
+                        ),
+                    });
+                }
+            }
+        }
         let mut categories = Vec::new();
         for name in &spec.matches.categories {
             let category = Category::parse(name).ok_or_else(|| PolicyError::Invalid {
@@ -217,6 +238,8 @@ impl Rule {
             decision,
             origin,
             categories,
+            on_pre_tool_use,
+            on_permission_request,
             target_globs,
             target_regexes,
             outside_globs,
@@ -376,6 +399,13 @@ impl Rule {
         now: jiff::Timestamp,
     ) -> Result<bool, PolicyError> {
         let m = &self.spec.matches;
+        let answers = match event.kind {
+            crate::EventKind::PermissionRequest => self.on_permission_request,
+            _ => self.on_pre_tool_use,
+        };
+        if !answers {
+            return Ok(false);
+        }
         if m.opaque.is_some_and(|opaque| opaque != action.opaque) {
             return Ok(false);
         }

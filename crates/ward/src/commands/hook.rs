@@ -135,7 +135,7 @@ fn decide_and_record(home: &Home, event: &Event) -> Result<HookReply, Failure> {
         .map(|_| ward_core::analyze(event, &context));
     let now = jiff::Timestamp::now();
     let mut verdict = match (&event.kind, &action) {
-        (EventKind::PreToolUse, Some(action)) => Some(
+        (EventKind::PreToolUse | EventKind::PermissionRequest, Some(action)) => Some(
             policy
                 .evaluate_counting(
                     event,

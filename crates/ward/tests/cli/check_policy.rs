@@ -1,7 +1,7 @@
 //! `ward check` (explain a hypothetical call, record nothing) and `ward policy show|
 //! validate`, including the layering rule that a managed deny cannot be loosened.
 
-use crate::harness::{Ctx, SESSION};
+use crate::harness::{Ctx, SESSION, of_event, record};
 
 #[test]
 fn check_starts_without_panicking() {
@@ -333,5 +333,65 @@ fn an_unknown_time_zone_is_a_policy_error_and_the_hook_fails_closed() {
         hook.permission_reason().contains("Europe/Atlantis"),
         "{}",
         hook.render()
+    );
+}
+
+/// Rules with `events = ["PermissionRequest"]` answer Claude Code's permission
+/// prompts (deny outright, or pre-approve), and only those; the prompt's record
+/// keeps the decision.
+#[test]
+fn rules_can_answer_permission_prompts() {
+    let ctx = Ctx::new();
+    ctx.init();
+    ctx.write(
+        &ctx.ward_home.join("policy.toml"),
+        &ctx.fixture("policies/user_permission_prompts.toml"),
+    );
+    let denied = ctx.hook_fixture("claude-code/permission_request_npm_install.json");
+    let reply = denied.assert_hook_ok().expect("a reply");
+    let decision = &reply["hookSpecificOutput"]["decision"];
+    assert_eq!(decision["behavior"], "deny", "{reply:#}");
+    assert!(
+        decision["message"]
+            .as_str()
+            .unwrap()
+            .contains("team.no-prompted-installs")
+    );
+
+    let tests = r#"{"hook_event_name":"PermissionRequest","tool_name":"Bash","tool_input":{"command":"cargo test --workspace"}}"#;
+    let reply = ctx.hook(tests).assert_hook_ok().expect("a reply");
+    assert_eq!(
+        reply["hookSpecificOutput"]["decision"]["behavior"], "allow",
+        "{reply:#}"
+    );
+    // Other prompts are the user's: the presets' rules do not answer prompts.
+    let other = r#"{"hook_event_name":"PermissionRequest","tool_name":"Bash","tool_input":{"command":"make deploy"}}"#;
+    assert_eq!(ctx.hook(other).assert_hook_ok(), None);
+    // The same rule does not act before the call (PreToolUse).
+    let before = r#"{"hook_event_name":"PreToolUse","tool_name":"Bash","tool_input":{"command":"npm install left-pad"},"tool_use_id":"toolu_npm"}"#;
+    assert_eq!(ctx.hook(before).assert_hook_ok(), None);
+
+    let records = ctx.records(SESSION);
+    let prompts = of_event(&records, "PermissionRequest");
+    let decisions: Vec<&str> = prompts
+        .iter()
+        .map(|line| {
+            record(line)["result"]["decision"]
+                .as_str()
+                .unwrap_or("none")
+        })
+        .collect();
+    assert_eq!(decisions, ["deny", "allow", "none"]);
+
+    let bad = ctx
+        .fixture("policies/user_permission_prompts.toml")
+        .replacen("PermissionRequest", "PostToolUse", 1);
+    ctx.write(&ctx.ward_home.join("policy.toml"), &bad);
+    let out = ctx.ward(&["policy", "validate"]);
+    assert_ne!(out.code, 0);
+    assert!(
+        format!("{}{}", out.stdout, out.stderr).contains("unknown event `PostToolUse`"),
+        "{}",
+        out.render()
     );
 }
