@@ -493,7 +493,10 @@ impl Policy {
                 approval: rule.approval().cloned(),
             })
             .collect();
+        // The default is for calls; a permission prompt nobody's rule answers is
+        // the user's (a default `deny` would refuse the prompt an `ask` asked for).
         if matches.is_empty()
+            && event.kind != crate::EventKind::PermissionRequest
             && let Some(decision) = self.default
         {
             matches.push(RuleMatch {

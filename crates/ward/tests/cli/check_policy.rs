@@ -367,9 +367,12 @@ fn rules_can_answer_permission_prompts() {
     // Other prompts are the user's: the presets' rules do not answer prompts.
     let other = r#"{"hook_event_name":"PermissionRequest","tool_name":"Bash","tool_input":{"command":"make deploy"}}"#;
     assert_eq!(ctx.hook(other).assert_hook_ok(), None);
-    // The same rule does not act before the call (PreToolUse).
+    // The same rule does not act before the call (PreToolUse), where the
+    // policy's default does.
     let before = r#"{"hook_event_name":"PreToolUse","tool_name":"Bash","tool_input":{"command":"npm install left-pad"},"tool_use_id":"toolu_npm"}"#;
-    assert_eq!(ctx.hook(before).assert_hook_ok(), None);
+    let before = ctx.hook(before);
+    assert_eq!(before.permission_decision().as_deref(), Some("deny"));
+    assert!(before.permission_reason().contains("default"), "{}", before.render());
 
     let records = ctx.records(SESSION);
     let prompts = of_event(&records, "PermissionRequest");
