@@ -112,6 +112,25 @@ impl RateCounter for FileCounter<'_> {
         drop(lock);
         Ok(before.saturating_add(1))
     }
+
+    fn first_in_window(
+        &mut self,
+        query: &RateQuery<'_>,
+    ) -> Result<Option<jiff::Timestamp>, String> {
+        let now = query.now.as_millisecond();
+        let window = i64::try_from(query.window.as_millis()).unwrap_or(i64::MAX);
+        let since = now.saturating_sub(window);
+        let text = self.read()?;
+        let first = text
+            .lines()
+            .filter_map(|line| serde_json::from_str::<Line<'_>>(line).ok())
+            .filter(|(rule, key, at)| *at > since && *rule == query.rule_id && *key == query.key)
+            .map(|(_, _, at)| at)
+            .min();
+        // Peeking, this call would be the first.
+        let first = first.or(self.peek.then_some(now));
+        Ok(first.and_then(|at| jiff::Timestamp::from_millisecond(at).ok()))
+    }
 }
 
 /// Rewrites the log with only the lines newer than `keep_after` (and the one just

@@ -46,6 +46,9 @@ pub struct PolicyFile {
     /// layers only; see [`super::SinkConfig`]).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub sinks: Vec<SinkSpec>,
+    /// Session budgets: tool calls and wall time per session.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub budget: Option<super::budget::BudgetSection>,
     /// Approver pools for rules answered by Ward's approval queue.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub approvals: Option<ApprovalsSection>,

@@ -13,6 +13,7 @@
 mod approval;
 mod argument;
 mod branches;
+mod budget;
 mod file;
 mod ledger;
 mod presets;
@@ -25,6 +26,7 @@ use sha2::{Digest, Sha256};
 
 pub use approval::{ApprovalMode, ApprovalPlan, ApprovalSpec, ApprovalsSection};
 pub use branches::{DEFAULT_PROTECTED_BRANCHES, ProtectedBranches};
+pub use budget::{BUDGET_CALLS_ID, BudgetSection};
 pub use file::{MatchSpec, PolicyFile, RuleSpec, parse_policy_text};
 pub use ledger::{
     DEFAULT_CHECKPOINT_EVERY_RECORDS, DEFAULT_CHECKPOINT_EVERY_SECONDS, LedgerSection,
@@ -215,6 +217,7 @@ pub struct Policy {
     protected_branches: ProtectedBranches,
     ledger: LedgerSettings,
     sinks: Vec<SinkConfig>,
+    budget: Option<budget::Budget>,
 }
 
 impl Policy {
@@ -273,6 +276,11 @@ impl Policy {
                 }
             }
         }
+        let budget = budget::Budget::merge(files.iter().filter_map(|(source, file)| {
+            file.budget
+                .as_ref()
+                .map(|section| (source.path.as_str(), section))
+        }))?;
         let sink_specs: Vec<(&PolicySource, Vec<SinkSpec>)> = files
             .iter_mut()
             .map(|(source, file)| (*source, std::mem::take(&mut file.sinks)))
@@ -377,6 +385,7 @@ impl Policy {
             rule.resolve_pool(&pools)?;
         }
         Ok(Policy {
+            budget,
             protected_branches,
             rules: builder.rules,
             enforce: enforce.unwrap_or(true),
@@ -507,6 +516,13 @@ impl Policy {
                 source: "policy default".to_owned(),
                 approval: None,
             });
+        }
+        if let Some(budget) = &self.budget
+            && event.kind == crate::EventKind::PreToolUse
+        {
+            budget.check(event, now, counter, &mut matches, &mut rate_counts)?;
+            // Stable: among equal decisions the rules keep their order.
+            matches.sort_by_key(|m| std::cmp::Reverse(m.decision));
         }
         Ok(Verdict {
             decision: matches.first().map(|m| m.decision),

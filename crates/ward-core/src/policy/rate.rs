@@ -134,6 +134,13 @@ pub trait RateCounter {
     /// Counts this call and returns how many calls fell in the window, this one
     /// included. An error makes the evaluation fail (the hook then fails closed).
     fn count(&mut self, query: &RateQuery<'_>) -> Result<u64, String>;
+
+    /// The time of the oldest call counted for the query's rule and key within
+    /// its window (session budgets measure wall time from it); `None` when the
+    /// counter does not keep times.
+    fn first_in_window(&mut self, _query: &RateQuery<'_>) -> Result<Option<Timestamp>, String> {
+        Ok(None)
+    }
 }
 
 /// What one rate limit counted, for the record.

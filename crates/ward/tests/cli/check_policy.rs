@@ -372,7 +372,11 @@ fn rules_can_answer_permission_prompts() {
     let before = r#"{"hook_event_name":"PreToolUse","tool_name":"Bash","tool_input":{"command":"npm install left-pad"},"tool_use_id":"toolu_npm"}"#;
     let before = ctx.hook(before);
     assert_eq!(before.permission_decision().as_deref(), Some("deny"));
-    assert!(before.permission_reason().contains("default"), "{}", before.render());
+    assert!(
+        before.permission_reason().contains("default"),
+        "{}",
+        before.render()
+    );
 
     let records = ctx.records(SESSION);
     let prompts = of_event(&records, "PermissionRequest");

@@ -112,3 +112,71 @@ fn a_bad_rate_is_a_policy_error_naming_the_rule() {
         "{all}"
     );
 }
+
+fn budget_home(budget: &str) -> Ctx {
+    let ctx = Ctx::new();
+    ctx.init();
+    let policy = ctx.ward_home.join("policy.toml");
+    let mut text = std::fs::read_to_string(&policy).unwrap();
+    text.push_str(budget);
+    ctx.write(&policy, &text);
+    ctx
+}
+
+#[test]
+fn a_session_budget_warns_at_80_percent_and_denies_past_it() {
+    let ctx = budget_home("\n[budget]\nmax_tool_calls = 5\n");
+    let mut seen = Vec::new();
+    for index in 0..6 {
+        let out = ctx.hook(&listing(index));
+        let reply = out.assert_hook_ok();
+        seen.push(match reply {
+            None => "silent".to_owned(),
+            Some(reply) if reply.get("systemMessage").is_some() => {
+                assert!(
+                    reply["systemMessage"]
+                        .as_str()
+                        .unwrap()
+                        .contains("tool call 4 of 5")
+                        || reply["systemMessage"]
+                            .as_str()
+                            .unwrap()
+                            .contains("tool call 5 of 5"),
+                    "{reply:#}"
+                );
+                "warn".to_owned()
+            }
+            Some(_) => {
+                assert!(out.permission_reason().contains("budget.tool-calls"));
+                out.permission_decision().unwrap()
+            }
+        });
+    }
+    assert_eq!(seen, ["silent", "silent", "silent", "warn", "warn", "deny"]);
+    // Another session has its own budget.
+    let other = listing(99).replace(
+        "\"hook_event_name\"",
+        "\"session_id\":\"another-session\",\"hook_event_name\"",
+    );
+    assert_eq!(ctx.hook(&other).assert_hook_ok(), None);
+}
+
+#[test]
+fn a_session_budget_of_wall_time_runs_from_the_first_call() {
+    let ctx = budget_home("\n[budget]\nmax_duration = \"1s\"\nat_limit = \"ask\"\n");
+    assert_eq!(ctx.hook(&listing(0)).assert_hook_ok(), None);
+    std::thread::sleep(std::time::Duration::from_millis(1_200));
+    let late = ctx.hook(&listing(1));
+    assert_eq!(
+        late.permission_decision().as_deref(),
+        Some("ask"),
+        "{}",
+        late.render()
+    );
+    assert!(late.permission_reason().contains("budget.duration"));
+
+    let bad = budget_home("\n[budget]\nmax_duration = \"forever\"\n");
+    let out = bad.ward(&["policy", "validate"]);
+    assert_ne!(out.code, 0);
+    assert!(format!("{}{}", out.stdout, out.stderr).contains("max_duration"));
+}
