@@ -6,8 +6,11 @@
 //! The file is a log of one line per counted call (`["rule","key",unix_ms]`):
 //! counting appends a line and reads the file, with no temporary file, rename or
 //! fsync on the hook's path (a rewrite through a temporary file cost a hook
-//! ~0.3-0.5 ms more). When it grows past [`COMPACT_BYTES`] the lines older than any
-//! window are dropped (a rewrite, rarely). A line cut short by a crash is skipped.
+//! ~0.3-0.5 ms more). Reading it compares each line's start with the rule and
+//! key's, parsing only the matching lines. When it grows past [`COMPACT_BYTES`] (or
+//! past twice its size after the last compaction, so that a log busy with recent
+//! calls is not rewritten on every call) the lines older than any window are
+//! dropped. A line cut short by a crash is skipped.
 //!
 //! The file is an index, not the evidence: every counted call's record carries
 //! its count (`result.rate`), so the ledger shows why a limit held.
@@ -31,15 +34,26 @@ const COMPACT_BYTES: u64 = 256 * 1024;
 pub(crate) struct FileCounter<'a> {
     home: &'a Home,
     peek: bool,
+    /// The rule, key and oldest call (Unix ms) of the last scan, so that a
+    /// session budget's wall time does not read the log a second time.
+    oldest: Option<(String, String, i64)>,
 }
 
 impl FileCounter<'_> {
     pub(crate) fn new(home: &Home) -> FileCounter<'_> {
-        FileCounter { home, peek: false }
+        FileCounter {
+            home,
+            peek: false,
+            oldest: None,
+        }
     }
 
     pub(crate) fn peeking(home: &Home) -> FileCounter<'_> {
-        FileCounter { home, peek: true }
+        FileCounter {
+            home,
+            peek: true,
+            oldest: None,
+        }
     }
 
     fn path(&self) -> PathBuf {
@@ -59,36 +73,81 @@ impl FileCounter<'_> {
     }
 }
 
-/// One counted call, as a line of the log.
-type Line<'a> = (&'a str, &'a str, i64);
+/// The calls of one rule and key within a window: how many, and the oldest.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Scan {
+    count: u64,
+    oldest: Option<i64>,
+}
 
-/// The calls of `query`'s rule and key in the log after `since`.
-fn count_in(text: &str, query: &RateQuery<'_>, since: i64) -> u64 {
-    let mut count = 0;
+/// The start of every line of a rule and key. Lines are `serde_json`'s text of
+/// `(rule, key, unix_ms)`, so this prefix is exact, and a scan of a large log is a
+/// byte comparison per line, not a JSON parse.
+fn line_prefix(query: &RateQuery<'_>) -> Result<String, String> {
+    let mut prefix =
+        serde_json::to_string(&(query.rule_id, query.key)).map_err(|error| error.to_string())?;
+    prefix.pop();
+    prefix.push(',');
+    Ok(prefix)
+}
+
+fn scan(text: &str, prefix: &str, since: i64) -> Scan {
+    let mut found = Scan {
+        count: 0,
+        oldest: None,
+    };
     for line in text.lines() {
-        if let Ok((rule, key, at)) = serde_json::from_str::<Line<'_>>(line)
-            && at > since
-            && rule == query.rule_id
-            && key == query.key
-        {
-            count += 1;
+        // A line a crash cut short has no `]` and is skipped.
+        let at = line
+            .strip_prefix(prefix)
+            .and_then(|rest| rest.strip_suffix(']'))
+            .and_then(|number| number.parse::<i64>().ok());
+        if let Some(at) = at.filter(|at| *at > since) {
+            found.count += 1;
+            found.oldest = Some(found.oldest.map_or(at, |oldest| oldest.min(at)));
         }
     }
-    count
+    found
+}
+
+/// The log's size after its last compaction, from its first line
+/// (`{"compacted":BYTES}`), or 0.
+fn compacted_size(text: &str) -> u64 {
+    text.lines()
+        .next()
+        .and_then(|line| line.strip_prefix("{\"compacted\":"))
+        .and_then(|rest| rest.strip_suffix('}'))
+        .and_then(|number| number.parse().ok())
+        .unwrap_or(0)
+}
+
+impl FileCounter<'_> {
+    /// The scan of this call's rule and key; remembered for `first_in_window`.
+    fn scan_for(&mut self, text: &str, query: &RateQuery<'_>) -> Result<Scan, String> {
+        let now = query.now.as_millisecond();
+        let window = i64::try_from(query.window.as_millis()).unwrap_or(i64::MAX);
+        let found = scan(text, &line_prefix(query)?, now.saturating_sub(window));
+        // This call is the oldest when there was none before it.
+        self.oldest = Some((
+            query.rule_id.to_owned(),
+            query.key.to_owned(),
+            found.oldest.unwrap_or(now),
+        ));
+        Ok(found)
+    }
 }
 
 impl RateCounter for FileCounter<'_> {
     fn count(&mut self, query: &RateQuery<'_>) -> Result<u64, String> {
-        let now = query.now.as_millisecond();
-        let window = i64::try_from(query.window.as_millis()).unwrap_or(i64::MAX);
-        let since = now.saturating_sub(window);
         if self.peek {
-            return Ok(count_in(&self.read()?, query, since).saturating_add(1));
+            let text = self.read()?;
+            return Ok(self.scan_for(&text, query)?.count.saturating_add(1));
         }
         let lock = crate::home::lock_exclusive(&self.home.root.join("rate-limits.lock"))
             .map_err(|error| format!("{error:#}"))?;
         let text = self.read()?;
-        let before = count_in(&text, query, since);
+        let before = self.scan_for(&text, query)?.count;
+        let now = query.now.as_millisecond();
         let line = serde_json::to_string(&(query.rule_id, query.key, now))
             .map_err(|error| error.to_string())?;
         let path = self.path();
@@ -106,7 +165,10 @@ impl RateCounter for FileCounter<'_> {
                 file.write_all(format!("{start}{line}\n").as_bytes())
             });
         appended.map_err(|error| format!("cannot write `{}`: {error}", path.display()))?;
-        if text.len() as u64 > COMPACT_BYTES {
+        // Amortised: a log that is still large after compacting (many calls in the
+        // last 7 days) is compacted again only once it has doubled.
+        let threshold = COMPACT_BYTES.max(compacted_size(&text).saturating_mul(2));
+        if text.len() as u64 > threshold {
             compact(&path, &text, &line, now.saturating_sub(KEEP_MILLIS))?;
         }
         drop(lock);
@@ -117,33 +179,36 @@ impl RateCounter for FileCounter<'_> {
         &mut self,
         query: &RateQuery<'_>,
     ) -> Result<Option<jiff::Timestamp>, String> {
-        let now = query.now.as_millisecond();
-        let window = i64::try_from(query.window.as_millis()).unwrap_or(i64::MAX);
-        let since = now.saturating_sub(window);
-        let text = self.read()?;
-        let first = text
-            .lines()
-            .filter_map(|line| serde_json::from_str::<Line<'_>>(line).ok())
-            .filter(|(rule, key, at)| *at > since && *rule == query.rule_id && *key == query.key)
-            .map(|(_, _, at)| at)
-            .min();
-        // Peeking, this call would be the first.
-        let first = first.or(self.peek.then_some(now));
-        Ok(first.and_then(|at| jiff::Timestamp::from_millisecond(at).ok()))
+        let oldest = match &self.oldest {
+            // The count of this very call just scanned the log.
+            Some((rule, key, oldest)) if rule == query.rule_id && key == query.key => *oldest,
+            _ => {
+                let text = self.read()?;
+                self.scan_for(&text, query)?;
+                self.oldest.as_ref().map_or(0, |(_, _, oldest)| *oldest)
+            }
+        };
+        Ok(jiff::Timestamp::from_millisecond(oldest).ok())
     }
 }
 
 /// Rewrites the log with only the lines newer than `keep_after` (and the one just
-/// appended), through a temporary file and a rename.
+/// appended), through a temporary file and a rename; its first line records the
+/// size kept.
 fn compact(path: &std::path::Path, text: &str, last: &str, keep_after: i64) -> Result<(), String> {
     let mut kept = String::new();
     for line in text.lines().chain(std::iter::once(last)) {
-        if serde_json::from_str::<Line<'_>>(line).is_ok_and(|(_, _, at)| at > keep_after) {
+        let at = line
+            .strip_suffix(']')
+            .and_then(|rest| rest.rsplit_once(','))
+            .and_then(|(_, number)| number.parse::<i64>().ok());
+        if at.is_some_and(|at| at > keep_after) {
             kept.push_str(line);
             kept.push('\n');
         }
     }
-    crate::home::write_atomically(path, kept.as_bytes(), 0o600)
+    let text = format!("{{\"compacted\":{}}}\n{kept}", kept.len());
+    crate::home::write_atomically(path, text.as_bytes(), 0o600)
         .map_err(|error| format!("{error:#}"))
 }
 
@@ -205,5 +270,27 @@ mod tests {
         let kept = std::fs::read_to_string(&log).unwrap();
         assert!(kept.len() < 1_000, "{} bytes kept", kept.len());
         assert_eq!(counter.count(&query("r", "k", 60, at(65))).unwrap(), 6);
+
+        // A log still large after compacting (recent lines of another key) is not
+        // rewritten on every call: only once it has doubled.
+        use std::os::unix::fs::MetadataExt;
+        let recent = serde_json::to_string(&("r", "busy", at(60).as_millisecond())).unwrap();
+        let mut busy = std::fs::read_to_string(&log).unwrap();
+        while busy.len() as u64 <= COMPACT_BYTES {
+            busy.push_str(&recent);
+            busy.push('\n');
+        }
+        std::fs::write(&log, busy).unwrap();
+        assert_eq!(counter.count(&query("r", "k", 60, at(66))).unwrap(), 7);
+        let compacted = std::fs::metadata(&log).unwrap();
+        assert!(compacted.len() > COMPACT_BYTES, "the recent lines stay");
+        assert_eq!(counter.count(&query("r", "k", 60, at(67))).unwrap(), 8);
+        assert_eq!(std::fs::metadata(&log).unwrap().ino(), compacted.ino());
+        // The budget's oldest call comes from the count's own scan.
+        let oldest = counter
+            .first_in_window(&query("r", "busy", 3600, at(68)))
+            .unwrap()
+            .unwrap();
+        assert_eq!(oldest, at(60));
     }
 }
