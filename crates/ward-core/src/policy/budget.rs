@@ -126,14 +126,15 @@ impl Budget {
             message: format!("cannot count the session's calls: {message}"),
         };
         let count = counter.count(&query).map_err(counting_error)?;
-        counts.push(RateCount {
-            rule_id: BUDGET_CALLS_ID.to_owned(),
-            key: key.clone(),
-            count,
-            max: self.max_tool_calls.unwrap_or(0),
-            per_seconds: MAX_SECONDS,
-        });
         if let Some(max) = self.max_tool_calls {
+            // Recorded only with a call limit: `max` is what the count is held to.
+            counts.push(RateCount {
+                rule_id: BUDGET_CALLS_ID.to_owned(),
+                key: key.clone(),
+                count,
+                max,
+                per_seconds: MAX_SECONDS,
+            });
             let used = format!("this session's tool call {count} of {max}");
             self.judge(
                 count * 5 >= u64::from(max) * 4,

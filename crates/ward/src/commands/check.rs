@@ -8,7 +8,7 @@ use anyhow::{Context, Result};
 use serde::Serialize;
 use serde_json::json;
 use ward_agents::claude_code;
-use ward_core::{Action, AnalysisContext, Event, EventKind, Verdict};
+use ward_core::{Action, AnalysisContext, Event, Verdict};
 
 use crate::cli::{CheckArgs, CheckCall, Format};
 use crate::env;
@@ -66,7 +66,7 @@ pub(crate) fn run(home: &Home, args: &CheckArgs) -> Result<ExitCode> {
             &mut crate::limits::FileCounter::peeking(home),
         )
         .map_err(crate::error::policy)?;
-    let reply = claude_code::render(&EventKind::PreToolUse, &verdict)
+    let reply = claude_code::render(&event.kind, &verdict)
         .and_then(|text| serde_json::from_str(&text).ok());
     let tool = event.tool.as_ref().map(|t| t.name.as_str()).unwrap_or("?");
     let input = event

@@ -358,6 +358,20 @@ fn rules_can_answer_permission_prompts() {
             .contains("team.no-prompted-installs")
     );
 
+    // `ward check` shows the reply in the prompt's own dialect.
+    let payload_file = ctx.project.join("prompt.json");
+    ctx.write(
+        &payload_file,
+        &ctx.payload(&ctx.fixture("claude-code/permission_request_npm_install.json")),
+    );
+    let payload_arg = payload_file.display().to_string();
+    let checked = ctx.ward(&["check", "--json", &payload_arg, "--format", "json"]);
+    checked.assert_success();
+    assert_eq!(
+        checked.json()["reply"]["hookSpecificOutput"]["decision"]["behavior"],
+        "deny"
+    );
+
     let tests = r#"{"hook_event_name":"PermissionRequest","tool_name":"Bash","tool_input":{"command":"cargo test --workspace"}}"#;
     let reply = ctx.hook(tests).assert_hook_ok().expect("a reply");
     assert_eq!(
