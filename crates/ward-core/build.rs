@@ -24,10 +24,11 @@ const FILE_KEYS: [(&str, &str, Kind); 7] = [
     ("protected_branches", "protected_branches", Kind::Strings),
     ("rules", "rules", Kind::Rules),
 ];
-const RULE_KEYS: [(&str, &str, Kind); 6] = [
+const RULE_KEYS: [(&str, &str, Kind); 7] = [
     ("id", "id", Kind::String),
     ("description", "description", Kind::String),
     ("decision", "decision", Kind::String),
+    ("severity", "severity", Kind::OptionString),
     ("reason", "reason", Kind::String),
     ("alternative", "alternative", Kind::OptionString),
     ("match", "matches", Kind::Match),

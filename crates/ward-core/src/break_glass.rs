@@ -162,6 +162,7 @@ mod tests {
                 .map(|(id, decision)| RuleMatch {
                     rule_id: (*id).to_owned(),
                     decision: *decision,
+                    severity: crate::Severity::of_decision(*decision),
                     reason: String::new(),
                     alternative: None,
                     source: "test".to_owned(),

@@ -46,6 +46,65 @@ impl std::fmt::Display for Decision {
     }
 }
 
+/// How grave a rule's match is: what notifications and reports sort by. A rule
+/// that does not say takes its decision's default ([`Severity::of_decision`]).
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// Worth knowing.
+    Low,
+    /// Worth a look.
+    #[default]
+    Medium,
+    /// Someone should know now.
+    High,
+    /// Harm that cannot be undone, or an attack on Ward itself.
+    Critical,
+}
+
+impl Severity {
+    /// Every severity, least grave first.
+    pub const ALL: [Severity; 4] = [
+        Severity::Low,
+        Severity::Medium,
+        Severity::High,
+        Severity::Critical,
+    ];
+
+    /// The lowercase name used in policies, records and the CLI.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Low => "low",
+            Severity::Medium => "medium",
+            Severity::High => "high",
+            Severity::Critical => "critical",
+        }
+    }
+
+    /// Parses a lowercase severity name.
+    pub fn parse(name: &str) -> Option<Severity> {
+        Severity::ALL.into_iter().find(|s| s.as_str() == name)
+    }
+
+    /// The severity of a rule that does not name one: `high` for `deny`,
+    /// `medium` for `ask`, `low` for `warn` and `allow`.
+    pub fn of_decision(decision: Decision) -> Severity {
+        match decision {
+            Decision::Deny => Severity::High,
+            Decision::Ask => Severity::Medium,
+            Decision::Warn | Decision::Allow => Severity::Low,
+        }
+    }
+}
+
+impl std::fmt::Display for Severity {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// One rule that matched a call.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RuleMatch {
@@ -53,6 +112,9 @@ pub struct RuleMatch {
     pub rule_id: String,
     /// What the rule decides.
     pub decision: Decision,
+    /// How grave the match is.
+    #[serde(default)]
+    pub severity: Severity,
     /// Why, in words a user understands.
     pub reason: String,
     /// What to do instead, if the rule names a safer alternative.

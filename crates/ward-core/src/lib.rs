@@ -22,5 +22,5 @@ pub mod redact;
 pub use action::{Action, CommandInvocation, Finding, Target, TargetKind};
 pub use analyze::{AnalysisContext, analyze};
 pub use category::Category;
-pub use decision::{Decision, Verdict};
+pub use decision::{Decision, Severity, Verdict};
 pub use event::{Event, EventKind, Outcome, OutcomeStatus, Subagent, ToolCall};

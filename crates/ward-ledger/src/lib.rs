@@ -40,6 +40,7 @@ pub mod record;
 mod schema;
 mod spool;
 mod store;
+pub mod summary;
 pub mod verify;
 mod verify_tree;
 mod witnessing;

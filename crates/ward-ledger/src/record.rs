@@ -166,6 +166,10 @@ pub struct Outcome {
     /// `allow`, `warn`, `ask`, `deny`; absent when no rule had an opinion.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub decision: Option<String>,
+    /// How grave the deciding rule's match is (`low`, `medium`, `high`,
+    /// `critical`); absent when no rule decided.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub severity: Option<String>,
     /// Whether the decision was acted on.
     pub enforced: bool,
     /// Why, naming the rule.

@@ -193,7 +193,20 @@ impl Ledger {
             options.synchronous.pragma()
         ))
         .map_err(sqlite)?;
-        schema::prepare(&mut conn, path, options.busy_timeout)?;
+        // SQLite answers SQLITE_BUSY at once, without its busy handler, when it
+        // cannot wait safely: switching a new file to WAL while another connection
+        // does the same, or reading a WAL another connection is still creating.
+        // Those races end in microseconds, so the first opens of one file are
+        // retried here until the busy timeout.
+        let started = std::time::Instant::now();
+        loop {
+            match schema::prepare(&mut conn, path, options.busy_timeout) {
+                Err(LedgerError::Busy { .. }) if started.elapsed() < options.busy_timeout => {
+                    std::thread::sleep(Duration::from_millis(5));
+                }
+                other => break other?,
+            }
+        }
         Ok(Ledger {
             conn,
             path: path.to_path_buf(),

@@ -174,6 +174,8 @@ pub struct Backlog {
     pub outcomes: u64,
     /// Checkpoints after the cursor (0 if the sink does not take checkpoints).
     pub checkpoints: u64,
+    /// Notices after the cursor (0 if the sink does not take notices).
+    pub notices: u64,
 }
 
 /// Delivers what waits in the ledger to one sink, batch by batch, until it is up
@@ -333,7 +335,7 @@ pub fn backlog(
             .count();
         backlog.checkpoints = u64::try_from(after).unwrap_or(u64::MAX);
     }
-    if config.outcomes {
+    if config.outcomes || config.notices {
         let mut cursor = state.record_seq;
         loop {
             let records = scan(ledger, cursor)?;
@@ -341,13 +343,15 @@ pub fn backlog(
                 break;
             };
             cursor = last.seq;
-            let outcomes = records
-                .iter()
-                .filter(|r| r.record.result.outcome.is_some())
-                .count();
-            backlog.outcomes = backlog
-                .outcomes
-                .saturating_add(u64::try_from(outcomes).unwrap_or(u64::MAX));
+            for record in &records {
+                if record.record.result.outcome.is_some() {
+                    backlog.outcomes += u64::from(config.outcomes);
+                } else if config.notices
+                    && crate::notice::notice(record, config.deny_severity).is_some()
+                {
+                    backlog.notices += 1;
+                }
+            }
         }
     }
     Ok(backlog)
@@ -421,12 +425,19 @@ fn next_batch(
     };
     for item in &items {
         let event = match item {
-            Item::Record(record) if config.outcomes => {
-                let pre = match record.record.reference.pre_record {
-                    Some(pre) if record.record.result.outcome.is_some() => ledger.record(pre)?,
-                    _ => None,
-                };
-                Evidence::outcome(record, pre.as_ref())
+            Item::Record(record) if record.record.result.outcome.is_some() => {
+                if config.outcomes {
+                    let pre = match record.record.reference.pre_record {
+                        Some(pre) => ledger.record(pre)?,
+                        None => None,
+                    };
+                    Evidence::outcome(record, pre.as_ref())
+                } else {
+                    None
+                }
+            }
+            Item::Record(record) if config.notices => {
+                Evidence::notice(record, config.deny_severity)
             }
             Item::Record(_) => None,
             Item::Checkpoint(checkpoint) => Some(Evidence::checkpoint(checkpoint)),

@@ -1,14 +1,19 @@
-//! What a sink receives: one [`Evidence`] per outcome record and per signed
-//! checkpoint, as JSON with a `type` field (`docs/sinks.md` is the reference).
+//! What a sink receives: one [`Evidence`] per outcome record, per signed
+//! checkpoint and per notice, as JSON with a `type` field (`docs/sinks.md` is the
+//! reference).
 //!
-//! Evidence carries digests, not content: the tool's input and output appear as
-//! the `sha256:` digests the ledger keeps, so a receiver can match a call against
-//! what it holds without Ward sending file contents or commands anywhere. Every
-//! event has a stable `id`; delivery is at-least-once, and receivers dedupe by it.
+//! Outcomes and checkpoints carry digests, not content: the tool's input and
+//! output appear as the `sha256:` digests the ledger keeps, so a receiver can
+//! match a call against what it holds without Ward sending file contents or
+//! commands anywhere. Notices are for people, so they carry a one-line, redacted
+//! summary of the call they are about. Every event has a stable `id`; delivery is
+//! at-least-once, and receivers dedupe by it.
 
 use serde::{Deserialize, Serialize};
 use ward_ledger::checkpoint::{Checkpoint, SignedNote};
 use ward_ledger::{StoredCheckpoint, StoredRecord};
+
+pub use crate::notice::NoticeEvidence;
 
 /// One event for a sink.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -19,6 +24,9 @@ pub enum Evidence {
     Outcome(Box<OutcomeEvidence>),
     /// A signed checkpoint of the ledger's Merkle tree.
     Checkpoint(CheckpointEvidence),
+    /// Something people should hear about now: an approval request or decision,
+    /// a break-glass override, a severe deny.
+    Notice(Box<NoticeEvidence>),
 }
 
 /// A tool call's outcome.
@@ -97,7 +105,15 @@ impl Evidence {
         match self {
             Evidence::Outcome(outcome) => &outcome.id,
             Evidence::Checkpoint(checkpoint) => &checkpoint.id,
+            Evidence::Notice(notice) => &notice.id,
         }
+    }
+
+    /// A record's notice, if it is one (see [`crate::notice`]); denies count from
+    /// `deny_severity` up.
+    pub fn notice(stored: &StoredRecord, deny_severity: ward_core::Severity) -> Option<Evidence> {
+        crate::notice::notice(stored, deny_severity)
+            .map(|notice| Evidence::Notice(Box::new(notice)))
     }
 
     /// An outcome record's evidence; `None` for records that are not outcomes.

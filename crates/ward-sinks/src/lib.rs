@@ -1,5 +1,6 @@
-//! Ward's evidence sinks: delivering each outcome record and each signed checkpoint
-//! to somewhere outside the host — a JSONL file or an HTTP webhook — configured by
+//! Ward's evidence sinks: delivering each outcome record, each signed checkpoint
+//! and each notice (approvals, overrides, severe denies) to somewhere outside the
+//! host — a JSONL file or an HTTP webhook — configured by
 //! `[[sinks]]` in the policy (`ward_core::policy::SinkConfig`).
 //!
 //! - [`Evidence`]: what a sink receives (`docs/sinks.md` documents the JSON).
@@ -20,6 +21,7 @@
 mod deliver;
 pub mod evidence;
 mod jsonl;
+pub mod notice;
 mod sink;
 mod state;
 mod webhook;
@@ -46,13 +48,15 @@ pub fn open(config: &SinkConfig) -> Box<dyn Sink> {
             url,
             headers,
             ca_file,
+            format,
         } => Box::new(
             WebhookSink::new(
                 url,
                 headers.clone(),
                 Duration::from_millis(config.timeout_ms),
             )
-            .trusting(ca_file.as_deref().map(std::path::Path::new)),
+            .trusting(ca_file.as_deref().map(std::path::Path::new))
+            .shaped(*format),
         ),
     }
 }

@@ -68,6 +68,8 @@ fn config(batch_size: usize) -> SinkConfig {
         },
         outcomes: true,
         checkpoints: true,
+        notices: false,
+        deny_severity: ward_core::Severity::High,
         timeout_ms: 1_000,
         batch_size,
         layer: Layer::User,
@@ -259,7 +261,7 @@ fn batches_are_cut_at_the_batch_size_and_resume_where_they_stopped() {
         .flatten()
         .map(|event| match event {
             Evidence::Outcome(outcome) => outcome.seq,
-            Evidence::Checkpoint(_) => 0,
+            Evidence::Checkpoint(_) | Evidence::Notice(_) => 0,
         })
         .collect();
     assert_eq!(seqs, [2, 4, 6, 8, 10]);
@@ -370,7 +372,8 @@ fn a_sink_gets_only_the_events_it_asked_for_and_the_backlog_counts_them() {
         backlog(&w.ledger, &only_checkpoints, &state).unwrap(),
         Backlog {
             outcomes: 0,
-            checkpoints: 2
+            checkpoints: 2,
+            notices: 0
         }
     );
     let sink = Recorder::default();
@@ -390,7 +393,8 @@ fn a_sink_gets_only_the_events_it_asked_for_and_the_backlog_counts_them() {
         backlog(&w.ledger, &only_outcomes, &state).unwrap(),
         Backlog {
             outcomes: 2,
-            checkpoints: 0
+            checkpoints: 0,
+            notices: 0
         }
     );
     let sink = Recorder::default();
@@ -640,4 +644,154 @@ fn a_replaced_ledger_stops_the_sink_instead_of_skipping_or_repeating() {
     )
     .unwrap();
     assert_eq!(report.delivered, 3);
+}
+
+/// A `ward-host` record of `event` with `input`.
+fn host(ledger: &mut Ledger, event: &str, input: Value) {
+    let mut host = record(event, None, "2026-01-01T00:00:02.000000Z");
+    host.role.session_id = "ward-host".to_owned();
+    host.role.agent = "ward".to_owned();
+    host.request.input = input;
+    ledger.append(host).unwrap();
+}
+
+/// A denied call's pre record with the deciding rule's severity.
+fn denied(ledger: &mut Ledger, id: &str, severity: Option<&str>, enforced: bool) {
+    let mut pre = record("PreToolUse", Some(id), "2026-01-01T00:00:03.000000Z");
+    pre.result.decision = Some("deny".to_owned());
+    pre.result.enforced = enforced;
+    pre.result.severity = severity.map(str::to_owned);
+    pre.rules.matched = vec![format!("rule.{id}")];
+    pre.request.input = json!({"command": format!("run {id}")});
+    ledger.append(pre).unwrap();
+}
+
+#[test]
+fn notices_are_the_host_records_and_the_severe_enforced_denies() {
+    let mut w = world();
+    call(&mut w.ledger, "ok", Some("allow"));
+    host(
+        &mut w.ledger,
+        "ApprovalRequested",
+        json!({"id": "apr-00000001", "rule": "team.deploy", "tool": "Bash",
+               "summary": "terraform apply", "requester": "dev", "required": 2,
+               "pool": "leads", "session": "s1", "expires_at": "2026-01-02T00:00:00Z"}),
+    );
+    denied(&mut w.ledger, "low", Some("medium"), true);
+    denied(&mut w.ledger, "severe", Some("critical"), true);
+    denied(&mut w.ledger, "dry-run", Some("critical"), false);
+    // Ward failing closed has no rule severity: it counts as high.
+    denied(&mut w.ledger, "broken", None, true);
+    // An agent's event named like a host event is not one.
+    let mut spoof = record("OverrideStarted", None, "2026-01-01T00:00:04.000000Z");
+    spoof.request.input = json!({"id": "ovr-spoofed", "by": "agent"});
+    w.ledger.append(spoof).unwrap();
+    host(
+        &mut w.ledger,
+        "OverrideStarted",
+        json!({"id": "ovr-00000001", "by": "alice", "reason": "restore",
+               "expires_at": "2026-01-01T01:00:00Z", "scope": "all sessions"}),
+    );
+
+    let mut notices = config(100);
+    notices.outcomes = false;
+    notices.checkpoints = false;
+    notices.notices = true;
+    let state = w.states.load("test").unwrap();
+    assert_eq!(
+        backlog(&w.ledger, &notices, &state).unwrap(),
+        Backlog {
+            outcomes: 0,
+            checkpoints: 0,
+            notices: 4
+        }
+    );
+    let sink = Recorder::default();
+    let clock = at("2026-01-02T00:00:00Z");
+    run(&w, &notices, &sink, &clock, &Options::default());
+    let got: Vec<(String, String, Option<String>)> = sink
+        .batches
+        .borrow()
+        .iter()
+        .flatten()
+        .map(|event| match event {
+            Evidence::Notice(notice) => (
+                notice.kind.clone(),
+                notice.severity.to_string(),
+                notice.rule.clone(),
+            ),
+            other => panic!("only notices expected: {other:?}"),
+        })
+        .collect();
+    let expected = [
+        ("approval_requested", "medium", Some("team.deploy")),
+        ("deny", "critical", Some("rule.severe")),
+        ("deny", "high", Some("rule.broken")),
+        ("override_started", "high", None),
+    ];
+    let expected: Vec<(String, String, Option<String>)> = expected
+        .iter()
+        .map(|(kind, severity, rule)| {
+            (
+                (*kind).to_owned(),
+                (*severity).to_owned(),
+                rule.map(str::to_owned),
+            )
+        })
+        .collect();
+    assert_eq!(got, expected);
+    let batches = sink.batches.borrow();
+    let Evidence::Notice(request) = &batches[0][0] else {
+        unreachable!()
+    };
+    assert_eq!(
+        request.text,
+        "Approval requested: apr-00000001 by dev for rule `team.deploy` (Bash: terraform \
+         apply). It needs 2 approval(s) from pool `leads`. Approve with `ward approvals approve \
+         apr-00000001` or deny with `ward approvals deny apr-00000001 --reason …` before \
+         2026-01-02T00:00:00Z."
+    );
+    let Evidence::Notice(deny) = &batches[0][1] else {
+        unreachable!()
+    };
+    assert_eq!(deny.details["summary"], "run severe");
+    assert_eq!(deny.session_id.as_deref(), Some("s1"));
+
+    // With the bar at critical, only the critical deny of the three is a notice.
+    let mut critical = notices.clone();
+    critical.id = "critical".to_owned();
+    critical.deny_severity = ward_core::Severity::Critical;
+    let state = w.states.load("critical").unwrap();
+    assert_eq!(backlog(&w.ledger, &critical, &state).unwrap().notices, 3);
+}
+
+#[test]
+fn a_slack_body_is_one_escaped_message_of_the_notices() {
+    let mut w = world();
+    host(
+        &mut w.ledger,
+        "OverrideEnded",
+        json!({"id": "ovr-1", "by": "bob", "reason": "<!here> done & dusted"}),
+    );
+    denied(&mut w.ledger, "x", Some("critical"), true);
+    let records = w
+        .ledger
+        .records(&ward_ledger::RecordFilter::default())
+        .unwrap();
+    let events: Vec<Evidence> = records
+        .iter()
+        .filter_map(|r| Evidence::notice(r, ward_core::Severity::High))
+        .collect();
+    let body: Value = serde_json::from_str(&WebhookSink::slack_body(&events).unwrap()).unwrap();
+    let text = body["text"].as_str().unwrap();
+    assert_eq!(
+        text.lines().collect::<Vec<_>>(),
+        [
+            ":raised_hand: *Ward* Override ovr-1 ended early by bob: \"&lt;!here&gt; done &amp; \
+             dusted\".",
+            ":rotating_light: *Ward* Denied (critical) in session s1 of claude-code: Bash: run x. \
+             no reason recorded",
+        ]
+    );
+    assert_eq!(body.as_object().unwrap().len(), 1);
 }

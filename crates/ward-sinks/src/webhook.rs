@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 use std::time::Duration;
 
-use ward_core::policy::HeaderValue;
+use ward_core::policy::{HeaderValue, WebhookFormat};
 
 use crate::{Evidence, Sink, SinkError};
 
@@ -30,6 +30,8 @@ pub struct WebhookSink {
     timeout: Duration,
     /// The PEM file of the CAs to trust instead of the public roots.
     ca_file: Option<PathBuf>,
+    /// The body's shape.
+    format: WebhookFormat,
     /// Built at the first delivery, so that an unreadable `ca_file` is a delivery
     /// error (retried, shown by `ward audit sinks`) rather than a failure to start.
     agent: OnceLock<Result<ureq::Agent, String>>,
@@ -45,8 +47,16 @@ impl WebhookSink {
             headers,
             timeout,
             ca_file: None,
+            format: WebhookFormat::Json,
             agent: OnceLock::new(),
         }
+    }
+
+    /// Sends bodies of this shape.
+    #[must_use]
+    pub fn shaped(mut self, format: WebhookFormat) -> WebhookSink {
+        self.format = format;
+        self
     }
 
     /// Trusts the CA certificates in the PEM file `ca_file` for this receiver,
@@ -88,11 +98,40 @@ impl WebhookSink {
         }
         Ok(serde_json::to_string(&Body { events: batch })?)
     }
+
+    /// The batch as a Slack incoming-webhook message: `{"text":"…"}`, one line per
+    /// notice (other events have no sentence and are left out; the policy lets a
+    /// Slack sink take notices only). One message per batch keeps a retried batch
+    /// from posting half of itself twice.
+    pub fn slack_body(batch: &[Evidence]) -> Result<String, SinkError> {
+        let lines: Vec<String> = batch
+            .iter()
+            .filter_map(|event| match event {
+                Evidence::Notice(notice) => Some(format!(
+                    "{} *Ward* {}",
+                    match notice.severity {
+                        ward_core::Severity::Critical => ":rotating_light:",
+                        ward_core::Severity::High => ":warning:",
+                        ward_core::Severity::Medium => ":raised_hand:",
+                        ward_core::Severity::Low => ":information_source:",
+                    },
+                    slack_escape(&notice.text)
+                )),
+                _ => None,
+            })
+            .collect();
+        Ok(serde_json::to_string(
+            &serde_json::json!({ "text": lines.join("\n") }),
+        )?)
+    }
 }
 
 impl Sink for WebhookSink {
     fn deliver(&self, batch: &[Evidence]) -> Result<(), SinkError> {
-        let body = WebhookSink::body(batch)?;
+        let body = match self.format {
+            WebhookFormat::Json => WebhookSink::body(batch)?,
+            WebhookFormat::Slack => WebhookSink::slack_body(batch)?,
+        };
         let mut request = self
             .agent()?
             .post(&self.url)
@@ -154,4 +193,13 @@ fn ca_certificates(path: &Path) -> Result<Vec<ureq::tls::Certificate<'static>>, 
         return Err("it holds no `BEGIN CERTIFICATE` block".to_owned());
     }
     Ok(certificates)
+}
+
+/// Slack's message text treats `&`, `<` and `>` as markup (`<url|label>`,
+/// `<!channel>`): a recorded string must not be able to ping a channel or forge a
+/// link, so they are escaped as Slack asks.
+fn slack_escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
 }

@@ -315,8 +315,29 @@ pub(crate) fn answer(
             id: request.id.clone(),
             expires_at: request.expires_at,
         };
+        // Its own record, so that notifications and latency need nothing but the
+        // ledger (the hook's record of the call only names the request).
+        let requested = HostEvent {
+            event: "ApprovalRequested",
+            input: json!({
+                "id": request.id,
+                "rule": request.rule,
+                "why": request.why,
+                "severity": rule.severity.as_str(),
+                "session": request.session,
+                "tool": request.tool,
+                "summary": request.summary,
+                "input_digest": request.input_digest,
+                "requester": request.requester,
+                "requested_at": ward_ledger::format_time(request.requested_at),
+                "expires_at": ward_ledger::format_time(request.expires_at),
+                "pool": request.plan.pool,
+                "required": request.plan.required,
+                "mode": request.plan.mode,
+            }),
+        };
         state.requests.push(request);
-        Ok((answer, Vec::new()))
+        Ok((answer, vec![requested]))
     })?;
     match (&first, plan.mode) {
         (Answer::Pending { id, .. }, ApprovalMode::Wait) => {

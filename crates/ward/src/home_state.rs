@@ -82,7 +82,21 @@ impl<'a> StateFile<'a> {
         let text = serde_json::to_string_pretty(&state)?;
         crate::home::write_atomically(&self.path(), text.as_bytes(), 0o600)?;
         drop(lock);
+        if !seqs.is_empty() {
+            announce(self.home);
+        }
         Ok((value, seqs))
+    }
+}
+
+/// Starts a background delivery when a sink takes notices, so that approvals and
+/// overrides reach people now rather than with the next batch of calls. A policy
+/// that cannot be read here is the next delivery's problem (it reports it).
+fn announce(home: &Home) {
+    let takes_notices = crate::commands::sinks::configured(home)
+        .is_ok_and(|sinks| sinks.iter().any(|sink| sink.notices));
+    if takes_notices {
+        crate::commands::hook::ingest_in_background(home);
     }
 }
 

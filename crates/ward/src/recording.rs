@@ -71,6 +71,10 @@ pub(crate) fn build(
     let mut result = Outcome::default();
     if let Some(verdict) = verdict {
         result.decision = verdict.decision.map(|d| d.as_str().to_owned());
+        result.severity = verdict
+            .decision
+            .and(verdict.deciding_rule())
+            .map(|rule| rule.severity.as_str().to_owned());
         result.enforced = verdict.enforced && verdict.decision.is_some();
         result.reason = verdict.explanation();
         result.rate = verdict

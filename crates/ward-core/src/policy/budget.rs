@@ -178,6 +178,7 @@ impl Budget {
         matches.push(RuleMatch {
             rule_id,
             decision,
+            severity: crate::Severity::of_decision(decision),
             reason,
             alternative: over.then(|| {
                 "End this session and start a new one, or ask the user to raise `[budget]`."

@@ -65,6 +65,10 @@ pub struct RuleSpec {
     pub description: String,
     /// `allow`, `warn`, `ask` or `deny`.
     pub decision: String,
+    /// `low`, `medium`, `high` or `critical` (default: `high` for `deny`, `medium`
+    /// for `ask`, `low` otherwise): what notifications and reports sort by.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub severity: Option<String>,
     /// Why, in words the user and the agent understand.
     #[serde(default)]
     pub reason: String,

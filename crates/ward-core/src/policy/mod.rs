@@ -37,7 +37,7 @@ pub use rate::{NoCounting, RateCount, RateCounter, RateQuery, RateSpec};
 pub use rule::{Rule, RuleOrigin};
 pub use sinks::{
     BATCH_SIZE_RANGE, DEFAULT_BATCH_SIZE, DEFAULT_TIMEOUT_MS, HeaderValue, SinkConfig, SinkSpec,
-    SinkTarget, TIMEOUT_MS_RANGE,
+    SinkTarget, TIMEOUT_MS_RANGE, WebhookFormat,
 };
 pub use window::TimeWindowSpec;
 
@@ -496,6 +496,7 @@ impl Policy {
             .map(|(rule, _)| RuleMatch {
                 rule_id: rule.spec.id.clone(),
                 decision: rule.decision,
+                severity: rule.severity,
                 reason: rule.spec.reason.clone(),
                 alternative: rule.spec.alternative.clone(),
                 source: rule.origin.to_string(),
@@ -511,6 +512,7 @@ impl Policy {
             matches.push(RuleMatch {
                 rule_id: "default".to_owned(),
                 decision,
+                severity: crate::Severity::of_decision(decision),
                 reason: format!("no rule matched, and the policy's default is {decision}."),
                 alternative: None,
                 source: "policy default".to_owned(),

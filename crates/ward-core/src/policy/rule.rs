@@ -21,7 +21,7 @@ use super::file::RuleSpec;
 use super::rate::{RateCount, RateCounter, RateLimit, RateQuery};
 use super::window::TimeWindow;
 use super::{Placeholders, PolicyError, ProtectedBranches};
-use crate::{Action, Category, CommandInvocation, Decision, Event, Target};
+use crate::{Action, Category, CommandInvocation, Decision, Event, Severity, Target};
 
 /// Where a rule came from: its layer and the file or preset that defined it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -51,6 +51,8 @@ pub struct Rule {
     pub spec: RuleSpec,
     /// Its decision.
     pub decision: Decision,
+    /// How grave a match is.
+    pub severity: Severity,
     /// Where it came from.
     pub origin: RuleOrigin,
     categories: Vec<Category>,
@@ -129,6 +131,17 @@ impl Rule {
                 spec.decision
             ),
         })?;
+        let severity = match &spec.severity {
+            None => Severity::of_decision(decision),
+            Some(name) => Severity::parse(name).ok_or_else(|| PolicyError::Invalid {
+                file: origin.file.clone(),
+                line: origin.line,
+                rule: spec.id.clone(),
+                message: format!(
+                    "unknown severity `{name}` (expected low, medium, high or critical)"
+                ),
+            })?,
+        };
         if spec.matches.protected_branch.is_some() && spec.matches.findings.is_empty() {
             return Err(PolicyError::Invalid {
                 file: origin.file.clone(),
@@ -236,6 +249,7 @@ impl Rule {
         Ok(Rule {
             spec,
             decision,
+            severity,
             origin,
             categories,
             on_pre_tool_use,

@@ -16,6 +16,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use super::{Layer, Placeholders, PolicyError, PolicySource, file};
+use crate::Severity;
 
 /// How long a webhook request may take when `timeout_ms` is not given.
 pub const DEFAULT_TIMEOUT_MS: u64 = 5_000;
@@ -48,9 +49,18 @@ pub struct SinkSpec {
     /// variable `NAME` when delivering, so secrets stay out of the policy.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub headers: BTreeMap<String, String>,
-    /// Which events to deliver: `outcome`, `checkpoint` (default: both).
+    /// Which events to deliver: `outcome`, `checkpoint`, `notice` (default:
+    /// `outcome` and `checkpoint`; a `format = "slack"` webhook takes `notice`
+    /// only).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub events: Vec<String>,
+    /// A webhook's body: `json` (Ward's `{"events":[…]}`, the default) or `slack`
+    /// (a Slack-compatible incoming-webhook message of the notices).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub format: Option<String>,
+    /// The least severity of a denied call that is a notice (default `high`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deny_severity: Option<String>,
     /// How long one webhook request may take, in milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timeout_ms: Option<u64>,
@@ -75,6 +85,11 @@ pub struct SinkConfig {
     pub outcomes: bool,
     /// Whether it receives checkpoints.
     pub checkpoints: bool,
+    /// Whether it receives notices: approval requests and decisions, overrides,
+    /// and denies of at least [`SinkConfig::deny_severity`].
+    pub notices: bool,
+    /// The least severity of a denied call that is a notice.
+    pub deny_severity: Severity,
     /// How long one request may take, in milliseconds.
     pub timeout_ms: u64,
     /// At most this many events per delivery.
@@ -103,7 +118,20 @@ pub enum SinkTarget {
         headers: Vec<(String, HeaderValue)>,
         /// The PEM file of the CAs trusted instead of the public roots (absolute).
         ca_file: Option<String>,
+        /// The body's shape.
+        format: WebhookFormat,
     },
+}
+
+/// What a webhook's body looks like.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum WebhookFormat {
+    /// `{"events":[…]}`: every event as `docs/sinks.md` documents it.
+    #[default]
+    Json,
+    /// `{"text":"…"}`: one line per notice, for a Slack (or compatible) incoming
+    /// webhook.
+    Slack,
 }
 
 /// A webhook header's value.
@@ -233,10 +261,11 @@ fn check(
                 || !spec.headers.is_empty()
                 || spec.timeout_ms.is_some()
                 || spec.ca_file.is_some()
+                || spec.format.is_some()
             {
                 return Err(error(
-                    "`url`, `headers`, `timeout_ms` and `ca_file` are for webhook sinks; a \
-                     jsonl sink takes `path`"
+                    "`url`, `headers`, `timeout_ms`, `ca_file` and `format` are for webhook \
+                     sinks; a jsonl sink takes `path`"
                         .to_owned(),
                 ));
             }
@@ -293,10 +322,20 @@ fn check(
                 }
                 headers.push((name.clone(), value));
             }
+            let format = match spec.format.as_deref() {
+                None | Some("json") => WebhookFormat::Json,
+                Some("slack") => WebhookFormat::Slack,
+                Some(other) => {
+                    return Err(error(format!(
+                        "unknown format `{other}` (expected `json` or `slack`)"
+                    )));
+                }
+            };
             SinkTarget::Webhook {
                 url: url.to_owned(),
                 headers,
                 ca_file,
+                format,
             }
         }
         other => {
@@ -305,18 +344,44 @@ fn check(
             )));
         }
     };
-    let (mut outcomes, mut checkpoints) = (spec.events.is_empty(), spec.events.is_empty());
+    let slack = matches!(
+        target,
+        SinkTarget::Webhook {
+            format: WebhookFormat::Slack,
+            ..
+        }
+    );
+    let default = spec.events.is_empty();
+    let (mut outcomes, mut checkpoints, mut notices) =
+        (default && !slack, default && !slack, default && slack);
     for event in &spec.events {
         match event.as_str() {
             "outcome" => outcomes = true,
             "checkpoint" => checkpoints = true,
+            "notice" => notices = true,
             other => {
                 return Err(error(format!(
-                    "unknown event `{other}` in `events` (expected `outcome` or `checkpoint`)"
+                    "unknown event `{other}` in `events` (expected `outcome`, `checkpoint` or \
+                     `notice`)"
                 )));
             }
         }
     }
+    if slack && (outcomes || checkpoints) {
+        return Err(error(
+            "a `format = \"slack\"` webhook takes notices only: set `events = [\"notice\"]`, \
+             and send outcomes and checkpoints to a `json` sink"
+                .to_owned(),
+        ));
+    }
+    let deny_severity = match spec.deny_severity.as_deref() {
+        None => Severity::High,
+        Some(name) => Severity::parse(name).ok_or_else(|| {
+            error(format!(
+                "unknown `deny_severity = \"{name}\"` (expected low, medium, high or critical)"
+            ))
+        })?,
+    };
     let timeout_ms = spec.timeout_ms.unwrap_or(DEFAULT_TIMEOUT_MS);
     if !TIMEOUT_MS_RANGE.contains(&timeout_ms) {
         return Err(error(format!(
@@ -338,6 +403,8 @@ fn check(
         target,
         outcomes,
         checkpoints,
+        notices,
+        deny_severity,
         timeout_ms,
         batch_size,
         layer: source.layer,
@@ -575,9 +642,10 @@ events = ["checkpoint"]
                     ),
                 ],
                 ca_file: Some("/home/ada/certs/company-ca.pem".to_owned()),
+                format: WebhookFormat::Json,
             }
         );
-        assert!(siem.outcomes && siem.checkpoints);
+        assert!(siem.outcomes && siem.checkpoints && !siem.notices);
         assert_eq!((siem.timeout_ms, siem.batch_size), (5_000, 100));
         assert_eq!(siem.line, 3);
         assert_eq!(
@@ -675,6 +743,72 @@ events = ["checkpoint"]
                 message.contains(expected),
                 "{text}\n  gave: {message}\n  expected: {expected}"
             );
+        }
+    }
+
+    #[test]
+    fn a_slack_webhook_takes_notices_and_a_json_one_may_add_them() {
+        let (sinks, _) = load(
+            Layer::User,
+            r#"
+[[sinks]]
+id = "chat"
+kind = "webhook"
+url = "https://hooks.slack.example/services/T0/B0/x"
+format = "slack"
+deny_severity = "critical"
+
+[[sinks]]
+id = "siem"
+kind = "webhook"
+url = "https://siem.example/ward"
+events = ["outcome", "notice"]
+"#,
+        )
+        .unwrap();
+        let [chat, siem] = sinks.as_slice() else {
+            panic!("two sinks expected: {sinks:?}");
+        };
+        assert!(chat.notices && !chat.outcomes && !chat.checkpoints);
+        assert_eq!(chat.deny_severity, Severity::Critical);
+        assert!(matches!(
+            chat.target,
+            SinkTarget::Webhook {
+                format: WebhookFormat::Slack,
+                ..
+            }
+        ));
+        assert!(siem.notices && siem.outcomes && !siem.checkpoints);
+        assert_eq!(siem.deny_severity, Severity::High);
+    }
+
+    #[test]
+    fn notice_settings_that_cannot_work_are_errors() {
+        let cases = [
+            (
+                "[[sinks]]\nid = \"a\"\nkind = \"webhook\"\nurl = \"https://x/\"\nformat = \"slack\"\nevents = [\"outcome\"]\n",
+                "a `format = \"slack\"` webhook takes notices only",
+            ),
+            (
+                "[[sinks]]\nid = \"a\"\nkind = \"webhook\"\nurl = \"https://x/\"\nformat = \"teams\"\n",
+                "unknown format `teams` (expected `json` or `slack`)",
+            ),
+            (
+                "[[sinks]]\nid = \"a\"\nkind = \"webhook\"\nurl = \"https://x/\"\ndeny_severity = \"severe\"\n",
+                "unknown `deny_severity = \"severe\"`",
+            ),
+            (
+                "[[sinks]]\nid = \"a\"\nkind = \"jsonl\"\npath = \"/e.jsonl\"\nformat = \"slack\"\n",
+                "are for webhook sinks",
+            ),
+            (
+                "[[sinks]]\nid = \"a\"\nkind = \"jsonl\"\npath = \"/e.jsonl\"\nevents = [\"notices\"]\n",
+                "unknown event `notices` in `events` (expected `outcome`, `checkpoint` or `notice`)",
+            ),
+        ];
+        for (text, expected) in cases {
+            let message = message(text);
+            assert!(message.contains(expected), "{message}");
         }
     }
 

@@ -4,7 +4,7 @@
 use serde_json::json;
 
 use super::*;
-use crate::{AnalysisContext, Category, analyze};
+use crate::{AnalysisContext, Category, Severity, analyze};
 
 fn placeholders() -> Placeholders {
     Placeholders {
@@ -489,5 +489,63 @@ match.rate = { max = 2, per = "1m", by = "tool" }
     assert_eq!(
         decide(&policy, "Bash", json!({"command": "ls"})).decision,
         None
+    );
+}
+
+#[test]
+fn a_rule_has_its_severity_or_its_decisions_default() {
+    let policy = load(&[source(
+        Layer::User,
+        r#"
+preset = "safety"
+
+[[rules]]
+id = "team.no-curl"
+decision = "deny"
+reason = "No curl."
+match.programs = ["curl"]
+
+[[rules]]
+id = "team.wget"
+decision = "deny"
+severity = "low"
+reason = "No wget."
+match.programs = ["wget"]
+"#,
+    )]);
+    let severity = |input: serde_json::Value| {
+        let verdict = decide(&policy, "Bash", input);
+        verdict.deciding_rule().map(|rule| rule.severity)
+    };
+    assert_eq!(
+        severity(json!({"command": "curl https://example.com"})),
+        Some(Severity::High)
+    );
+    assert_eq!(
+        severity(json!({"command": "wget https://example.com"})),
+        Some(Severity::Low)
+    );
+    // The safety preset marks what cannot be undone as critical.
+    let home = decide(&policy, "Bash", json!({"command": "rm -rf ~"}));
+    let rule = home.deciding_rule().unwrap();
+    assert_eq!(
+        (rule.rule_id.as_str(), rule.severity),
+        ("fs.delete-home", Severity::Critical)
+    );
+    let reset = decide(&policy, "Bash", json!({"command": "git reset --hard"}));
+    assert_eq!(reset.deciding_rule().unwrap().severity, Severity::Medium);
+
+    let error = Policy::load(
+        &[source(
+            Layer::User,
+            "[[rules]]\nid = \"x\"\ndecision = \"deny\"\nseverity = \"grave\"\n",
+        )],
+        &placeholders(),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        error.contains("unknown severity `grave` (expected low, medium, high or critical)"),
+        "{error}"
     );
 }

@@ -194,8 +194,8 @@ fn render_text(e: &Explanation<'_>) -> String {
     for (index, rule) in e.verdict.matched.iter().enumerate() {
         let label = if index == 0 { "Matched" } else { "" };
         out.push_str(&format!(
-            "{label:<10} {} ({}) from {}\n{:<10}   {}\n",
-            rule.rule_id, rule.decision, rule.source, "", rule.reason
+            "{label:<10} {} ({}, {}) from {}\n{:<10}   {}\n",
+            rule.rule_id, rule.decision, rule.severity, rule.source, "", rule.reason
         ));
         if let Some(alternative) = &rule.alternative {
             out.push_str(&format!("{:<10}   Instead: {alternative}\n", ""));

@@ -186,7 +186,15 @@ fn decide_and_record(home: &Home, event: &Event) -> Result<HookReply, Failure> {
         ));
         record.result.override_id = Some(suspension.id);
     }
+    // A deny someone should hear about now goes out through a background ingest
+    // (which delivers) instead of waiting for the journal to fill.
+    let announce = policy.sinks().iter().any(|sink| {
+        sink.notices && ward_sinks::notice::severe_deny(&record, sink.deny_severity).is_some()
+    });
     store(home, record).map_err(failure(enforce))?;
+    if announce {
+        ingest_in_background(home);
+    }
     let stdout = verdict
         .as_ref()
         .and_then(|verdict| claude_code::render(&event.kind, verdict));
@@ -259,7 +267,7 @@ fn store(home: &Home, record: ward_ledger::record::Record) -> Result<()> {
 /// milliseconds for a batch) never delays the agent. Its stdio is closed: the agent
 /// waits for the hook's stdout to close, which must not wait for the ingester. If
 /// it cannot start, the next hook or reader ingests instead.
-fn ingest_in_background(home: &Home) {
+pub(crate) fn ingest_in_background(home: &Home) {
     if !crate::commands::audit::ingest_idle(home) {
         return;
     }

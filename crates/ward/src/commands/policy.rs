@@ -20,6 +20,7 @@ use super::sinks::SinkView;
 struct RuleView<'a> {
     id: &'a str,
     decision: &'a str,
+    severity: &'a str,
     description: &'a str,
     reason: &'a str,
     alternative: Option<&'a str>,
@@ -111,6 +112,7 @@ fn view<'a>(policy: &'a Policy, sources: &[PolicySource]) -> PolicyView<'a> {
             .map(|rule| RuleView {
                 id: rule.id(),
                 decision: rule.decision.as_str(),
+                severity: rule.severity.as_str(),
                 description: &rule.spec.description,
                 reason: &rule.spec.reason,
                 alternative: rule.spec.alternative.as_deref(),
@@ -149,8 +151,8 @@ fn render(view: &PolicyView<'_>) -> String {
     let width = view.rules.iter().map(|r| r.id.len()).max().unwrap_or(0);
     for rule in &view.rules {
         out.push_str(&format!(
-            "{:<5} {:<width$}  {}\n      {:<width$}  from {}\n",
-            rule.decision, rule.id, rule.description, "", rule.source
+            "{:<5} {:<width$}  {}\n      {:<width$}  {}, from {}\n",
+            rule.decision, rule.id, rule.description, "", rule.severity, rule.source
         ));
     }
     out.push_str(&format!("\n{} rules.\n", view.rules.len()));

@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 use serde::Serialize;
-use ward_core::policy::{HeaderValue, Layer, Placeholders, SinkConfig, SinkTarget};
+use ward_core::policy::{HeaderValue, Layer, Placeholders, SinkConfig, SinkTarget, WebhookFormat};
 use ward_ledger::Ledger;
 use ward_sinks::{Backlog, Finish, Options, Report, SinkState, StateDir, SystemClock};
 
@@ -38,6 +38,12 @@ pub(crate) struct SinkView {
     /// The PEM file of the CAs a webhook trusts instead of the public roots.
     #[serde(skip_serializing_if = "Option::is_none")]
     ca_file: Option<String>,
+    /// A webhook's body: `json` or `slack`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    format: Option<&'static str>,
+    /// The least severity of a deny that is a notice, when the sink takes notices.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    deny_severity: Option<&'static str>,
     timeout_ms: u64,
     batch_size: usize,
     layer: &'static str,
@@ -46,12 +52,13 @@ pub(crate) struct SinkView {
 
 impl SinkView {
     pub(crate) fn of(sink: &SinkConfig) -> SinkView {
-        let (destination, headers, ca_file) = match &sink.target {
-            SinkTarget::Jsonl { path } => (path.clone(), Vec::new(), None),
+        let (destination, headers, ca_file, format) = match &sink.target {
+            SinkTarget::Jsonl { path } => (path.clone(), Vec::new(), None, None),
             SinkTarget::Webhook {
                 url,
                 headers,
                 ca_file,
+                format,
             } => (
                 url.clone(),
                 headers
@@ -65,6 +72,10 @@ impl SinkView {
                     })
                     .collect(),
                 ca_file.clone(),
+                Some(match format {
+                    WebhookFormat::Json => "json",
+                    WebhookFormat::Slack => "slack",
+                }),
             ),
         };
         let mut events = Vec::new();
@@ -74,6 +85,9 @@ impl SinkView {
         if sink.checkpoints {
             events.push("checkpoint");
         }
+        if sink.notices {
+            events.push("notice");
+        }
         SinkView {
             id: sink.id.clone(),
             kind: sink.kind(),
@@ -81,6 +95,8 @@ impl SinkView {
             events,
             headers,
             ca_file,
+            format,
+            deny_severity: sink.notices.then(|| sink.deny_severity.as_str()),
             timeout_ms: sink.timeout_ms,
             batch_size: sink.batch_size,
             layer: sink.layer.as_str(),
@@ -92,15 +108,28 @@ impl SinkView {
         }
     }
 
+    /// Whether the sink takes notices.
+    pub(crate) fn takes_notices(&self) -> bool {
+        self.events.contains(&"notice")
+    }
+
     /// One line: `siem  webhook https://…  outcome, checkpoint  from user (file:line)`.
     pub(crate) fn line(&self) -> String {
+        let shape = match self.format {
+            Some("slack") => " (Slack messages)",
+            _ => "",
+        };
+        let denies = self
+            .deny_severity
+            .map(|least| format!(" (denies from {least} up)"))
+            .unwrap_or_default();
         let trust = self
             .ca_file
             .as_ref()
             .map(|path| format!(" (trusting the CAs in {path})"))
             .unwrap_or_default();
         format!(
-            "{}  {} {}{trust}  {}  from {} ({})",
+            "{}  {} {}{shape}{trust}  {}{denies}  from {} ({})",
             self.id,
             self.kind,
             self.destination,
@@ -380,10 +409,14 @@ fn render_status(status: &SinkStatus) -> String {
         "  delivered: {} event(s); cursor: record {}, checkpoint {}\n",
         state.delivered, state.record_seq, state.checkpoint_size
     ));
-    text.push_str(&format!(
-        "  waiting:   {} outcome(s), {} checkpoint(s)\n",
-        backlog.outcomes, backlog.checkpoints
-    ));
+    let mut waiting = vec![
+        format!("{} outcome(s)", backlog.outcomes),
+        format!("{} checkpoint(s)", backlog.checkpoints),
+    ];
+    if status.sink.takes_notices() {
+        waiting.push(format!("{} notice(s)", backlog.notices));
+    }
+    text.push_str(&format!("  waiting:   {}\n", waiting.join(", ")));
     let condition = match (&state.last_error, &state.next_attempt) {
         (Some(error), next) => format!(
             "failing: {} attempt(s) in a row, the last at {}: {error}\n  next attempt: {}",
@@ -391,7 +424,9 @@ fn render_status(status: &SinkStatus) -> String {
             state.last_failure.as_deref().unwrap_or("?"),
             next.as_deref().unwrap_or("now")
         ),
-        (None, _) if backlog.outcomes + backlog.checkpoints == 0 => "up to date".to_owned(),
+        (None, _) if backlog.outcomes + backlog.checkpoints + backlog.notices == 0 => {
+            "up to date".to_owned()
+        }
         (None, _) => {
             "waiting for the next background delivery (or `ward audit deliver`)".to_owned()
         }

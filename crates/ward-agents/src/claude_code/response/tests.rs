@@ -9,6 +9,7 @@ fn verdict(decision: Option<Decision>, enforced: bool) -> Verdict {
         .map(|decision| RuleMatch {
             rule_id: format!("test.{decision}"),
             decision,
+            severity: ward_core::Severity::of_decision(decision),
             reason: "Recursive delete of the home directory.".to_owned(),
             alternative: Some("Delete the specific build folder.".to_owned()),
             source: "builtin".to_owned(),
