@@ -37,6 +37,7 @@ pub mod merkle;
 pub mod proof;
 mod query;
 pub mod record;
+mod scan;
 mod schema;
 mod spool;
 mod store;
@@ -51,6 +52,7 @@ pub use query::{RecordFilter, SessionSummary, StoredRecord};
 pub use record::{
     Outcome, RECORD_VERSION, Record, Reference, Request, Resource, Role, Rules, format_time,
 };
+pub use scan::{Bodies, ScanOptions, ScanRow, SessionOrigin};
 pub use schema::SCHEMA_VERSION;
 pub use spool::{pending_spooled, rejected_path, spool, spool_path};
 pub use store::{

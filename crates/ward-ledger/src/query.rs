@@ -265,7 +265,7 @@ fn parse(seq: u64, hash: String, body: String) -> Result<StoredRecord, LedgerErr
 }
 
 /// The `since` filter as a string comparable with the time column.
-fn since_bound(since: &str) -> Result<String, LedgerError> {
+pub(crate) fn since_bound(since: &str) -> Result<String, LedgerError> {
     let invalid = |reason: String| LedgerError::InvalidFilter {
         field: "since",
         value: since.to_owned(),

@@ -102,6 +102,19 @@ pub(crate) enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// Summarise what agents did in a period, for people and auditors.
+    ///
+    /// Totals by decision; calls by tool, category, agent, subagent, session, user
+    /// and project; block and ask rates; the top rules and targets; approvals
+    /// (count, time to decision, expiries); overrides; failures; the ledger's
+    /// checkpoints; a risk level with its reasons; a per-day trend; and what the
+    /// evidence means for record-keeping controls (SOC 2, ISO 27001, HIPAA, EU AI
+    /// Act). As Markdown (the default), JSON, CSV, or one self-contained HTML file
+    /// with charts. `docs/report.md` documents every field and the risk rules.
+    #[command(
+        after_help = "Examples:\n  ward report\n  ward report --since 30d --format html --out ward-report.html\n  ward report --from 2026-10-01 --to 2026-11-01 --project ~/src/shop --json"
+    )]
+    Report(ReportArgs),
     /// Replay a realistic Claude Code session through the real hook and show the result.
     ///
     /// Spawns `ward hook claude-code` once per event exactly as Claude Code does, in
@@ -170,6 +183,50 @@ pub(crate) enum Scope {
     Project,
     Local,
     Managed,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ReportArgs {
+    /// The period: a duration back from now (`24h`, `7d`, `4w`) or a date or RFC 3339
+    /// time to now. Default: the last 7 days.
+    #[arg(long, conflicts_with_all = ["from", "to"])]
+    pub(crate) since: Option<String>,
+    /// The period's start: a date (`2026-11-01`, UTC) or an RFC 3339 time.
+    #[arg(long)]
+    pub(crate) from: Option<String>,
+    /// The period's end, not included: a date or an RFC 3339 time. Default: now.
+    #[arg(long)]
+    pub(crate) to: Option<String>,
+    /// Only sessions that ran in this directory or below it.
+    #[arg(long, value_name = "DIR")]
+    pub(crate) project: Option<std::path::PathBuf>,
+    /// The format. Default: from `--out`'s extension (`.md`, `.json`, `.csv`,
+    /// `.html`), else Markdown.
+    #[arg(long, value_enum)]
+    pub(crate) format: Option<ReportFormat>,
+    /// Write the report to this file instead of stdout.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) out: Option<std::path::PathBuf>,
+    /// Verify the whole ledger too, and include the result (about 5 s per million
+    /// records); exits 1 if it fails.
+    #[arg(long)]
+    pub(crate) verify: bool,
+    /// The same as `--format json`.
+    #[arg(long, conflicts_with = "format")]
+    pub(crate) json: bool,
+}
+
+/// A report's format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum ReportFormat {
+    /// Markdown tables.
+    Md,
+    /// The data, as `docs/report.md` documents it.
+    Json,
+    /// One long table: section, name, metric, value.
+    Csv,
+    /// One self-contained HTML file with inline SVG charts.
+    Html,
 }
 
 #[derive(Debug, Args)]

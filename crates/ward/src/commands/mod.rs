@@ -11,6 +11,7 @@ pub(crate) mod keys;
 pub(crate) mod overrides;
 pub(crate) mod policy;
 pub(crate) mod proofs;
+pub(crate) mod report;
 pub(crate) mod sinks;
 pub(crate) mod witness;
 
@@ -35,6 +36,7 @@ pub(crate) fn run(cli: Cli) -> Result<ExitCode> {
         Command::Witness { command } => witness::run(&home()?, command),
         Command::Override(args) => overrides::run(&home()?, &args),
         Command::Approvals { command } => approvals::run(&home()?, command),
+        Command::Report(args) => report::run(&home()?, &args),
         Command::Demo { keep, json } => demo::run(cli.home.as_deref(), keep, json),
     }
 }
