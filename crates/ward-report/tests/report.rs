@@ -2,6 +2,13 @@
 //! every kind, a subagent, failures, an approval and an override. Every format
 //! is snapshotted; the HTML is parsed as HTML; the JSON's fields are documented.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "tests fail by panicking"
+)]
+
 use std::collections::BTreeSet;
 
 use serde_json::{Value, json};
@@ -87,45 +94,101 @@ fn fixture() -> (tempfile::TempDir, Ledger) {
             json!({"key_id": "00112233aabbccdd"}),
         ),
         // Day 1, the shop: reads, a warned push, a denied delete of the home.
-        call("2026-11-19T09:00:00.000000Z", SHOP, "Read", "file_read", None),
-        record(json!({"time": "2026-11-19T09:00:01.000000Z", "request": {"event": "PostToolUse", "tool": "Read"}, "result": {"outcome": "success"}})),
-        call("2026-11-19T09:05:00.000000Z", SHOP, "Bash", "command",
-             Some(decided("warn", "git.force-push", "low", "/work/shop"))),
-        call("2026-11-19T10:00:00.000000Z", SHOP, "Bash", "file_delete",
-             Some(decided("deny", "fs.delete-home", "critical", "/home/alice"))),
+        call(
+            "2026-11-19T09:00:00.000000Z",
+            SHOP,
+            "Read",
+            "file_read",
+            None,
+        ),
+        record(
+            json!({"time": "2026-11-19T09:00:01.000000Z", "request": {"event": "PostToolUse", "tool": "Read"}, "result": {"outcome": "success"}}),
+        ),
+        call(
+            "2026-11-19T09:05:00.000000Z",
+            SHOP,
+            "Bash",
+            "command",
+            Some(decided("warn", "git.force-push", "low", "/work/shop")),
+        ),
+        call(
+            "2026-11-19T10:00:00.000000Z",
+            SHOP,
+            "Bash",
+            "file_delete",
+            Some(decided("deny", "fs.delete-home", "critical", "/home/alice")),
+        ),
         // Day 2, the blog: a failing test run, an interrupted one, an ask, a subagent.
         call("2026-11-20T14:00:00.000000Z", BLOG, "Bash", "command", None),
-        record(json!({"time": "2026-11-20T14:00:05.000000Z", "role": {"session_id": BLOG, "os_user": "bob"},
+        record(
+            json!({"time": "2026-11-20T14:00:05.000000Z", "role": {"session_id": BLOG, "os_user": "bob"},
                       "request": {"event": "PostToolUseFailure", "tool": "Bash", "cwd": "/work/blog"},
-                      "result": {"outcome": "failure"}})),
-        record(json!({"time": "2026-11-20T14:01:00.000000Z", "role": {"session_id": BLOG, "os_user": "bob"},
+                      "result": {"outcome": "failure"}}),
+        ),
+        record(
+            json!({"time": "2026-11-20T14:01:00.000000Z", "role": {"session_id": BLOG, "os_user": "bob"},
                       "request": {"event": "PostToolUseFailure", "tool": "Bash", "cwd": "/work/blog"},
-                      "result": {"outcome": "interrupted"}})),
-        call("2026-11-20T14:10:00.000000Z", BLOG, "Read", "file_read",
-             Some(decided("ask", "secrets.credential-files", "medium", "/work/blog/.env"))),
+                      "result": {"outcome": "interrupted"}}),
+        ),
+        call(
+            "2026-11-20T14:10:00.000000Z",
+            BLOG,
+            "Read",
+            "file_read",
+            Some(decided(
+                "ask",
+                "secrets.credential-files",
+                "medium",
+                "/work/blog/.env",
+            )),
+        ),
         record(json!({"time": "2026-11-20T14:11:00.000000Z",
                       "role": {"session_id": BLOG, "os_user": "bob", "subagent_id": "agent-1", "subagent_type": "Explore"},
                       "request": {"tool": "Grep", "category": "file_read", "cwd": "/work/blog"}})),
-        record(json!({"time": "2026-11-20T14:12:00.000000Z", "role": {"session_id": BLOG, "os_user": "bob"},
-                      "request": {"event": "PermissionRequest", "tool": "Bash", "cwd": "/work/blog"}})),
+        record(
+            json!({"time": "2026-11-20T14:12:00.000000Z", "role": {"session_id": BLOG, "os_user": "bob"},
+                      "request": {"event": "PermissionRequest", "tool": "Bash", "cwd": "/work/blog"}}),
+        ),
         // Day 3: a queued deploy, approved by bob; an override lets a delete through.
-        call("2026-11-21T11:00:00.000000Z", SHOP, "Bash", "command",
-             Some(json!({"rules": {"matched": ["team.deploy-approval"]},
-                         "result": {"decision": "deny", "severity": "medium", "enforced": true, "approval": "apr-00000001"}}))),
-        host("2026-11-21T11:00:00.500000Z", "ApprovalRequested",
-             json!({"id": "apr-00000001", "rule": "team.deploy-approval", "session": SHOP})),
-        host("2026-11-21T11:04:00.000000Z", "ApprovalGranted",
-             json!({"id": "apr-00000001", "by": "bob", "approvals": 1, "required": 1, "latency_seconds": 240})),
-        host("2026-11-21T12:00:00.000000Z", "OverrideStarted",
-             json!({"id": "ovr-00000001", "by": "alice", "reason": "restore <the> backup | now",
+        call(
+            "2026-11-21T11:00:00.000000Z",
+            SHOP,
+            "Bash",
+            "command",
+            Some(json!({"rules": {"matched": ["team.deploy-approval"]},
+                         "result": {"decision": "deny", "severity": "medium", "enforced": true, "approval": "apr-00000001"}})),
+        ),
+        host(
+            "2026-11-21T11:00:00.500000Z",
+            "ApprovalRequested",
+            json!({"id": "apr-00000001", "rule": "team.deploy-approval", "session": SHOP}),
+        ),
+        host(
+            "2026-11-21T11:04:00.000000Z",
+            "ApprovalGranted",
+            json!({"id": "apr-00000001", "by": "bob", "approvals": 1, "required": 1, "latency_seconds": 240}),
+        ),
+        host(
+            "2026-11-21T12:00:00.000000Z",
+            "OverrideStarted",
+            json!({"id": "ovr-00000001", "by": "alice", "reason": "restore <the> backup | now",
                     "started_at": "2026-11-21T12:00:00.000000Z", "expires_at": "2026-11-21T12:15:00.000000Z",
-                    "scope": "all sessions, all rules"})),
-        call("2026-11-21T12:01:00.000000Z", SHOP, "Bash", "file_delete",
-             Some(json!({"rules": {"matched": ["fs.delete-outside-project"]},
+                    "scope": "all sessions, all rules"}),
+        ),
+        call(
+            "2026-11-21T12:01:00.000000Z",
+            SHOP,
+            "Bash",
+            "file_delete",
+            Some(json!({"rules": {"matched": ["fs.delete-outside-project"]},
                          "request": {"targets": [{"path": "/srv/backup", "kind": "delete"}]},
-                         "result": {"decision": "ask", "severity": "medium", "enforced": false, "override": "ovr-00000001"}}))),
-        host("2026-11-21T12:05:00.000000Z", "OverrideEnded",
-             json!({"id": "ovr-00000001", "by": "alice", "reason": "done"})),
+                         "result": {"decision": "ask", "severity": "medium", "enforced": false, "override": "ovr-00000001"}})),
+        ),
+        host(
+            "2026-11-21T12:05:00.000000Z",
+            "OverrideEnded",
+            json!({"id": "ovr-00000001", "by": "alice", "reason": "done"}),
+        ),
     ];
     ledger.append_all(records).unwrap();
     (dir, ledger)
@@ -238,20 +301,17 @@ fn the_html_report_is_html_with_its_charts_and_nothing_external() {
         );
     }
     // Three days, each with at least one bar; the hourly chart has 24.
-    assert!(
-        document
-            .select(&select("figure#chart-daily rect"))
-            .count()
-            >= 3
-    );
+    assert!(document.select(&select("figure#chart-daily rect")).count() >= 3);
     assert_eq!(
         document.select(&select("figure#chart-hourly rect")).count(),
         24
     );
     assert_eq!(document.select(&select("script")).count(), 0);
-    for element in document.select(&select("[src], link, [href]")) {
-        panic!("an external reference: {:?}", element.value());
-    }
+    let external: Vec<_> = document
+        .select(&select("[src], link, [href]"))
+        .map(|element| element.value().clone())
+        .collect();
+    assert!(external.is_empty(), "external references: {external:?}");
     // Recorded strings are text, never markup.
     assert!(html.contains("restore &lt;the&gt; backup | now"), "{html}");
 }

@@ -28,6 +28,7 @@ mod notifications;
 mod overrides;
 mod proofs;
 mod receiver;
+mod report;
 mod sinks;
 mod tamper;
 mod witness;
