@@ -102,6 +102,16 @@ pub(crate) enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// Follow new records live: sessions, calls, decisions and outcomes as hooks
+    /// write them.
+    ///
+    /// Readable lines by default; `--json` prints JSON lines to pipe into other
+    /// tools. Takes the same filters as `ward audit query`. Runs until
+    /// interrupted (Ctrl-C) or its output is closed.
+    #[command(
+        after_help = "Examples:\n  ward tail\n  ward tail --decision deny\n  ward tail --json --lines 0 | jq .record.request.tool"
+    )]
+    Tail(TailArgs),
     /// Summarise what agents did in a period, for people and auditors.
     ///
     /// Totals by decision; calls by tool, category, agent, subagent, session, user
@@ -608,6 +618,23 @@ pub(crate) enum ExportFormat {
 
 #[derive(Debug, Args)]
 pub(crate) struct QueryArgs {
+    #[command(flatten)]
+    pub(crate) filter: FilterArgs,
+    /// Only records newer than this: a duration (30m, 2h, 7d) or a date/time
+    /// (2026-11-01, 2026-11-01T12:00:00Z).
+    #[arg(long, value_name = "WHEN")]
+    pub(crate) since: Option<String>,
+    /// At most this many records (the newest).
+    #[arg(long, default_value_t = 1000)]
+    pub(crate) limit: usize,
+    /// Print as JSON lines.
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+/// Which records: shared by `ward audit query` and `ward tail`.
+#[derive(Debug, Args)]
+pub(crate) struct FilterArgs {
     /// Tool name (e.g. Bash, Write, mcp__github__create_issue).
     #[arg(long)]
     pub(crate) tool: Option<String>,
@@ -626,17 +653,19 @@ pub(crate) struct QueryArgs {
     /// Agent name, subagent type or subagent id.
     #[arg(long)]
     pub(crate) agent: Option<String>,
-    /// Only records newer than this: a duration (30m, 2h, 7d) or a date/time
-    /// (2026-11-01, 2026-11-01T12:00:00Z).
-    #[arg(long, value_name = "WHEN")]
-    pub(crate) since: Option<String>,
     /// Hook event (PreToolUse, PostToolUse, ...).
     #[arg(long)]
     pub(crate) event: Option<String>,
-    /// At most this many records (the newest).
-    #[arg(long, default_value_t = 1000)]
-    pub(crate) limit: usize,
-    /// Print as JSON lines.
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct TailArgs {
+    #[command(flatten)]
+    pub(crate) filter: FilterArgs,
+    /// Show this many of the newest matching records first (0: only new ones).
+    #[arg(long, short = 'n', default_value_t = 10)]
+    pub(crate) lines: usize,
+    /// Print JSON lines (`{"seq","hash","record"}`, as `ward audit query --json`).
     #[arg(long)]
     pub(crate) json: bool,
 }

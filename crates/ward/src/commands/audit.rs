@@ -9,9 +9,9 @@ use anyhow::{Context, Result, bail};
 use globset::GlobBuilder;
 use serde_json::json;
 use ward_ledger::Ledger;
-use ward_ledger::RecordFilter;
+use ward_ledger::{RecordFilter, StoredRecord};
 
-use crate::cli::{AuditCommand, ExportFormat, QueryArgs};
+use crate::cli::{AuditCommand, ExportFormat, FilterArgs, QueryArgs};
 use crate::home::Home;
 use crate::output;
 use crate::timeline;
@@ -302,7 +302,12 @@ pub(crate) fn since(text: &str) -> Result<String> {
     )
 }
 
-fn query(ledger: &Ledger, args: &QueryArgs) -> Result<ExitCode> {
+/// The SQL filter of `--tool`, `--decision`, … and the `--target` glob, which is
+/// applied to the records after the SQL filters.
+pub(crate) fn record_filter(
+    ledger: &Ledger,
+    args: &FilterArgs,
+) -> Result<(RecordFilter, Option<globset::GlobMatcher>)> {
     let session_id = match &args.session {
         Some(prefix) => Some(ledger.find_session(prefix)?),
         None => None,
@@ -335,32 +340,72 @@ fn query(ledger: &Ledger, args: &QueryArgs) -> Result<ExitCode> {
         decision,
         agent: args.agent.clone(),
         event: args.event.clone(),
-        since: args.since.as_deref().map(since).transpose()?,
-        // The target glob is applied here, after the SQL filters, so no SQL limit.
-        limit: if target.is_some() {
-            None
-        } else {
-            Some(args.limit)
-        },
-        seq_after: None,
-        tail: true,
+        ..RecordFilter::default()
     };
+    Ok((filter, target))
+}
+
+/// Whether a record has a target the glob matches (no glob: every record).
+pub(crate) fn has_target(record: &StoredRecord, target: Option<&globset::GlobMatcher>) -> bool {
+    target.is_none_or(|matcher| {
+        record
+            .record
+            .request
+            .targets
+            .iter()
+            .any(|t| matcher.is_match(&t.path))
+    })
+}
+
+/// A record as one JSON line: `{"seq","hash","record"}`.
+pub(crate) fn json_line(r: &StoredRecord) -> String {
+    json!({"seq": r.seq, "hash": r.hash, "record": r.record}).to_string()
+}
+
+/// The header of [`table_row`]s.
+pub(crate) fn table_header() -> String {
+    format!(
+        "{:>6}  {:<23}  {:<18} {:<8} {:<12} {:<6}  {}",
+        "SEQ", "TIME", "EVENT", "TOOL", "CATEGORY", "DECIS.", "CALL"
+    )
+}
+
+/// A record as one readable line.
+pub(crate) fn table_row(r: &StoredRecord) -> String {
+    let record = &r.record;
+    let tool = record.request.tool.as_deref().unwrap_or("-");
+    format!(
+        "{:>6}  {:<23}  {:<18} {:<8} {:<12} {:<6}  {}",
+        r.seq,
+        record.time.get(..23).unwrap_or(&record.time),
+        record.request.event,
+        tool,
+        record.request.category.as_deref().unwrap_or("-"),
+        record.result.decision.as_deref().unwrap_or("-"),
+        timeline::input_summary(tool, &record.request.input)
+    )
+}
+
+fn query(ledger: &Ledger, args: &QueryArgs) -> Result<ExitCode> {
+    let (mut filter, target) = record_filter(ledger, &args.filter)?;
+    filter.since = args.since.as_deref().map(since).transpose()?;
+    // The target glob is applied here, after the SQL filters, so no SQL limit.
+    filter.limit = if target.is_some() {
+        None
+    } else {
+        Some(args.limit)
+    };
+    filter.tail = true;
     let mut records = ledger.records(&filter)?;
-    if let Some(matcher) = &target {
-        records.retain(|r| {
-            r.record
-                .request
-                .targets
-                .iter()
-                .any(|t| matcher.is_match(&t.path))
-        });
+    if target.is_some() {
+        records.retain(|r| has_target(r, target.as_ref()));
         let excess = records.len().saturating_sub(args.limit);
         records.drain(..excess);
     }
     if args.json {
         let mut out = String::new();
         for r in &records {
-            out.push_str(&json!({"seq": r.seq, "hash": r.hash, "record": r.record}).to_string());
+            out.push_str(&json_line(r));
             out.push('\n');
         }
         if !out.is_empty() {
@@ -372,23 +417,11 @@ fn query(ledger: &Ledger, args: &QueryArgs) -> Result<ExitCode> {
         output::data("No records match.");
         return Ok(ExitCode::SUCCESS);
     }
-    let mut out = format!(
-        "{:>6}  {:<23}  {:<18} {:<8} {:<12} {:<6}  {}\n",
-        "SEQ", "TIME", "EVENT", "TOOL", "CATEGORY", "DECIS.", "CALL"
-    );
+    let mut out = table_header();
+    out.push('\n');
     for r in &records {
-        let record = &r.record;
-        let tool = record.request.tool.as_deref().unwrap_or("-");
-        out.push_str(&format!(
-            "{:>6}  {:<23}  {:<18} {:<8} {:<12} {:<6}  {}\n",
-            r.seq,
-            record.time.get(..23).unwrap_or(&record.time),
-            record.request.event,
-            tool,
-            record.request.category.as_deref().unwrap_or("-"),
-            record.result.decision.as_deref().unwrap_or("-"),
-            timeline::input_summary(tool, &record.request.input)
-        ));
+        out.push_str(&table_row(r));
+        out.push('\n');
     }
     out.push_str(&format!("{} records.", records.len()));
     output::data(&out);

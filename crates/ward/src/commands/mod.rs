@@ -13,6 +13,7 @@ pub(crate) mod policy;
 pub(crate) mod proofs;
 pub(crate) mod report;
 pub(crate) mod sinks;
+pub(crate) mod tail;
 pub(crate) mod witness;
 
 use std::process::ExitCode;
@@ -37,6 +38,7 @@ pub(crate) fn run(cli: Cli) -> Result<ExitCode> {
         Command::Override(args) => overrides::run(&home()?, &args),
         Command::Approvals { command } => approvals::run(&home()?, command),
         Command::Report(args) => report::run(&home()?, &args),
+        Command::Tail(args) => tail::run(&home()?, &args),
         Command::Demo { keep, json } => demo::run(cli.home.as_deref(), keep, json),
     }
 }

@@ -30,5 +30,6 @@ mod proofs;
 mod receiver;
 mod report;
 mod sinks;
+mod tail;
 mod tamper;
 mod witness;
