@@ -94,6 +94,7 @@ fn main() {
         std::thread::sleep(Duration::from_millis(random % 61));
     }
     let _ = tail.kill();
+    let _ = tail.wait();
     latencies.sort();
     let at = |p: f64| {
         let index = ((latencies.len() as f64 - 1.0) * p).round() as usize;
