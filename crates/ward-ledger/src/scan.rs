@@ -29,6 +29,8 @@ pub struct ScanOptions {
     pub from: Option<String>,
     /// Records before this time, in the same forms.
     pub to: Option<String>,
+    /// Only records of these hook events (empty: every event).
+    pub events: Vec<String>,
     /// Which bodies to read.
     pub bodies: Bodies,
 }
@@ -175,6 +177,14 @@ fn range(options: &ScanOptions) -> Result<(String, Vec<String>), LedgerError> {
     if let Some(to) = &options.to {
         values.push(since_bound(to)?);
         conditions.push(format!("time < ?{}", values.len()));
+    }
+    if !options.events.is_empty() {
+        let mut placeholders = Vec::with_capacity(options.events.len());
+        for event in &options.events {
+            values.push(event.clone());
+            placeholders.push(format!("?{}", values.len()));
+        }
+        conditions.push(format!("event IN ({})", placeholders.join(", ")));
     }
     if conditions.is_empty() {
         return Ok((String::new(), values));

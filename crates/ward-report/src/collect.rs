@@ -165,6 +165,7 @@ pub fn build(
     let options = ScanOptions {
         from: scope.from.clone(),
         to: scope.to.clone(),
+        events: Vec::new(),
         bodies: Bodies::Notable,
     };
     let origins = ledger.session_origins()?;

@@ -226,6 +226,15 @@ pub(crate) struct ReportArgs {
     pub(crate) json: bool,
 }
 
+/// The policy layer a replayed file stands in for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum ReplayLayer {
+    /// The user policy (`~/.ward/policy.toml`).
+    User,
+    /// Each call's project policy (`.ward/policy.toml`).
+    Project,
+}
+
 /// A report's format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub(crate) enum ReportFormat {
@@ -437,6 +446,47 @@ pub(crate) enum PolicyCommand {
         /// The directory whose project policy applies [default: the current directory].
         #[arg(long, value_name = "DIR")]
         cwd: Option<PathBuf>,
+        /// Print as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Re-evaluate recorded calls under another policy and list every call whose
+    /// decision would change.
+    ///
+    /// Each recorded `PreToolUse` and `PermissionRequest` is analysed again and
+    /// evaluated at its own time, with FILE in place of the user policy (or, with
+    /// `--layer project`, of each call's project policy); the managed policy and
+    /// the other layer stay as they are. Changes are grouped by the new decision
+    /// and the rule responsible. Inputs are replayed as recorded, secrets
+    /// redacted; git branches are unknown (treated as possibly protected).
+    #[command(
+        after_help = "Examples:\n  ward policy replay --policy new-policy.toml\n  ward policy replay --policy .ward/policy.toml --layer project --since 90d --json"
+    )]
+    Replay {
+        /// The policy file to replay under.
+        #[arg(long, value_name = "FILE")]
+        policy: PathBuf,
+        /// The layer FILE stands in for.
+        #[arg(long, value_enum, default_value_t = ReplayLayer::User)]
+        layer: ReplayLayer,
+        /// The calls replayed: a duration back from now (30d) or a date/time.
+        #[arg(long, value_name = "WHEN", default_value = "30d")]
+        since: String,
+        /// Changed calls listed per group in the readable output (all with --json).
+        #[arg(long, default_value_t = 10)]
+        examples: usize,
+        /// Print as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show how two policy files differ: settings, and rules added, removed or
+    /// changed (each file is read as the user policy, with its preset and the
+    /// built-in rules). Exits 1 when they differ, as diff does.
+    Diff {
+        /// The old policy.
+        old: PathBuf,
+        /// The new policy.
+        new: PathBuf,
         /// Print as JSON.
         #[arg(long)]
         json: bool,

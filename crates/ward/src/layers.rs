@@ -37,10 +37,25 @@ pub(crate) fn managed_policy_path() -> PathBuf {
 /// Reads every layer that applies to a call made in `cwd`. `locate`: look up each
 /// rule's line, for output people read (the hook does not need it).
 pub(crate) fn load(home: &Home, cwd: &Path, user_home: &str, locate: bool) -> Result<LoadedPolicy> {
+    load_with(home, cwd, user_home, locate, None)
+}
+
+/// [`load`], with `replacement` in place of the layer of its kind (the user's or
+/// the project's): what `ward policy replay` evaluates.
+pub(crate) fn load_with(
+    home: &Home,
+    cwd: &Path,
+    user_home: &str,
+    locate: bool,
+    replacement: Option<&PolicySource>,
+) -> Result<LoadedPolicy> {
     let mut sources = Vec::with_capacity(3);
     sources.extend(managed_source()?);
     let project = project_root(cwd);
-    if let Some(root) = &project {
+    let replaces = |layer| replacement.filter(|source| source.layer == layer);
+    if let Some(source) = replaces(Layer::Project) {
+        sources.push(source.clone());
+    } else if let Some(root) = &project {
         let path = root.join(".ward").join("policy.toml");
         if let Some(text) = read_if_exists(&path)? {
             sources.push(PolicySource {
@@ -50,18 +65,22 @@ pub(crate) fn load(home: &Home, cwd: &Path, user_home: &str, locate: bool) -> Re
             });
         }
     }
-    let user = home.policy();
-    let text = std::fs::read_to_string(&user).with_context(|| {
-        format!(
-            "cannot read the user policy `{}`; run `ward init` to create it",
-            user.display()
-        )
-    })?;
-    sources.push(PolicySource {
-        layer: Layer::User,
-        path: user.display().to_string(),
-        text,
-    });
+    if let Some(source) = replaces(Layer::User) {
+        sources.push(source.clone());
+    } else {
+        let user = home.policy();
+        let text = std::fs::read_to_string(&user).with_context(|| {
+            format!(
+                "cannot read the user policy `{}`; run `ward init` to create it",
+                user.display()
+            )
+        })?;
+        sources.push(PolicySource {
+            layer: Layer::User,
+            path: user.display().to_string(),
+            text,
+        });
+    }
     let placeholders = Placeholders {
         home: user_home.to_owned(),
         ward_home: home.root.display().to_string(),

@@ -10,6 +10,8 @@ pub(crate) mod install;
 pub(crate) mod keys;
 pub(crate) mod overrides;
 pub(crate) mod policy;
+pub(crate) mod policy_diff;
+pub(crate) mod policy_replay;
 pub(crate) mod proofs;
 pub(crate) mod report;
 pub(crate) mod sinks;

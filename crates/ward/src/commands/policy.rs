@@ -53,6 +53,14 @@ pub(crate) fn run(home: &Home, command: PolicyCommand) -> Result<ExitCode> {
     match command {
         PolicyCommand::Show { cwd, json } => show(home, cwd, json),
         PolicyCommand::Validate { files, cwd, json } => validate(home, &files, cwd, json),
+        PolicyCommand::Replay {
+            policy,
+            layer,
+            since,
+            examples,
+            json,
+        } => super::policy_replay::run(home, &policy, layer, &since, examples, json),
+        PolicyCommand::Diff { old, new, json } => super::policy_diff::run(home, &old, &new, json),
         PolicyCommand::Categories => {
             let lines: Vec<&str> = Category::ALL.iter().map(|c| c.as_str()).collect();
             output::data(&lines.join("\n"));
@@ -76,7 +84,7 @@ fn cwd_or_current(cwd: Option<PathBuf>) -> Result<PathBuf> {
     }
 }
 
-fn user_home() -> String {
+pub(crate) fn user_home() -> String {
     env::var(env::HOME).unwrap_or_else(|| "/".to_owned())
 }
 

@@ -28,6 +28,7 @@ mod notifications;
 mod overrides;
 mod proofs;
 mod receiver;
+mod replay;
 mod report;
 mod sinks;
 mod tail;
