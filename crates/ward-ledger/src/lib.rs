@@ -35,6 +35,7 @@ mod error;
 pub mod hash;
 pub mod merkle;
 pub mod proof;
+mod prune;
 mod query;
 pub mod record;
 mod scan;
@@ -48,6 +49,7 @@ mod witnessing;
 
 pub use checkpoints::{Signed, StoredCheckpoint};
 pub use error::LedgerError;
+pub use prune::{PRUNED_EVENT, PrunePlan};
 pub use query::{RecordFilter, SessionSummary, StoredRecord};
 pub use record::{
     Outcome, RECORD_VERSION, Record, Reference, Request, Resource, Role, Rules, format_time,

@@ -158,6 +158,8 @@ impl Ledger {
             conditions.push("seq > {}");
             values.push(SqlValue::Integer(to_i64(seq_after)));
         }
+        // Pruned records (empty bodies, see `crate::prune`) have nothing to show.
+        conditions.push("body <> ''");
         let mut sql = String::from("SELECT seq, hash, body FROM records");
         for (index, condition) in conditions.iter().enumerate() {
             sql.push_str(if index == 0 { " WHERE " } else { " AND " });
@@ -193,11 +195,12 @@ impl Ledger {
         Ok(records)
     }
 
-    /// The record with this `seq`, if there is one.
+    /// The record with this `seq`, if there is one with a body (a pruned record has
+    /// none; [`Ledger::record_hash`] still gives its hash).
     pub fn record(&self, seq: u64) -> Result<Option<StoredRecord>, LedgerError> {
         let found = self
             .conn
-            .prepare_cached("SELECT seq, hash, body FROM records WHERE seq = ?1")
+            .prepare_cached("SELECT seq, hash, body FROM records WHERE seq = ?1 AND body <> ''")
             .and_then(|mut statement| {
                 statement
                     .query_row(params![to_i64(seq)], raw_record)

@@ -127,7 +127,8 @@ impl Ledger {
                 decision: text(7),
                 agent: text(8).unwrap_or_default(),
                 subagent_type: text(9),
-                body: text(10),
+                // A pruned record's body is empty: nothing to read.
+                body: text(10).filter(|body| !body.is_empty()),
             });
         }
         Ok(())

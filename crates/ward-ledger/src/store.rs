@@ -334,7 +334,7 @@ impl Ledger {
     /// It does not wait: if another connection is reading or writing, the checkpoint
     /// gives up (at once, not after the busy timeout) and a later append does it. Its
     /// errors are ignored for the same reason; the record is already committed.
-    fn bound_wal(&self) {
+    pub(crate) fn bound_wal(&self) {
         if self.options.checkpoint_pages == 0 {
             return;
         }

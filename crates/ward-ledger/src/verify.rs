@@ -204,11 +204,14 @@ impl Ledger {
         progress(0, total);
 
         let mut check = Check::default();
+        // Read first: the prune records come after the records they pruned.
+        let pruned_through = Ledger::pruned_through(&tx).map_err(sqlite)?;
         let mut statement = tx.prepare(records::SELECT_RECORDS).map_err(sqlite)?;
         let mut rows = statement.query([]).map_err(sqlite)?;
         let workers = std::thread::available_parallelism().map_or(1, NonZeroUsize::get);
         records::for_each_record(
             workers.clamp(1, MAX_WORKERS),
+            pruned_through,
             &mut |chunk| records::read_row(&mut rows, chunk).map_err(sqlite),
             &mut |seq, analysis, links| {
                 check.record(seq, analysis, links);
@@ -282,6 +285,8 @@ impl Ledger {
 #[derive(Default)]
 struct Chain {
     head: Option<Head>,
+    /// The session's first record was pruned: its working directory is gone.
+    cwd_unknown: bool,
     /// tool_use_id -> the latest PreToolUse with it.
     pre_records: HashMap<String, u64, RandomState>,
 }
@@ -399,6 +404,9 @@ impl Check {
         };
         let expected = reference(chain.head.as_ref(), event, seq, pre_record);
         let session = Some(session_id);
+        if found.pruned && chain.head.is_none() {
+            chain.cwd_unknown = true;
+        }
 
         if found.session_seq != expected.session_seq {
             let message = format!(
@@ -409,7 +417,9 @@ impl Check {
             );
             found_problems.push((ProblemKind::SessionSeq, message));
         }
-        if found.prev_hash != expected.prev_hash.as_deref() {
+        // A pruned record's own links went with its body; the next record's
+        // `prev_hash` still names its stored hash.
+        if !found.pruned && found.prev_hash != expected.prev_hash.as_deref() {
             let message = match &chain.head {
                 Some(head) => format!(
                     "record {seq}: prev_hash does not match the content of record {}, the \
@@ -423,10 +433,15 @@ impl Check {
             };
             found_problems.push((ProblemKind::ChainBroken, message));
         }
-        for (field, found, expected) in [
-            ("pre_record", found.pre_record, expected.pre_record),
-            ("intent", found.intent, expected.intent),
-        ] {
+        let links = if found.pruned {
+            Vec::new()
+        } else {
+            vec![
+                ("pre_record", found.pre_record, expected.pre_record),
+                ("intent", found.intent, expected.intent),
+            ]
+        };
+        for (field, found, expected) in links {
             if found == expected {
                 continue;
             }
@@ -497,6 +512,10 @@ impl Check {
     fn head(&mut self, session_id: &str, stored: &Head) {
         let session = Some(session_id);
         let seq = Some(stored.last_seq);
+        let cwd_unknown = self
+            .sessions
+            .get(session_id)
+            .is_some_and(|chain| chain.cwd_unknown);
         let Some(computed) = self
             .sessions
             .get(session_id)
@@ -530,7 +549,7 @@ impl Check {
         }
         let fields = [
             ("agent", stored.agent == computed.agent),
-            ("cwd", stored.cwd == computed.cwd),
+            ("cwd", stored.cwd == computed.cwd || cwd_unknown),
             ("first_seq", stored.first_seq == computed.first_seq),
             (
                 "last_prompt_seq",

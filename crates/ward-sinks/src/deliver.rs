@@ -298,7 +298,8 @@ fn cursor_problem(
     if state.record_seq == 0 {
         return Ok(None);
     }
-    let found = ledger.record(state.record_seq)?.map(|record| record.hash);
+    // The hash column, not the record: a pruned record keeps its hash.
+    let found = ledger.record_hash(state.record_seq)?;
     let fits = match (&found, &state.record_hash) {
         (None, _) => false,
         (Some(found), Some(expected)) => found == expected,

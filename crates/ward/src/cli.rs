@@ -535,6 +535,35 @@ pub(crate) enum AuditCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Remove the bodies of records older than the retention period, keeping what
+    /// proves them.
+    ///
+    /// Each pruned record keeps its row, hash and Merkle leaf, so every remaining
+    /// record still chains, every checkpoint still verifies, and any later edit is
+    /// still found; its input, targets and reasons are gone (overwritten on
+    /// disk). Only a prefix of the ledger covered by a signed checkpoint is
+    /// pruned (one is signed first if needed); Ward's own records (keys,
+    /// approvals, overrides) are kept; the prune is itself a record
+    /// (`RecordsPruned`). The retention period is `[ledger] retention_days`
+    /// (default 365); `--before` may only go further back.
+    #[command(
+        after_help = "Examples:\n  ward audit prune --dry-run\n  ward audit prune --yes\n  ward audit prune --before 2025-01-01 --yes"
+    )]
+    Prune {
+        /// Prune records older than this: a date, an RFC 3339 time, or a duration
+        /// back from now (`400d`) [default: the retention period].
+        #[arg(long, value_name = "WHEN")]
+        before: Option<String>,
+        /// Show what would be pruned, and change nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Prune: it cannot be undone.
+        #[arg(long)]
+        yes: bool,
+        /// Print the result as JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Move the records waiting in the journal into the ledger now.
     ///
     /// Hooks append to a journal (durably) and the ledger takes it in batches, in the

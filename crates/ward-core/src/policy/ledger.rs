@@ -16,6 +16,10 @@ pub const DEFAULT_CHECKPOINT_EVERY_RECORDS: u64 = 1_000;
 /// by default.
 pub const DEFAULT_CHECKPOINT_EVERY_SECONDS: u64 = 600;
 
+/// How long records keep their bodies, by default: `ward audit prune` removes
+/// only what is older.
+pub const DEFAULT_RETENTION_DAYS: u64 = 365;
+
 /// `[ledger]` as written in one layer.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -34,6 +38,10 @@ pub struct LedgerSection {
     /// (`<name>+<hash>+<key>`, as `ward witness show` prints them).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub witnesses: Vec<String>,
+    /// Records keep their bodies at least this many days; `ward audit prune`
+    /// removes only older ones.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retention_days: Option<u64>,
 }
 
 /// The effective ledger settings.
@@ -47,6 +55,8 @@ pub struct LedgerSettings {
     pub host_key_file: Option<String>,
     /// Every layer's witnesses, in order, without repeats.
     pub witnesses: Vec<String>,
+    /// See [`LedgerSection::retention_days`].
+    pub retention_days: u64,
 }
 
 impl Default for LedgerSettings {
@@ -56,6 +66,7 @@ impl Default for LedgerSettings {
             checkpoint_every_seconds: DEFAULT_CHECKPOINT_EVERY_SECONDS,
             host_key_file: None,
             witnesses: Vec::new(),
+            retention_days: DEFAULT_RETENTION_DAYS,
         }
     }
 }
@@ -69,7 +80,7 @@ impl LedgerSettings {
         let mut sections: Vec<_> = sections.into_iter().collect();
         sections.sort_by_key(|(layer, _, _)| *layer);
         let mut settings = LedgerSettings::default();
-        let (mut records, mut seconds, mut key_file) = (None, None, None);
+        let (mut records, mut seconds, mut key_file, mut retention) = (None, None, None, None);
         let mut warnings = Vec::new();
         for (layer, path, section) in sections {
             if layer == Layer::Project {
@@ -90,6 +101,9 @@ impl LedgerSettings {
             if section.checkpoint_every_records == Some(0) {
                 return Err(invalid("`checkpoint_every_records` must be at least 1"));
             }
+            if section.retention_days == Some(0) {
+                return Err(invalid("`retention_days` must be at least 1"));
+            }
             if section.checkpoint_every_seconds == Some(0) {
                 return Err(invalid("`checkpoint_every_seconds` must be at least 1"));
             }
@@ -103,6 +117,7 @@ impl LedgerSettings {
             records = records.or(section.checkpoint_every_records);
             seconds = seconds.or(section.checkpoint_every_seconds);
             key_file = key_file.or_else(|| section.host_key_file.clone());
+            retention = retention.or(section.retention_days);
             for witness in &section.witnesses {
                 if !settings.witnesses.contains(witness) {
                     settings.witnesses.push(witness.clone());
@@ -112,6 +127,7 @@ impl LedgerSettings {
         settings.checkpoint_every_records = records.unwrap_or(DEFAULT_CHECKPOINT_EVERY_RECORDS);
         settings.checkpoint_every_seconds = seconds.unwrap_or(DEFAULT_CHECKPOINT_EVERY_SECONDS);
         settings.host_key_file = key_file;
+        settings.retention_days = retention.unwrap_or(DEFAULT_RETENTION_DAYS);
         Ok((settings, warnings))
     }
 
@@ -149,11 +165,11 @@ mod tests {
         let (settings, warnings) = LedgerSettings::from_sources(&[
             source(
                 Layer::User,
-                "[ledger]\ncheckpoint_every_records = 10\ncheckpoint_every_seconds = 5\nwitnesses = [\"b\", \"a\"]\n",
+                "[ledger]\ncheckpoint_every_records = 10\ncheckpoint_every_seconds = 5\nwitnesses = [\"b\", \"a\"]\nretention_days = 30\n",
             ),
             source(
                 Layer::Managed,
-                "[ledger]\ncheckpoint_every_records = 50\nhost_key_file = \"/etc/ward/key.pem\"\nwitnesses = [\"a\"]\n",
+                "[ledger]\ncheckpoint_every_records = 50\nhost_key_file = \"/etc/ward/key.pem\"\nwitnesses = [\"a\"]\nretention_days = 400\n",
             ),
         ])
         .unwrap();
@@ -165,6 +181,7 @@ mod tests {
                 checkpoint_every_seconds: 5,
                 host_key_file: Some("/etc/ward/key.pem".into()),
                 witnesses: vec!["a".into(), "b".into()],
+                retention_days: 400,
             }
         );
     }

@@ -29,8 +29,8 @@ pub use branches::{DEFAULT_PROTECTED_BRANCHES, ProtectedBranches};
 pub use budget::{BUDGET_CALLS_ID, BudgetSection};
 pub use file::{MatchSpec, PolicyFile, RuleSpec, parse_policy_text};
 pub use ledger::{
-    DEFAULT_CHECKPOINT_EVERY_RECORDS, DEFAULT_CHECKPOINT_EVERY_SECONDS, LedgerSection,
-    LedgerSettings,
+    DEFAULT_CHECKPOINT_EVERY_RECORDS, DEFAULT_CHECKPOINT_EVERY_SECONDS, DEFAULT_RETENTION_DAYS,
+    LedgerSection, LedgerSettings,
 };
 pub use presets::{PRESETS, PresetText, preset_text};
 pub use rate::{NoCounting, RateCount, RateCounter, RateQuery, RateSpec};

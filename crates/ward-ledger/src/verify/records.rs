@@ -35,9 +35,14 @@ use ward_core::EventKind;
 const CHUNK_ROWS: usize = 1024;
 
 /// The columns `verify` reads, in this order; the record's own fields are 1..=11.
+/// The last is the stored Merkle leaf of a pruned record (an empty body), which
+/// is then the only thing left to build the tree from.
 pub(super) const SELECT_RECORDS: &str =
     "SELECT seq, session_id, session_seq, time, event, tool, category, decision,
-            agent, subagent_id, subagent_type, tool_use_id, body, hash
+            agent, subagent_id, subagent_type, tool_use_id, body, hash,
+            CASE WHEN body = '' THEN
+                (SELECT hash FROM merkle_nodes WHERE level = 0 AND idx = records.seq - 1)
+            END
      FROM records ORDER BY seq";
 
 /// The indexed columns (by their index in [`SELECT_RECORDS`]) and their names.
@@ -56,6 +61,9 @@ const INDEXED: [(&str, usize); 11] = [
 ];
 const BODY: usize = 12;
 const HASH: usize = 13;
+const PRUNED_LEAF: usize = 14;
+/// Columns per row.
+const COLUMNS: usize = 15;
 
 /// Rows as read, every column's bytes in one buffer; reused from chunk to chunk,
 /// so that the reading thread neither allocates nor frees per row.
@@ -69,7 +77,7 @@ pub(super) struct Chunk {
 /// [`Chunk::bytes`] (`None` for NULL, or a column that cannot be read).
 pub(super) struct RawRow {
     pub(super) seq: Option<i64>,
-    columns: [Option<(usize, usize)>; 14],
+    columns: [Option<(usize, usize)>; COLUMNS],
 }
 
 impl Chunk {
@@ -88,7 +96,7 @@ impl Chunk {
     /// Copies a row; numbers as their text (a hand edit may change a column's
     /// storage class), text and blobs as bytes, made text by the worker.
     fn push(&mut self, row: &Row<'_>) {
-        let mut columns = [None; 14];
+        let mut columns = [None; COLUMNS];
         for (index, column) in columns.iter_mut().enumerate().skip(1) {
             let start = self.bytes.len();
             let written = match row.get_ref(index) {
@@ -109,6 +117,12 @@ impl Chunk {
             _ => None,
         };
         self.rows.push(RawRow { seq, columns });
+    }
+
+    /// A column's bytes.
+    fn bytes(&self, row: &RawRow, index: usize) -> Option<&[u8]> {
+        let (start, end) = (*row.columns.get(index)?)?;
+        self.bytes.get(start..end)
     }
 
     /// A column as text, as [`super::text`] reads it (invalid UTF-8 replaced).
@@ -158,8 +172,11 @@ pub(super) struct Link {
     time: Span,
     agent: Span,
     cwd: Span,
-    /// The recomputed hash.
+    /// The recomputed hash (a pruned record's stored one).
     hash: Span,
+    /// A pruned record: its fields are its columns, and its own links (the
+    /// previous hash, the pre record, the prompt) are gone with its body.
+    pruned: bool,
 }
 
 /// The text of a chunk's [`Link`]s.
@@ -188,6 +205,38 @@ impl Links {
             agent: self.add(&record.role.agent),
             cwd: self.add(&record.request.cwd),
             hash: self.add(hash),
+            pruned: false,
+        }
+    }
+
+    /// The link of a pruned record, from its columns.
+    fn pruned(&mut self, chunk: &Chunk, row: &RawRow) -> Link {
+        let mut column = |index: usize| {
+            let text = chunk.column(row, index).unwrap_or_default();
+            self.add(&text)
+        };
+        let session_id = column(INDEXED[0].1);
+        let time = column(INDEXED[2].1);
+        let agent = column(INDEXED[7].1);
+        let hash = column(HASH);
+        let cwd = self.add("");
+        let tool_use_id = chunk.column(row, INDEXED[10].1).map(|id| self.add(&id));
+        Link {
+            event: EventKind::parse(&chunk.column(row, INDEXED[3].1).unwrap_or_default()),
+            session_seq: chunk
+                .column(row, INDEXED[1].1)
+                .and_then(|n| n.parse().ok())
+                .unwrap_or(0),
+            pre_record: None,
+            intent: None,
+            session_id,
+            tool_use_id,
+            prev_hash: None,
+            time,
+            agent,
+            cwd,
+            hash,
+            pruned: true,
         }
     }
 
@@ -209,6 +258,7 @@ impl Links {
             agent: self.get(link.agent),
             cwd: self.get(link.cwd),
             hash: self.get(link.hash),
+            pruned: link.pruned,
         }
     }
 }
@@ -227,14 +277,24 @@ pub(super) struct LinkView<'a> {
     pub(super) cwd: &'a str,
     /// The recomputed hash.
     pub(super) hash: &'a str,
+    /// A pruned record (see [`Link::pruned`]).
+    pub(super) pruned: bool,
 }
 
 /// Checks one row alone; `None` when its `seq` is not a usable number (the
 /// in-order check reports that, and nothing else of the row).
-fn analyse(chunk: &Chunk, row: &RawRow, links: &mut Links) -> Option<Analysis> {
+fn analyse(
+    chunk: &Chunk,
+    row: &RawRow,
+    links: &mut Links,
+    pruned_through: u64,
+) -> Option<Analysis> {
     let seq = u64::try_from(row.seq?).ok()?;
     let body = chunk.column(row, BODY).unwrap_or_default();
     let body = body.as_ref();
+    if body.is_empty() {
+        return Some(pruned(chunk, row, seq, links, pruned_through));
+    }
     let leaf = merkle::leaf_hash(body.as_bytes());
     let stored_hash = chunk.column(row, HASH).unwrap_or_default();
     let stored_hash = stored_hash.as_ref();
@@ -283,6 +343,55 @@ fn analyse(chunk: &Chunk, row: &RawRow, links: &mut Links) -> Option<Analysis> {
         problems,
         link: Some(links.link(&record, &hash)),
     })
+}
+
+/// A record whose body is empty: pruned, if a recorded prune covers it and it is
+/// not the host's; otherwise its content was deleted.
+fn pruned(
+    chunk: &Chunk,
+    row: &RawRow,
+    seq: u64,
+    links: &mut Links,
+    pruned_through: u64,
+) -> Analysis {
+    let session = chunk.column(row, INDEXED[0].1).map(Cow::into_owned);
+    let stored_leaf: Option<Hash> = chunk
+        .bytes(row, PRUNED_LEAF)
+        .and_then(|bytes| bytes.try_into().ok());
+    let host = session.as_deref() == Some(crate::prune::HOST_SESSION);
+    if seq > pruned_through || host {
+        return Analysis {
+            leaf: merkle::leaf_hash(b""),
+            problems: vec![Found {
+                session,
+                kind: ProblemKind::BadBody,
+                message: format!(
+                    "record {seq}: its body is empty, and no recorded prune covers it (its \
+                     content deleted?)"
+                ),
+            }],
+            link: None,
+        };
+    }
+    let Some(leaf) = stored_leaf else {
+        return Analysis {
+            leaf: merkle::leaf_hash(b""),
+            problems: vec![Found {
+                session,
+                kind: ProblemKind::MerkleTree,
+                message: format!(
+                    "record {seq}: it was pruned, and its leaf is missing from the tree (the \
+                     only evidence left of it deleted?)"
+                ),
+            }],
+            link: None,
+        };
+    };
+    Analysis {
+        leaf,
+        problems: Vec::new(),
+        link: Some(links.pruned(chunk, row)),
+    }
 }
 
 fn hash_mismatch(seq: u64, session: Option<&str>) -> Found {
@@ -390,6 +499,7 @@ type Checked = (Chunk, Vec<Option<Analysis>>, Links);
 /// of `next_row` (reading SQLite) or of `each`.
 pub(super) fn for_each_record(
     workers: usize,
+    pruned_through: u64,
     next_row: &mut dyn FnMut(&mut Chunk) -> Result<bool, LedgerError>,
     each: &mut Each<'_>,
 ) -> Result<(), LedgerError> {
@@ -403,7 +513,7 @@ pub(super) fn for_each_record(
         for _ in 0..workers {
             let work_queue = Arc::clone(&work_queue);
             let done = done.clone();
-            scope.spawn(move || work_loop(&work_queue, &done));
+            scope.spawn(move || work_loop(&work_queue, &done, pruned_through));
         }
         drop(done);
         let mut order = InOrder {
@@ -446,7 +556,11 @@ pub(super) fn for_each_record(
 const WORKERS_GONE: LedgerError = LedgerError::Internal("a verify worker stopped");
 
 /// A worker: checks chunks until there are no more.
-fn work_loop(work_queue: &Mutex<Receiver<(u64, Chunk)>>, done: &Sender<(u64, Checked)>) {
+fn work_loop(
+    work_queue: &Mutex<Receiver<(u64, Chunk)>>,
+    done: &Sender<(u64, Checked)>,
+    pruned_through: u64,
+) {
     loop {
         let next = match work_queue.lock() {
             Ok(queue) => queue.recv(),
@@ -457,7 +571,7 @@ fn work_loop(work_queue: &Mutex<Receiver<(u64, Chunk)>>, done: &Sender<(u64, Che
         let analyses = chunk
             .rows
             .iter()
-            .map(|row| analyse(&chunk, row, &mut links))
+            .map(|row| analyse(&chunk, row, &mut links, pruned_through))
             .collect();
         if done.send((index, (chunk, analyses, links))).is_err() {
             return;

@@ -8,6 +8,7 @@ mod bundle;
 mod checkpoints;
 mod concurrency;
 mod props;
+mod prune;
 mod query;
 mod schema;
 mod spool;

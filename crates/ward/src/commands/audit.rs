@@ -65,6 +65,15 @@ pub(crate) fn run(home: &Home, command: AuditCommand) -> Result<ExitCode> {
             let mut ledger = ledger;
             proofs::add_cosignature(home, &mut ledger, &file, &witness, json)
         }
+        AuditCommand::Prune {
+            before,
+            dry_run,
+            yes,
+            json,
+        } => {
+            let mut ledger = ledger;
+            super::prune::run(home, &mut ledger, before.as_deref(), dry_run, yes, json)
+        }
         AuditCommand::Prove { seq, size, out } => proofs::prove(&ledger, seq, size, out.as_deref()),
         AuditCommand::Consistency { old, new, out } => {
             proofs::consistency(&ledger, old, new, out.as_deref())

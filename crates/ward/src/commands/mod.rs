@@ -13,6 +13,7 @@ pub(crate) mod policy;
 pub(crate) mod policy_diff;
 pub(crate) mod policy_replay;
 pub(crate) mod proofs;
+pub(crate) mod prune;
 pub(crate) mod report;
 pub(crate) mod sinks;
 pub(crate) mod tail;

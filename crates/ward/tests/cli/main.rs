@@ -27,6 +27,7 @@ mod malformed;
 mod notifications;
 mod overrides;
 mod proofs;
+mod prune;
 mod receiver;
 mod replay;
 mod report;
