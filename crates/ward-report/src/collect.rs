@@ -90,13 +90,15 @@ impl Tally {
                 ..Breakdown::default()
             }),
         };
-        entry.calls += 1;
-        match decision {
-            Some("warn") => entry.warn += 1,
-            Some("ask") => entry.ask += 1,
-            Some("deny") => entry.deny += 1,
-            _ => {}
-        }
+        count(
+            decision,
+            [
+                &mut entry.calls,
+                &mut entry.warn,
+                &mut entry.ask,
+                &mut entry.deny,
+            ],
+        );
     }
 
     /// Most calls first, then by name; at most `limit`.
@@ -105,6 +107,17 @@ impl Tally {
         rows.sort_by(|a, b| b.calls.cmp(&a.calls).then_with(|| a.name.cmp(&b.name)));
         rows.truncate(limit);
         rows
+    }
+}
+
+/// Adds one call decided `decision` to its counts: calls, warned, asked, denied.
+fn count(decision: Option<&str>, [calls, warn, ask, deny]: [&mut u64; 4]) {
+    *calls += 1;
+    match decision {
+        Some("warn") => *warn += 1,
+        Some("ask") => *ask += 1,
+        Some("deny") => *deny += 1,
+        _ => {}
     }
 }
 
@@ -138,7 +151,7 @@ struct Pass {
     /// Per session: its calls, counted once the user and project are known.
     by_session: Tally,
     /// Per session: its calls' decisions, to count by user and project after.
-    session_decisions: HashMap<String, [u64; 4]>,
+    session_decisions: HashMap<String, Breakdown>,
     users: HashMap<String, String>,
     rules: HashMap<String, RuleTally>,
     targets: HashMap<String, (u64, u64)>,
@@ -283,13 +296,15 @@ impl Pass {
                 .entry(row.session_id.to_owned())
                 .or_default(),
         };
-        counts[0] += 1;
-        match decision {
-            Some("warn") => counts[1] += 1,
-            Some("ask") => counts[2] += 1,
-            Some("deny") => counts[3] += 1,
-            _ => {}
-        }
+        count(
+            decision,
+            [
+                &mut counts.calls,
+                &mut counts.warn,
+                &mut counts.ask,
+                &mut counts.deny,
+            ],
+        );
         let date = row.time.get(..10).unwrap_or(row.time);
         let day = match self.days.get_mut(date) {
             Some(day) => day,
@@ -298,13 +313,10 @@ impl Pass {
                 ..Day::default()
             }),
         };
-        day.calls += 1;
-        match decision {
-            Some("warn") => day.warn += 1,
-            Some("ask") => day.ask += 1,
-            Some("deny") => day.deny += 1,
-            _ => {}
-        }
+        count(
+            decision,
+            [&mut day.calls, &mut day.warn, &mut day.ask, &mut day.deny],
+        );
         if let Some(hour) = row.time.get(11..13).and_then(|h| h.parse::<usize>().ok())
             && hour < 24
         {
@@ -444,10 +456,10 @@ impl Pass {
                     .entry(name.cloned().unwrap_or_else(|| "(none)".to_owned()))
                     .or_default();
                 entry.name = name.cloned().unwrap_or_else(|| "(none)".to_owned());
-                entry.calls += counts[0];
-                entry.warn += counts[1];
-                entry.ask += counts[2];
-                entry.deny += counts[3];
+                entry.calls += counts.calls;
+                entry.warn += counts.warn;
+                entry.ask += counts.ask;
+                entry.deny += counts.deny;
             }
         }
 

@@ -63,24 +63,7 @@ pub fn render(report: &Report) -> String {
 
     let t = &report.totals;
     let _ = writeln!(out, "<h2 id=\"totals\">Totals</h2>\n<table>");
-    for (name, value) in [
-        ("Records", t.records.to_string()),
-        ("Sessions", t.sessions.to_string()),
-        ("Tool calls", t.calls.to_string()),
-        ("No rule's opinion", t.silent.to_string()),
-        ("Allowed by a rule", t.allow.to_string()),
-        ("Warned", t.warn.to_string()),
-        ("Asked", t.ask.to_string()),
-        ("Denied", t.deny.to_string()),
-        ("Block rate", format!("{:.2}%", t.block_rate * 100.0)),
-        ("Ask rate", format!("{:.2}%", t.ask_rate * 100.0)),
-        ("Not enforced", t.not_enforced.to_string()),
-        ("Permission prompts", t.permission_prompts.to_string()),
-        ("Succeeded", t.succeeded.to_string()),
-        ("Failed", t.failed.to_string()),
-        ("Interrupted", t.interrupted.to_string()),
-        ("Ward failed (closed)", t.ward_errors.to_string()),
-    ] {
+    for (name, value) in t.labelled() {
         let _ = writeln!(out, "<tr><th>{name}</th><td class=\"n\">{value}</td></tr>");
     }
     let _ = writeln!(out, "</table>");

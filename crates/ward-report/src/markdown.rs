@@ -35,27 +35,7 @@ pub fn render(report: &Report) -> String {
     let t = &report.totals;
     let _ = writeln!(out, "## Totals\n");
     let _ = writeln!(out, "| | |\n|---|---:|");
-    for (name, value) in [
-        ("Records", t.records.to_string()),
-        ("Sessions", t.sessions.to_string()),
-        ("Tool calls", t.calls.to_string()),
-        ("No rule's opinion", t.silent.to_string()),
-        ("Allowed by a rule", t.allow.to_string()),
-        ("Warned", t.warn.to_string()),
-        ("Asked", t.ask.to_string()),
-        ("Denied", t.deny.to_string()),
-        ("Block rate", percent(t.block_rate)),
-        ("Ask rate", percent(t.ask_rate)),
-        (
-            "Not enforced (dry-run, override)",
-            t.not_enforced.to_string(),
-        ),
-        ("Permission prompts", t.permission_prompts.to_string()),
-        ("Succeeded", t.succeeded.to_string()),
-        ("Failed", t.failed.to_string()),
-        ("Interrupted", t.interrupted.to_string()),
-        ("Ward failed (closed)", t.ward_errors.to_string()),
-    ] {
+    for (name, value) in t.labelled() {
         let _ = writeln!(out, "| {name} | {value} |");
     }
     out.push('\n');
@@ -267,10 +247,6 @@ fn breakdown(out: &mut String, title: &str, rows: &[Breakdown]) {
 /// A value safe in a table cell: no `|`, no line breaks.
 fn cell(text: &str) -> String {
     text.replace('|', "\\|").replace(['\n', '\r'], " ")
-}
-
-fn percent(rate: f64) -> String {
-    format!("{:.2}%", rate * 100.0)
 }
 
 fn seconds(value: Option<u64>) -> String {

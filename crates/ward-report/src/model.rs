@@ -110,6 +110,35 @@ pub struct Totals {
     pub ward_errors: u64,
 }
 
+impl Totals {
+    /// The totals as people read them: a label and a value each, in the order
+    /// the Markdown and HTML reports show them.
+    pub fn labelled(&self) -> Vec<(&'static str, String)> {
+        let percent = |rate: f64| format!("{:.2}%", rate * 100.0);
+        vec![
+            ("Records", self.records.to_string()),
+            ("Sessions", self.sessions.to_string()),
+            ("Tool calls", self.calls.to_string()),
+            ("No rule's opinion", self.silent.to_string()),
+            ("Allowed by a rule", self.allow.to_string()),
+            ("Warned", self.warn.to_string()),
+            ("Asked", self.ask.to_string()),
+            ("Denied", self.deny.to_string()),
+            ("Block rate", percent(self.block_rate)),
+            ("Ask rate", percent(self.ask_rate)),
+            (
+                "Not enforced (dry-run, override)",
+                self.not_enforced.to_string(),
+            ),
+            ("Permission prompts", self.permission_prompts.to_string()),
+            ("Succeeded", self.succeeded.to_string()),
+            ("Failed", self.failed.to_string()),
+            ("Interrupted", self.interrupted.to_string()),
+            ("Ward failed (closed)", self.ward_errors.to_string()),
+        ]
+    }
+}
+
 /// Calls of one tool, category, agent, session, user or project.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Breakdown {

@@ -84,6 +84,20 @@ fn cwd_or_current(cwd: Option<PathBuf>) -> Result<PathBuf> {
     }
 }
 
+/// What `~`, `$WARD_HOME`, `$PROJECT` and `$CWD` expand to for a policy file
+/// read on its own in `cwd`.
+pub(crate) fn placeholders(home: &Home, cwd: &Path) -> Placeholders {
+    Placeholders {
+        home: user_home(),
+        ward_home: home.root.display().to_string(),
+        project: layers::project_root(cwd)
+            .unwrap_or_else(|| cwd.to_path_buf())
+            .display()
+            .to_string(),
+        cwd: cwd.display().to_string(),
+    }
+}
+
 pub(crate) fn user_home() -> String {
     env::var(env::HOME).unwrap_or_else(|| "/".to_owned())
 }
@@ -246,15 +260,7 @@ fn validate_file(home: &Home, file: &Path, cwd: &Path, report: &mut Validation) 
             return;
         }
     };
-    let placeholders = Placeholders {
-        home: user_home(),
-        ward_home: home.root.display().to_string(),
-        project: layers::project_root(cwd)
-            .unwrap_or_else(|| cwd.to_path_buf())
-            .display()
-            .to_string(),
-        cwd: cwd.display().to_string(),
-    };
+    let placeholders = placeholders(home, cwd);
     let source = PolicySource {
         layer: Layer::User,
         path: file.display().to_string(),

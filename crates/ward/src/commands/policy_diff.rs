@@ -9,7 +9,7 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use serde::Serialize;
 use serde_json::Value;
-use ward_core::policy::{Layer, Placeholders, Policy, PolicySource, Rule};
+use ward_core::policy::{Layer, Policy, PolicySource, Rule};
 
 use crate::home::Home;
 use crate::output;
@@ -69,15 +69,7 @@ fn load(home: &Home, file: &Path) -> Result<Policy> {
     let text = std::fs::read_to_string(file)
         .with_context(|| format!("cannot read the policy `{}`", file.display()))?;
     let cwd = std::env::current_dir().context("cannot find the current directory")?;
-    let placeholders = Placeholders {
-        home: super::policy::user_home(),
-        ward_home: home.root.display().to_string(),
-        project: crate::layers::project_root(&cwd)
-            .unwrap_or_else(|| cwd.clone())
-            .display()
-            .to_string(),
-        cwd: cwd.display().to_string(),
-    };
+    let placeholders = super::policy::placeholders(home, &cwd);
     let source = PolicySource {
         layer: Layer::User,
         path: file.display().to_string(),

@@ -17,18 +17,6 @@ fn call(command: &str, tool_use_id: &str) -> String {
     .to_string()
 }
 
-/// `ward ARGS` run by the OS user `user`.
-fn as_user(ctx: &Ctx, user: &str, args: &[&str]) -> Out {
-    let output = ctx
-        .cmd()
-        .env("USER", user)
-        .args(args)
-        .write_stdin(Vec::new())
-        .output()
-        .unwrap();
-    Out::from_output(&output)
-}
-
 fn queued() -> Ctx {
     let ctx = Ctx::new();
     ctx.init();
@@ -66,15 +54,14 @@ fn an_approved_call_runs_once_and_everything_is_recorded() {
     let again = ctx.hook(&call("terraform apply -auto-approve", "toolu_tf2"));
     assert_eq!(request_id(&again), id);
 
-    let listed = as_user(&ctx, "alice", &["approvals", "list", "--json"]);
+    let listed = ctx.ward_as("alice", &["approvals", "list", "--json"]);
     listed.assert_success();
     let listed = listed.json();
     assert_eq!(listed.as_array().unwrap().len(), 1, "{listed:#}");
     assert_eq!(listed[0]["status"], "pending");
     assert_eq!(listed[0]["rule"], "team.deploy-approval");
 
-    let out = as_user(
-        &ctx,
+    let out = ctx.ward_as(
         "alice",
         &["approvals", "approve", &id, "--reason", "change CHG-7"],
     );
@@ -132,7 +119,7 @@ fn an_approved_call_runs_once_and_everything_is_recorded() {
             .unwrap()
             .starts_with("sha256:")
     );
-    let show = as_user(&ctx, "alice", &["approvals", "show", &id]);
+    let show = ctx.ward_as("alice", &["approvals", "show", &id]);
     show.assert_success();
     assert!(
         show.stdout.contains("(used)") && show.stdout.contains("by alice"),
@@ -148,8 +135,7 @@ fn a_denied_call_stays_denied_and_the_agent_is_told_why() {
     let ctx = queued();
     let deploy = call("terraform apply", "toolu_d1");
     let id = request_id(&ctx.hook(&deploy));
-    let out = as_user(
-        &ctx,
+    let out = ctx.ward_as(
         "bob",
         &[
             "approvals",
@@ -170,7 +156,7 @@ fn a_denied_call_stays_denied_and_the_agent_is_told_why() {
     let denied = host_events(&ctx, "ApprovalDenied");
     assert_eq!(denied[0]["request"]["input"]["by"], "bob");
     // A decided request cannot be decided again.
-    let again = as_user(&ctx, "alice", &["approvals", "approve", &id]);
+    let again = ctx.ward_as("alice", &["approvals", "approve", &id]);
     assert_eq!(again.code, 2);
     assert!(again.stderr.contains("is denied"), "{}", again.render());
 }
@@ -187,17 +173,17 @@ fn the_requester_and_outsiders_cannot_approve_and_two_leads_are_needed() {
 
     let migrate = call("flyway migrate", "toolu_m1");
     let id = request_id(&ctx.hook(&migrate));
-    let outsider = as_user(&ctx, "mallory", &["approvals", "approve", &id]);
+    let outsider = ctx.ward_as("mallory", &["approvals", "approve", &id]);
     assert_eq!(outsider.code, 2);
     assert!(
         outsider.stderr.contains("not in the approver pool `leads`"),
         "{}",
         outsider.render()
     );
-    let alice = as_user(&ctx, "alice", &["approvals", "approve", &id]);
+    let alice = ctx.ward_as("alice", &["approvals", "approve", &id]);
     alice.assert_success();
     assert!(alice.stdout.contains("needs 1 more"), "{}", alice.render());
-    let twice = as_user(&ctx, "alice", &["approvals", "approve", &id]);
+    let twice = ctx.ward_as("alice", &["approvals", "approve", &id]);
     assert_eq!(twice.code, 2);
     assert!(
         twice.stderr.contains("already approved"),
@@ -207,7 +193,8 @@ fn the_requester_and_outsiders_cannot_approve_and_two_leads_are_needed() {
     // One of two: still denied, same request.
     let early = ctx.hook(&call("flyway migrate", "toolu_m2"));
     assert_eq!(request_id(&early), id);
-    as_user(&ctx, "bob", &["approvals", "approve", &id]).assert_success();
+    ctx.ward_as("bob", &["approvals", "approve", &id])
+        .assert_success();
     let run = ctx.hook(&call("flyway migrate", "toolu_m3"));
     assert_eq!(
         run.permission_decision().as_deref(),
@@ -245,7 +232,7 @@ fn an_expired_request_cannot_be_approved_and_its_expiry_is_recorded() {
     let ctx = queued();
     let id = request_id(&ctx.hook(&call("helm upgrade web ./chart", "toolu_h1")));
     std::thread::sleep(std::time::Duration::from_millis(1_200));
-    let late = as_user(&ctx, "alice", &["approvals", "approve", &id]);
+    let late = ctx.ward_as("alice", &["approvals", "approve", &id]);
     assert_eq!(late.code, 2);
     assert!(late.stderr.contains("is expired"), "{}", late.render());
     ctx.ward(&["audit", "ingest"]);
@@ -262,7 +249,7 @@ fn an_undecided_request_escalates_to_another_pool() {
     let ctx = queued();
     let playbook = call("ansible-playbook site.yml", "toolu_e1");
     let id = request_id(&ctx.hook(&playbook));
-    let early = as_user(&ctx, "carol", &["approvals", "approve", &id]);
+    let early = ctx.ward_as("carol", &["approvals", "approve", &id]);
     assert_eq!(early.code, 2, "{}", early.render());
     assert!(
         early.stderr.contains("escalates to pool `oncall` after 1s"),
@@ -274,7 +261,8 @@ fn an_undecided_request_escalates_to_another_pool() {
     let escalated = host_events(&ctx, "ApprovalEscalated");
     assert_eq!(escalated.len(), 1);
     assert_eq!(escalated[0]["request"]["input"]["to"], "oncall");
-    as_user(&ctx, "carol", &["approvals", "approve", &id]).assert_success();
+    ctx.ward_as("carol", &["approvals", "approve", &id])
+        .assert_success();
     let run = ctx.hook(&call("ansible-playbook site.yml", "toolu_e2"));
     assert_eq!(
         run.permission_decision().as_deref(),
@@ -283,7 +271,8 @@ fn an_undecided_request_escalates_to_another_pool() {
         run.render()
     );
     // Recorded once.
-    as_user(&ctx, "carol", &["approvals", "list"]).assert_success();
+    ctx.ward_as("carol", &["approvals", "list"])
+        .assert_success();
     assert_eq!(host_events(&ctx, "ApprovalEscalated").len(), 1);
 }
 

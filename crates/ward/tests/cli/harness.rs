@@ -308,6 +308,25 @@ impl Ctx {
         self.hook(&self.fixture(name))
     }
 
+    /// Pipes each fixture `claude-code/NAME.json` to the hook, in order.
+    pub(crate) fn hook_fixtures(&self, names: &[&str]) {
+        for name in names {
+            self.hook_fixture(&format!("claude-code/{name}.json"));
+        }
+    }
+
+    /// Runs `ward ARGS` as the OS user `user` (`$USER`), with nothing on stdin.
+    pub(crate) fn ward_as(&self, user: &str, args: &[&str]) -> Out {
+        let output = self
+            .cmd()
+            .env("USER", user)
+            .args(args)
+            .write_stdin(Vec::new())
+            .output()
+            .unwrap();
+        Out::from_output(&output)
+    }
+
     /// Pipes raw bytes, unchanged, to `ward hook claude-code`.
     pub(crate) fn hook_bytes(&self, bytes: &[u8]) -> Out {
         self.ward_stdin(&["hook", "claude-code"], bytes.to_vec())

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::harness::{Ctx, Out, SESSION};
+use crate::harness::{Ctx, SESSION};
 use crate::receiver::Receiver;
 
 /// Rules whose calls make notices, or deliberately do not.
@@ -44,18 +44,6 @@ fn bash(command: &str, tool_use_id: &str) -> String {
         "tool_use_id": tool_use_id,
     })
     .to_string()
-}
-
-/// `ward ARGS` run by the OS user `user`.
-fn as_user(ctx: &Ctx, user: &str, args: &[&str]) -> Out {
-    let output = ctx
-        .cmd()
-        .env("USER", user)
-        .args(args)
-        .write_stdin(Vec::new())
-        .output()
-        .unwrap();
-    Out::from_output(&output)
 }
 
 /// The events received, once there are `count` of them: they are delivered by
@@ -118,12 +106,8 @@ fn approvals_overrides_and_severe_denies_reach_a_webhook_as_they_happen() {
     let curl = ctx.hook(&bash("curl https://example.com", "toolu_c1"));
     assert_eq!(curl.permission_decision().as_deref(), Some("deny"));
 
-    as_user(
-        &ctx,
-        "bob",
-        &["approvals", "approve", &id, "--reason", "CHG-9"],
-    )
-    .assert_success();
+    ctx.ward_as("bob", &["approvals", "approve", &id, "--reason", "CHG-9"])
+        .assert_success();
     let events = wait_for(&receiver, 2);
     assert_eq!(events[1]["kind"], "approval_granted");
     assert_eq!(events[1]["details"]["by"], "bob");
@@ -151,8 +135,7 @@ fn approvals_overrides_and_severe_denies_reach_a_webhook_as_they_happen() {
     );
 
     // Break-glass on and off.
-    let started = as_user(
-        &ctx,
+    let started = ctx.ward_as(
         "alice",
         &[
             "override",
@@ -177,7 +160,8 @@ fn approvals_overrides_and_severe_denies_reach_a_webhook_as_they_happen() {
         "{:#}",
         events[3]
     );
-    as_user(&ctx, "alice", &["override", "--end", &override_id]).assert_success();
+    ctx.ward_as("alice", &["override", "--end", &override_id])
+        .assert_success();
     let events = wait_for(&receiver, 5);
     assert_eq!(
         kinds(&events),
@@ -233,8 +217,7 @@ fn a_slack_receiver_that_was_down_gets_escaped_messages_once_it_is_back() {
         ),
     );
     // Markup in a recorded string must not reach Slack as markup.
-    let started = as_user(
-        &ctx,
+    let started = ctx.ward_as(
         "alice",
         &[
             "override",
@@ -247,7 +230,8 @@ fn a_slack_receiver_that_was_down_gets_escaped_messages_once_it_is_back() {
     );
     started.assert_success();
     let override_id = started.json()["id"].as_str().unwrap().to_owned();
-    as_user(&ctx, "alice", &["override", "--end", &override_id]).assert_success();
+    ctx.ward_as("alice", &["override", "--end", &override_id])
+        .assert_success();
     let home: Value =
         serde_json::from_str(&ctx.fixture("claude-code/pre_tool_use_rm_rf_home.json")).unwrap();
     ctx.hook(&home.to_string());

@@ -34,9 +34,7 @@ fn aged() -> Ctx {
         ledger.append(old).unwrap();
     }
     drop(ledger);
-    for name in ["pre_tool_use_read_source", "pre_tool_use_ls"] {
-        ctx.hook_fixture(&format!("claude-code/{name}.json"));
-    }
+    ctx.hook_fixtures(&["pre_tool_use_read_source", "pre_tool_use_ls"]);
     ctx
 }
 

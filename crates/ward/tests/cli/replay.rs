@@ -12,15 +12,13 @@ use crate::harness::Ctx;
 fn recorded() -> Ctx {
     let ctx = Ctx::new();
     ctx.init();
-    for name in [
+    ctx.hook_fixtures(&[
         "session_start_startup",
         "pre_tool_use_read_source",
         "post_tool_use_read_source",
         "pre_tool_use_ls",
         "pre_tool_use_rm_rf_home",
-    ] {
-        ctx.hook_fixture(&format!("claude-code/{name}.json"));
-    }
+    ]);
     // The same read three more times, for the rate limit below.
     for index in 0..3 {
         let mut read: Value =

@@ -9,16 +9,14 @@ use crate::harness::Ctx;
 fn recorded() -> Ctx {
     let ctx = Ctx::new();
     ctx.init();
-    for name in [
+    ctx.hook_fixtures(&[
         "session_start_startup",
         "pre_tool_use_read_source",
         "post_tool_use_read_source",
         "pre_tool_use_ls",
         "post_tool_use_failure_cargo_test",
         "pre_tool_use_rm_rf_home",
-    ] {
-        ctx.hook_fixture(&format!("claude-code/{name}.json"));
-    }
+    ]);
     ctx
 }
 
