@@ -2,7 +2,7 @@
 //! number of the JSON fits one sheet and pivots by section (`totals`, `by_tool`,
 //! `top_rules`, `daily`, …). Quoting is the `csv` crate's (RFC 4180).
 
-use crate::model::{Breakdown, Report};
+use crate::model::Report;
 
 /// Renders the report.
 pub fn render(report: &Report) -> Result<String, std::io::Error> {
@@ -41,16 +41,7 @@ pub fn render(report: &Report) -> Result<String, std::io::Error> {
     ] {
         row("totals", "", metric, value)?;
     }
-    let breakdowns: [(&str, &[Breakdown]); 7] = [
-        ("by_tool", &report.by_tool),
-        ("by_category", &report.by_category),
-        ("by_agent", &report.by_agent),
-        ("by_subagent", &report.by_subagent),
-        ("by_session", &report.by_session),
-        ("by_user", &report.by_user),
-        ("by_project", &report.by_project),
-    ];
-    for (section, rows) in breakdowns {
+    for (_, section, rows) in report.breakdowns() {
         for b in rows {
             for (metric, value) in [
                 ("calls", b.calls),

@@ -75,15 +75,7 @@ pub fn render(report: &Report) -> String {
     let _ = writeln!(out, "</div>");
 
     let _ = writeln!(out, "<div class=\"grid\">");
-    for (title, rows) in [
-        ("By tool", &report.by_tool),
-        ("By category", &report.by_category),
-        ("By agent", &report.by_agent),
-        ("By subagent", &report.by_subagent),
-        ("By user", &report.by_user),
-        ("By project", &report.by_project),
-        ("Top sessions", &report.by_session),
-    ] {
+    for (title, _, rows) in report.breakdowns() {
         breakdown(&mut out, title, rows);
     }
     let _ = writeln!(out, "</div>");

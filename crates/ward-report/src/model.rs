@@ -110,6 +110,22 @@ pub struct Totals {
     pub ward_errors: u64,
 }
 
+impl Report {
+    /// Every breakdown with its title and its JSON section's name, in the order
+    /// the reports show them.
+    pub fn breakdowns(&self) -> [(&'static str, &'static str, &[Breakdown]); 7] {
+        [
+            ("By tool", "by_tool", &self.by_tool),
+            ("By category", "by_category", &self.by_category),
+            ("By agent", "by_agent", &self.by_agent),
+            ("By subagent", "by_subagent", &self.by_subagent),
+            ("By user", "by_user", &self.by_user),
+            ("By project", "by_project", &self.by_project),
+            ("Top sessions", "by_session", &self.by_session),
+        ]
+    }
+}
+
 impl Totals {
     /// The totals as people read them: a label and a value each, in the order
     /// the Markdown and HTML reports show them.
