@@ -190,6 +190,78 @@ impl RateCounter for FileCounter<'_> {
         };
         Ok(jiff::Timestamp::from_millisecond(oldest).ok())
     }
+
+    fn reported(&mut self, key: &str, figure: &str) -> Result<Option<u64>, String> {
+        let path = reported_path(self.home, key);
+        match fs::read_to_string(&path) {
+            Ok(text) => {
+                let reported: Reported = serde_json::from_str(&text).map_err(|error| {
+                    format!(
+                        "`{}` is not a usage file ({error}); delete it",
+                        path.display()
+                    )
+                })?;
+                Ok((reported.key == key)
+                    .then(|| reported.figures.get(figure).copied())
+                    .flatten())
+            }
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(error) => Err(format!("cannot read `{}`: {error}", path.display())),
+        }
+    }
+}
+
+/// The figures an agent reported for one session (its `context_tokens`), for
+/// context budgets: `$WARD_HOME/usage/<sha256 of the key>.json`, replaced when the
+/// agent reports again. Only a policy with such a budget keeps them.
+#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
+struct Reported {
+    key: String,
+    figures: std::collections::BTreeMap<String, u64>,
+}
+
+/// Files of sessions not heard of for this long are removed.
+const KEEP_REPORTED: std::time::Duration = std::time::Duration::from_secs(7 * 24 * 60 * 60);
+
+fn reported_path(home: &Home, key: &str) -> PathBuf {
+    let digest = ward_ledger::hash::sha256_hex(key.as_bytes());
+    home.root
+        .join("usage")
+        .join(format!("{}.json", digest.get(..32).unwrap_or(&digest)))
+}
+
+/// Keeps the latest value of `figure` the agent reported for `session`.
+pub(crate) fn record_reported(
+    home: &Home,
+    session: &str,
+    figure: &str,
+    value: u64,
+) -> anyhow::Result<()> {
+    let key = format!("session:{session}");
+    let path = reported_path(home, &key);
+    let dir = home.root.join("usage");
+    fs::create_dir_all(&dir)?;
+    let mut reported: Reported = fs::read_to_string(&path)
+        .ok()
+        .and_then(|text| serde_json::from_str(&text).ok())
+        .filter(|r: &Reported| r.key == key)
+        .unwrap_or_default();
+    reported.key = key;
+    reported.figures.insert(figure.to_owned(), value);
+    crate::home::write_atomically(&path, serde_json::to_string(&reported)?.as_bytes(), 0o600)?;
+    // Sessions long over leave their files behind: drop them now and then.
+    if let Ok(entries) = fs::read_dir(&dir) {
+        for entry in entries.flatten() {
+            let stale = entry
+                .metadata()
+                .and_then(|m| m.modified())
+                .is_ok_and(|at| at.elapsed().unwrap_or_default() > KEEP_REPORTED);
+            if stale {
+                let _ = fs::remove_file(entry.path());
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Rewrites the log with only the lines newer than `keep_after` (and the one just

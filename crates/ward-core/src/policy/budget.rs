@@ -5,8 +5,13 @@
 //! Budgets count with the same [`RateCounter`] as rate limits (one shared count
 //! per session, across hook processes), under the pseudo-rule ids
 //! `budget.tool-calls` and, for the session's first call, the same count's
-//! oldest entry. Cost and token budgets need figures Claude Code does not send
-//! before a call, so they are not offered.
+//! oldest entry.
+//!
+//! A context budget (`max_context_tokens`) compares the size of the session's
+//! context as the agent last reported it (Claude Code's `context_tokens`, on
+//! `SessionStart`, that is at a start, a resume, a `/clear` or a compaction)
+//! with the limit, at each tool call after it. Claude Code reports no running
+//! count of tokens spent or cost, so no budget of those is offered.
 
 use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
@@ -32,10 +37,17 @@ pub struct BudgetSection {
     /// How long a session may run, from its first tool call (`2h`, `90m`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_duration: Option<String>,
+    /// The largest context, in tokens, the agent may report for a session
+    /// (Claude Code's `context_tokens`) before its calls are held.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_context_tokens: Option<u64>,
     /// `deny` (default) or `ask`, once a budget is used up.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub at_limit: Option<String>,
 }
+
+/// The figure a context budget reads.
+pub const CONTEXT_TOKENS: &str = "context_tokens";
 
 /// The budget of all layers together: the smallest of each limit, the strictest
 /// decision.
@@ -43,6 +55,7 @@ pub struct BudgetSection {
 pub(crate) struct Budget {
     max_tool_calls: Option<u32>,
     max_duration: Option<SignedDuration>,
+    pub(crate) max_context_tokens: Option<u64>,
     at_limit: Decision,
 }
 
@@ -69,6 +82,9 @@ impl Budget {
             if section.max_tool_calls == Some(0) {
                 return Err(invalid("`[budget] max_tool_calls` is 0".to_owned()));
             }
+            if section.max_context_tokens == Some(0) {
+                return Err(invalid("`[budget] max_context_tokens` is 0".to_owned()));
+            }
             let max_duration = section
                 .max_duration
                 .as_deref()
@@ -90,6 +106,7 @@ impl Budget {
             let next = Budget {
                 max_tool_calls: section.max_tool_calls,
                 max_duration,
+                max_context_tokens: section.max_context_tokens,
                 at_limit,
             };
             budget = Some(match budget {
@@ -97,6 +114,10 @@ impl Budget {
                 Some(so_far) => Budget {
                     max_tool_calls: smallest(so_far.max_tool_calls, next.max_tool_calls),
                     max_duration: smallest(so_far.max_duration, next.max_duration),
+                    max_context_tokens: smallest(
+                        so_far.max_context_tokens,
+                        next.max_context_tokens,
+                    ),
                     at_limit: so_far.at_limit.max(next.at_limit),
                 },
             });
@@ -156,6 +177,16 @@ impl Budget {
             let near = ran.as_millis() * 5 >= max.as_millis() * 4;
             self.judge(near, ran > max, "budget.duration", &used, matches);
         }
+        if let Some(max) = self.max_context_tokens
+            && let Some(tokens) = counter
+                .reported(&key, CONTEXT_TOKENS)
+                .map_err(counting_error)?
+        {
+            let used =
+                format!("the agent reported a context of {tokens} tokens, of the {max} allowed");
+            let near = u128::from(tokens) * 5 >= u128::from(max) * 4;
+            self.judge(near, tokens > max, "budget.context-tokens", &used, matches);
+        }
         Ok(())
     }
 
@@ -209,6 +240,7 @@ mod tests {
         BudgetSection {
             max_tool_calls: calls,
             max_duration: duration.map(str::to_owned),
+            max_context_tokens: None,
             at_limit: at_limit.map(str::to_owned),
         }
     }
@@ -227,5 +259,57 @@ mod tests {
         let bad = section(None, None, Some("warn"));
         let error = Budget::merge([("user", &bad)].into_iter()).unwrap_err();
         assert!(error.to_string().contains("use deny or ask"), "{error}");
+    }
+
+    /// A counter that counts nothing and reports a fixed context size.
+    struct Reporting(Option<u64>);
+
+    impl RateCounter for Reporting {
+        fn count(&mut self, _query: &RateQuery<'_>) -> Result<u64, String> {
+            Ok(1)
+        }
+
+        fn reported(&mut self, key: &str, figure: &str) -> Result<Option<u64>, String> {
+            assert_eq!((key, figure), ("session:s1", CONTEXT_TOKENS));
+            Ok(self.0)
+        }
+    }
+
+    #[test]
+    fn a_context_budget_warns_at_80_percent_and_holds_past_it() {
+        let mut spec = section(None, None, Some("ask"));
+        spec.max_context_tokens = Some(100_000);
+        let layers = [("managed", &spec)];
+        let budget = Budget::merge(layers.into_iter()).unwrap().unwrap();
+        let event = Event::pre_tool_use("claude-code", "s1", "/w", "Bash", serde_json::json!({}));
+        let decide = |tokens: Option<u64>| {
+            let (mut matches, mut counts) = (Vec::new(), Vec::new());
+            budget
+                .check(
+                    &event,
+                    Timestamp::UNIX_EPOCH,
+                    &mut Reporting(tokens),
+                    &mut matches,
+                    &mut counts,
+                )
+                .unwrap();
+            matches
+                .into_iter()
+                .map(|m| (m.rule_id, m.decision))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(decide(None), []);
+        assert_eq!(decide(Some(79_999)), []);
+        assert_eq!(
+            decide(Some(80_000)),
+            [("budget.context-tokens-80".to_owned(), Decision::Warn)]
+        );
+        assert_eq!(
+            decide(Some(100_001)),
+            [("budget.context-tokens".to_owned(), Decision::Ask)]
+        );
+        spec.max_context_tokens = Some(0);
+        let zero = [("user", &spec)];
+        assert!(Budget::merge(zero.into_iter()).is_err());
     }
 }

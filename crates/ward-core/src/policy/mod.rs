@@ -26,7 +26,7 @@ use sha2::{Digest, Sha256};
 
 pub use approval::{ApprovalMode, ApprovalPlan, ApprovalSpec, ApprovalsSection};
 pub use branches::{DEFAULT_PROTECTED_BRANCHES, ProtectedBranches};
-pub use budget::{BUDGET_CALLS_ID, BudgetSection};
+pub use budget::{BUDGET_CALLS_ID, BudgetSection, CONTEXT_TOKENS};
 pub use file::{MatchSpec, PolicyFile, RuleSpec, parse_policy_text};
 pub use ledger::{
     DEFAULT_CHECKPOINT_EVERY_RECORDS, DEFAULT_CHECKPOINT_EVERY_SECONDS, DEFAULT_RETENTION_DAYS,
@@ -401,6 +401,14 @@ impl Policy {
     /// Every rule, most authoritative layer first.
     pub fn rules(&self) -> &[Rule] {
         &self.rules
+    }
+
+    /// Whether a budget reads the context size the agent reports: the hook then
+    /// keeps the latest `context_tokens` of each session.
+    pub fn tracks_context_tokens(&self) -> bool {
+        self.budget
+            .as_ref()
+            .is_some_and(|budget| budget.max_context_tokens.is_some())
     }
 
     /// Whether decisions are enforced.

@@ -141,6 +141,13 @@ pub trait RateCounter {
     fn first_in_window(&mut self, _query: &RateQuery<'_>) -> Result<Option<Timestamp>, String> {
         Ok(None)
     }
+
+    /// The latest value of a figure the agent reported for `key` (a session's
+    /// `context_tokens`), for budgets; `None` when none was reported or the
+    /// counter keeps none.
+    fn reported(&mut self, _key: &str, _figure: &str) -> Result<Option<u64>, String> {
+        Ok(None)
+    }
 }
 
 /// What one rate limit counted, for the record.

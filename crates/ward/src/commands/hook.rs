@@ -195,6 +195,24 @@ fn decide_and_record(home: &Home, event: &Event) -> Result<HookReply, Failure> {
     if announce {
         ingest_in_background(home);
     }
+    // A context budget reads the size the agent last reported (`SessionStart`).
+    if policy.tracks_context_tokens()
+        && let Some(tokens) = event
+            .details
+            .get(ward_core::policy::CONTEXT_TOKENS)
+            .and_then(serde_json::Value::as_u64)
+        && let Err(error) = crate::limits::record_reported(
+            home,
+            &event.session_id,
+            ward_core::policy::CONTEXT_TOKENS,
+            tokens,
+        )
+    {
+        log(
+            home,
+            &format!("cannot keep the reported context size: {error:#}"),
+        );
+    }
     let stdout = verdict
         .as_ref()
         .and_then(|verdict| claude_code::render(&event.kind, verdict));

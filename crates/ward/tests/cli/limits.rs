@@ -180,3 +180,49 @@ fn a_session_budget_of_wall_time_runs_from_the_first_call() {
     assert_ne!(out.code, 0);
     assert!(format!("{}{}", out.stdout, out.stderr).contains("max_duration"));
 }
+
+/// A `SessionStart` that reports the context's size, as Claude Code sends it on a
+/// resume.
+fn resumed(tokens: u64) -> String {
+    serde_json::json!({
+        "hook_event_name": "SessionStart",
+        "source": "resume",
+        "context_tokens": tokens,
+    })
+    .to_string()
+}
+
+#[test]
+fn a_context_budget_follows_the_size_the_agent_reports() {
+    let ctx = budget_home("\n[budget]\nmax_context_tokens = 100000\n");
+    // Nothing reported yet: no opinion.
+    assert_eq!(ctx.hook(&listing(0)).assert_hook_ok(), None);
+    ctx.hook(&resumed(85_000)).assert_hook_ok();
+    let near = ctx.hook(&listing(1)).assert_hook_ok().unwrap();
+    assert!(
+        near["systemMessage"]
+            .as_str()
+            .unwrap()
+            .contains("a context of 85000 tokens, of the 100000 allowed"),
+        "{near:#}"
+    );
+    ctx.hook(&resumed(120_000)).assert_hook_ok();
+    let over = ctx.hook(&listing(2));
+    assert_eq!(
+        over.permission_decision().as_deref(),
+        Some("deny"),
+        "{}",
+        over.render()
+    );
+    assert!(over.permission_reason().contains("budget.context-tokens"));
+    // Another session reported nothing.
+    let other = listing(3).replace(
+        "\"hook_event_name\"",
+        "\"session_id\":\"another-session\",\"hook_event_name\"",
+    );
+    assert_eq!(ctx.hook(&other).assert_hook_ok(), None);
+    // Without a context budget, nothing is kept.
+    let plain = budget_home("\n[budget]\nmax_tool_calls = 50\n");
+    plain.hook(&resumed(120_000)).assert_hook_ok();
+    assert!(!plain.ward_home.join("usage").exists());
+}
