@@ -52,7 +52,8 @@ pub use error::LedgerError;
 pub use prune::{PRUNED_EVENT, PrunePlan};
 pub use query::{RecordFilter, SessionSummary, StoredRecord};
 pub use record::{
-    Outcome, RECORD_VERSION, Record, Reference, Request, Resource, Role, Rules, format_time,
+    HOST_SESSION, Outcome, RECORD_VERSION, Record, Reference, Request, Resource, Role, Rules,
+    format_time,
 };
 pub use scan::{Bodies, ScanOptions, ScanRow, SessionOrigin};
 pub use schema::SCHEMA_VERSION;

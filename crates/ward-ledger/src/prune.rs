@@ -22,11 +22,9 @@
 use rusqlite::{TransactionBehavior, params};
 use serde::Serialize;
 
-use crate::record::Record;
+use crate::record::{HOST_SESSION, Record};
+use crate::store::Context;
 use crate::{Ledger, LedgerError};
-
-/// The session of the host's own records, which are never pruned.
-pub(crate) const HOST_SESSION: &str = "ward-host";
 
 /// The event of a prune's record.
 pub const PRUNED_EVENT: &str = "RecordsPruned";
@@ -139,16 +137,14 @@ impl Ledger {
             ));
         }
         self.append(recorded)?;
-        let sqlite = |error| self.sqlite(error);
+        let context = Context::new(&self.path, self.options.busy_timeout);
         self.conn
             .pragma_update(None, "secure_delete", true)
-            .map_err(sqlite)?;
+            .map_err(|error| context.sqlite(error))?;
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(|error| {
-                LedgerError::from_sqlite(&self.path, self.options.busy_timeout, error)
-            })?;
+            .map_err(|error| context.sqlite(error))?;
         let mut done = 0u64;
         let mut from = 0u64;
         while from < plan.through_seq {
@@ -163,16 +159,12 @@ impl Ledger {
                         HOST_SESSION
                     ],
                 )
-                .map_err(|error| {
-                    LedgerError::from_sqlite(&self.path, self.options.busy_timeout, error)
-                })?;
+                .map_err(|error| context.sqlite(error))?;
             done += u64::try_from(changed).unwrap_or(0);
             progress(done, plan.records);
             from = to;
         }
-        tx.commit().map_err(|error| {
-            LedgerError::from_sqlite(&self.path, self.options.busy_timeout, error)
-        })?;
+        context.commit(tx)?;
         let _ = self.conn.pragma_update(None, "secure_delete", false);
         self.bound_wal();
         Ok(done)
@@ -201,18 +193,5 @@ impl Ledger {
             })
             .max()
             .unwrap_or(0))
-    }
-
-    /// The stored hash of record `seq`, whether or not its body was pruned.
-    pub fn record_hash(&self, seq: u64) -> Result<Option<String>, LedgerError> {
-        use rusqlite::OptionalExtension;
-        self.conn
-            .query_row(
-                "SELECT hash FROM records WHERE seq = ?1",
-                [i64::try_from(seq).unwrap_or(i64::MAX)],
-                |row| row.get(0),
-            )
-            .optional()
-            .map_err(|error| self.sqlite(error))
     }
 }

@@ -212,6 +212,18 @@ impl Ledger {
             .transpose()
     }
 
+    /// The stored hash of record `seq`, whether or not its body was pruned.
+    pub fn record_hash(&self, seq: u64) -> Result<Option<String>, LedgerError> {
+        self.conn
+            .query_row(
+                "SELECT hash FROM records WHERE seq = ?1",
+                [i64::try_from(seq).unwrap_or(i64::MAX)],
+                |row| row.get(0),
+            )
+            .optional()
+            .map_err(|error| self.sqlite(error))
+    }
+
     /// How many records the ledger holds.
     pub fn count(&self) -> Result<u64, LedgerError> {
         self.conn

@@ -8,6 +8,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use ward_core::{Finding, Target};
 
+/// The session of the host's own records (its identity, key rotations,
+/// approvals, overrides, prunes), as `role.session_id`.
+pub const HOST_SESSION: &str = "ward-host";
+
 /// The record format version written by this build.
 pub const RECORD_VERSION: u32 = 1;
 

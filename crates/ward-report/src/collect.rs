@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use foldhash::{HashMap, HashSet, HashSetExt};
 use serde::Deserialize;
 use serde_json::Value;
-use ward_ledger::{Bodies, Ledger, LedgerError, ScanOptions, ScanRow};
+use ward_ledger::{Bodies, HOST_SESSION, Ledger, LedgerError, ScanOptions, ScanRow};
 
 use crate::model::{
     Approvals, Breakdown, Day, Integrity, Override, Period, Report, Risk, RuleCount, SCHEMA,
@@ -27,9 +27,6 @@ pub struct Scope {
     /// Only sessions whose working directory is this directory or inside it.
     pub project: Option<String>,
 }
-
-/// The session of the host's own records.
-const HOST_SESSION: &str = "ward-host";
 
 /// The parts of a body a report reads.
 #[derive(Deserialize)]

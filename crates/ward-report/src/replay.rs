@@ -203,13 +203,12 @@ pub fn replay(
             policy_for,
             &mut counter,
         ) {
-            Ok(Some(change)) => {
+            Ok(Replayed::Same) => result.replayed += 1,
+            Ok(Replayed::Changed(change)) => {
                 result.replayed += 1;
-                if let Some(change) = change {
-                    result.changes.push(change);
-                }
+                result.changes.push(*change);
             }
-            Ok(None) => result.skipped += 1,
+            Ok(Replayed::Skipped) => result.skipped += 1,
             Err(error) => failure = Some(error),
         }
     })?;
@@ -222,7 +221,16 @@ pub fn replay(
     Ok(result)
 }
 
-/// `Ok(None)`: not replayable; `Ok(Some(None))`: replayed, unchanged.
+/// What became of one record.
+enum Replayed {
+    /// Not a call that can be replayed (no tool, Ward had failed, a bad time).
+    Skipped,
+    /// The new policy decides as the old one did.
+    Same,
+    /// It decides otherwise.
+    Changed(Box<Change>),
+}
+
 fn replay_one(
     seq: u64,
     record: &Record,
@@ -230,12 +238,12 @@ fn replay_one(
     policies: &mut HashMap<String, Policy>,
     policy_for: &mut dyn FnMut(&str) -> Result<Policy, String>,
     counter: &mut ReplayCounter,
-) -> Result<Option<Option<Change>>, ReplayError> {
+) -> Result<Replayed, ReplayError> {
     let (Some(tool), None) = (&record.request.tool, &record.result.error) else {
-        return Ok(None);
+        return Ok(Replayed::Skipped);
     };
     let Ok(time) = record.time.parse::<Timestamp>() else {
-        return Ok(None);
+        return Ok(Replayed::Skipped);
     };
     let event = Event {
         agent: record.role.agent.clone(),
@@ -281,7 +289,7 @@ fn replay_one(
         policies.insert(record.request.cwd.clone(), policy);
     }
     let Some(policy) = policies.get(&record.request.cwd) else {
-        return Ok(None);
+        return Ok(Replayed::Skipped);
     };
     let verdict = policy
         .evaluate_counting(&event, &action, time, counter)
@@ -298,9 +306,9 @@ fn replay_one(
     };
     let to = verdict.decision;
     if from == to {
-        return Ok(Some(None));
+        return Ok(Replayed::Same);
     }
-    Ok(Some(Some(Change {
+    Ok(Replayed::Changed(Box::new(Change {
         seq,
         time: record.time.clone(),
         session_id: record.role.session_id.clone(),

@@ -13,9 +13,9 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use ward_core::Severity;
-use ward_ledger::StoredRecord;
 use ward_ledger::record::Record;
 use ward_ledger::summary::input_summary;
+use ward_ledger::{HOST_SESSION, StoredRecord};
 
 /// One notice.
 ///
@@ -61,11 +61,20 @@ pub struct NoticeEvidence {
 /// instead).
 pub(crate) fn notice(stored: &StoredRecord, deny_severity: Severity) -> Option<NoticeEvidence> {
     let record = &stored.record;
+    let event = record.request.event.as_str();
+    if matches!(event, "PreToolUse" | "PermissionRequest") {
+        return deny(stored, deny_severity);
+    }
+    // Only the host's own records: an agent's event cannot be named like one.
+    if record.role.session_id != HOST_SESSION {
+        return None;
+    }
     let input = &record.request.input;
     let field = |name: &str| input.get(name).and_then(Value::as_str).map(str::to_owned);
+    let value = |name: &str| field(name).unwrap_or_default();
     let subject = field("id");
     let id = subject.as_deref().unwrap_or("?");
-    let (kind, severity, text) = match record.request.event.as_str() {
+    let (kind, severity, text) = match event {
         "ApprovalRequested" => (
             "approval_requested",
             Severity::Medium,
@@ -73,12 +82,12 @@ pub(crate) fn notice(stored: &StoredRecord, deny_severity: Severity) -> Option<N
                 "Approval requested: {id} by {} for rule `{}` ({}: {}). {} Approve with `ward \
                  approvals approve {id}` or deny with `ward approvals deny {id} --reason …` \
                  before {}.",
-                field("requester").unwrap_or_default(),
-                field("rule").unwrap_or_default(),
-                field("tool").unwrap_or_default(),
-                field("summary").unwrap_or_default(),
+                value("requester"),
+                value("rule"),
+                value("tool"),
+                value("summary"),
                 approvers(input),
-                field("expires_at").unwrap_or_default(),
+                value("expires_at"),
             ),
         ),
         "ApprovalGranted" => (
@@ -86,8 +95,8 @@ pub(crate) fn notice(stored: &StoredRecord, deny_severity: Severity) -> Option<N
             Severity::Low,
             format!(
                 "Approval {id} for rule `{}` approved by {} ({} of {}){}.",
-                field("rule").unwrap_or_default(),
-                field("by").unwrap_or_default(),
+                value("rule"),
+                value("by"),
                 number(input, "approvals"),
                 number(input, "required"),
                 because(input),
@@ -98,8 +107,8 @@ pub(crate) fn notice(stored: &StoredRecord, deny_severity: Severity) -> Option<N
             Severity::Low,
             format!(
                 "Approval {id} for rule `{}` denied by {}{}.",
-                field("rule").unwrap_or_default(),
-                field("by").unwrap_or_default(),
+                value("rule"),
+                value("by"),
                 because(input),
             ),
         ),
@@ -109,9 +118,9 @@ pub(crate) fn notice(stored: &StoredRecord, deny_severity: Severity) -> Option<N
             format!(
                 "Approval {id} for rule `{}` is still undecided after {} s: escalated to pool \
                  `{}`.",
-                field("rule").unwrap_or_default(),
+                value("rule"),
                 number(input, "waited_seconds"),
-                field("to").unwrap_or_default(),
+                value("to"),
             ),
         ),
         "ApprovalExpired" => (
@@ -120,7 +129,7 @@ pub(crate) fn notice(stored: &StoredRecord, deny_severity: Severity) -> Option<N
             format!(
                 "Approval {id} for rule `{}` expired with {} of {} approvals; the call stays \
                  denied.",
-                field("rule").unwrap_or_default(),
+                value("rule"),
                 number(input, "approvals"),
                 number(input, "required"),
             ),
@@ -130,10 +139,10 @@ pub(crate) fn notice(stored: &StoredRecord, deny_severity: Severity) -> Option<N
             Severity::High,
             format!(
                 "BREAK-GLASS: {} started override {id} until {} ({}): \"{}\".",
-                field("by").unwrap_or_default(),
-                field("expires_at").unwrap_or_default(),
-                field("scope").unwrap_or_default(),
-                field("reason").unwrap_or_default(),
+                value("by"),
+                value("expires_at"),
+                value("scope"),
+                value("reason"),
             ),
         ),
         "OverrideEnded" => (
@@ -141,7 +150,7 @@ pub(crate) fn notice(stored: &StoredRecord, deny_severity: Severity) -> Option<N
             Severity::Medium,
             format!(
                 "Override {id} ended early by {}{}.",
-                field("by").unwrap_or_default(),
+                value("by"),
                 because(input),
             ),
         ),
@@ -150,16 +159,11 @@ pub(crate) fn notice(stored: &StoredRecord, deny_severity: Severity) -> Option<N
             Severity::Medium,
             format!(
                 "Override {id} expired at {}; enforcement is back.",
-                field("expires_at").unwrap_or_default()
+                value("expires_at")
             ),
         ),
-        "PreToolUse" | "PermissionRequest" => return deny(stored, deny_severity),
         _ => return None,
     };
-    // Only the host's own records: an agent's event cannot be named like one.
-    if record.role.session_id != HOST_SESSION {
-        return None;
-    }
     Some(NoticeEvidence {
         id: format!("record:{}", stored.hash),
         seq: stored.seq,
@@ -176,9 +180,6 @@ pub(crate) fn notice(stored: &StoredRecord, deny_severity: Severity) -> Option<N
         details: input.clone(),
     })
 }
-
-/// The session of the host's own records.
-const HOST_SESSION: &str = "ward-host";
 
 /// The severity of a call's record if it is a deny worth a notice: enforced, not
 /// waiting for approval, and at least `least` severe. The hook asks this too, to

@@ -26,8 +26,7 @@ use ward_ledger::{Ledger, RecordFilter, TrustedKey};
 
 use crate::home::{Home, HostIdentity, RetiredKey, hex};
 
-/// The session that holds the host's own events (identity, key rotations).
-pub(crate) const HOST_SESSION: &str = "ward-host";
+pub(crate) use ward_ledger::HOST_SESSION;
 
 /// The agent name of the host's own records.
 const HOST_AGENT: &str = "ward";

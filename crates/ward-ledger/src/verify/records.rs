@@ -358,7 +358,7 @@ fn pruned(
     let stored_leaf: Option<Hash> = chunk
         .bytes(row, PRUNED_LEAF)
         .and_then(|bytes| bytes.try_into().ok());
-    let host = session.as_deref() == Some(crate::prune::HOST_SESSION);
+    let host = session.as_deref() == Some(crate::record::HOST_SESSION);
     if seq > pruned_through || host {
         return Analysis {
             leaf: merkle::leaf_hash(b""),

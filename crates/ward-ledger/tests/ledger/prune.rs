@@ -82,6 +82,16 @@ fn history() -> (tempfile::TempDir, std::path::PathBuf, Ledger) {
     (dir, path, ledger)
 }
 
+/// [`history`], its old records pruned.
+fn pruned_history() -> (tempfile::TempDir, std::path::PathBuf, Ledger) {
+    let (dir, path, mut ledger) = history();
+    let plan = ledger.prune_plan("2025-01-01").unwrap();
+    ledger
+        .prune(&plan, prune_record(plan.through_seq), &mut |_, _| {})
+        .unwrap();
+    (dir, path, ledger)
+}
+
 #[test]
 fn a_pruned_prefix_still_verifies_and_keeps_the_host_records() {
     let (_dir, path, mut ledger) = history();
@@ -127,26 +137,13 @@ fn a_pruned_prefix_still_verifies_and_keeps_the_host_records() {
 #[test]
 fn only_records_covered_by_a_checkpoint_are_pruned() {
     let (_dir, _path, mut ledger) = ledger();
+    let old_call = |index: usize| old(tool_call("s", "PreToolUse", "Bash", &format!("t{index}")));
     for index in 0..4 {
-        ledger
-            .append(old(tool_call(
-                "s",
-                "PreToolUse",
-                "Bash",
-                &format!("t{index}"),
-            )))
-            .unwrap();
+        ledger.append(old_call(index)).unwrap();
     }
     sign(&mut ledger);
     for index in 4..6 {
-        ledger
-            .append(old(tool_call(
-                "s",
-                "PreToolUse",
-                "Bash",
-                &format!("t{index}"),
-            )))
-            .unwrap();
+        ledger.append(old_call(index)).unwrap();
     }
     let plan = ledger.prune_plan("2025-01-01").unwrap();
     assert_eq!((plan.through_seq, plan.records, plan.uncovered), (4, 4, 2));
@@ -177,11 +174,7 @@ fn tampering_after_a_prune_is_still_found() {
         ),
     ];
     for (what, sql, kind) in cases {
-        let (_dir, path, mut ledger) = history();
-        let plan = ledger.prune_plan("2025-01-01").unwrap();
-        ledger
-            .prune(&plan, prune_record(plan.through_seq), &mut |_, _| {})
-            .unwrap();
+        let (_dir, path, ledger) = pruned_history();
         raw(&path).execute(sql, []).unwrap();
         let report = verify(&ledger);
         assert!(!report.ok, "{what}: not found");
@@ -192,11 +185,7 @@ fn tampering_after_a_prune_is_still_found() {
         );
     }
     // A pruned record's Merkle leaf changed: the signed checkpoint says otherwise.
-    let (_dir, path, mut ledger) = history();
-    let plan = ledger.prune_plan("2025-01-01").unwrap();
-    ledger
-        .prune(&plan, prune_record(plan.through_seq), &mut |_, _| {})
-        .unwrap();
+    let (_dir, path, ledger) = pruned_history();
     raw(&path)
         .execute(
             "UPDATE merkle_nodes SET hash = zeroblob(32) WHERE level = 0 AND idx = 3",

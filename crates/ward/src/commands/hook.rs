@@ -191,10 +191,7 @@ fn decide_and_record(home: &Home, event: &Event) -> Result<HookReply, Failure> {
     let announce = policy.sinks().iter().any(|sink| {
         sink.notices && ward_sinks::notice::severe_deny(&record, sink.deny_severity).is_some()
     });
-    store(home, record).map_err(failure(enforce))?;
-    if announce {
-        ingest_in_background(home);
-    }
+    store(home, record, announce).map_err(failure(enforce))?;
     // A context budget reads the size the agent last reported (`SessionStart`).
     if policy.tracks_context_tokens()
         && let Some(tokens) = event
@@ -251,34 +248,33 @@ fn break_glass(
 /// Makes the record durable before the hook answers: appended and fsynced to the
 /// ledger's journal, which moves into SQLite in batches (see
 /// `ward_ledger::append_queued` for why); a session's end flushes the batch.
-fn store(home: &Home, record: ward_ledger::record::Record) -> Result<()> {
+/// `announce`: the record is a notice someone should hear about now, so the
+/// background ingest (which delivers) starts even if the journal is not full.
+fn store(home: &Home, record: ward_ledger::record::Record, announce: bool) -> Result<()> {
     let path = home.ledger();
     let flush = record.request.event == EventKind::SessionEnd.as_str();
-    match ward_ledger::append_queued(&path, OpenOptions::default(), record, flush)
-        .with_context(|| format!("cannot record this call in `{}`", path.display()))?
-    {
-        Stored::Queued {
-            ingest_due: true, ..
-        } => {
-            ingest_in_background(home);
-            Ok(())
-        }
-        Stored::Committed(_) | Stored::Queued { .. } if flush => {
-            // A session ended and its records are in the ledger: sign a checkpoint
-            // of them, in the background (loading the key and signing stay off the
-            // agent's path).
-            run_in_background(home, &["audit", "checkpoint", "--quiet"]);
-            Ok(())
-        }
-        Stored::Committed(_) | Stored::Queued { .. } => Ok(()),
+    let stored = ward_ledger::append_queued(&path, OpenOptions::default(), record, flush)
+        .with_context(|| format!("cannot record this call in `{}`", path.display()))?;
+    let ingest_due = match &stored {
+        Stored::Queued { ingest_due, .. } => *ingest_due,
+        Stored::Committed(_) => false,
         Stored::Spooled { reason } => {
             log(
                 home,
                 &format!("ledger unavailable, record spooled: {reason}"),
             );
-            Ok(())
+            return Ok(());
         }
+    };
+    if ingest_due || announce {
+        ingest_in_background(home);
+    } else if flush {
+        // A session ended and its records are in the ledger: sign a checkpoint
+        // of them, in the background (loading the key and signing stay off the
+        // agent's path).
+        run_in_background(home, &["audit", "checkpoint", "--quiet"]);
     }
+    Ok(())
 }
 
 /// Starts `ward audit ingest` detached, so that moving the journal into SQLite (a few
@@ -334,7 +330,7 @@ fn fail(home: &Home, event: &Event, failure: Failure) -> HookReply {
         record.result.reason = Some(format!("Ward failed closed: {message}"));
     }
     if home.is_initialised()
-        && let Err(error) = store(home, record)
+        && let Err(error) = store(home, record, false)
     {
         log(home, &format!("cannot record the failure: {error:#}"));
     }
@@ -364,7 +360,7 @@ fn record_invalid_payload(home: &Home, message: &str) {
         host_key_id: home.read_identity().ok().map(|identity| identity.key_id),
     };
     let record = recording::build(&event, None, None, None, &actor, Some(message));
-    if let Err(error) = store(home, record) {
+    if let Err(error) = store(home, record, false) {
         log(
             home,
             &format!("cannot record an invalid payload: {error:#}"),

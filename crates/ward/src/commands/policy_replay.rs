@@ -69,7 +69,7 @@ fn render(replay: &Replay, file: &Path, since: &str, examples: usize) -> String 
     );
     if replay.skipped > 0 {
         out.push_str(&format!(
-            "({} record(s) skipped: Ward had failed on them.)\n",
+            "({} record(s) skipped: Ward had failed on them, or they were pruned.)\n",
             replay.skipped
         ));
     }

@@ -33,7 +33,7 @@ pub(crate) fn run(home: &Home, args: &TailArgs) -> Result<ExitCode> {
         writeln!(out, "{}", table_header())?;
     }
     // The newest matching records first, as `tail` does.
-    let mut last = ledger.count()?;
+    let mut last = ledger.tree_size()?;
     if args.lines > 0 {
         let newest = ledger.records(&RecordFilter {
             limit: Some(args.lines),
@@ -47,8 +47,9 @@ pub(crate) fn run(home: &Home, args: &TailArgs) -> Result<ExitCode> {
     loop {
         // A failed ingest leaves the records in the journal for the next try.
         let _ = ledger.ingest_pending();
-        // Every record up to here exists now, so the reads below see them all.
-        let top = ledger.count()?;
+        // Every record up to here exists now, so the reads below see them all
+        // (`max(seq)`, one index lookup, not a count of the whole ledger).
+        let top = ledger.tree_size()?;
         loop {
             let records = ledger.records(&RecordFilter {
                 seq_after: Some(last),

@@ -5,17 +5,7 @@
 
 use serde_json::Value;
 
-use crate::harness::{Ctx, Out, SESSION, of_event, record};
-
-fn call(command: &str, tool_use_id: &str) -> String {
-    serde_json::json!({
-        "hook_event_name": "PreToolUse",
-        "tool_name": "Bash",
-        "tool_input": {"command": command},
-        "tool_use_id": tool_use_id,
-    })
-    .to_string()
-}
+use crate::harness::{Ctx, Out, SESSION, bash_call, of_event, record};
 
 fn queued() -> Ctx {
     let ctx = Ctx::new();
@@ -45,13 +35,13 @@ fn host_events(ctx: &Ctx, event: &str) -> Vec<Value> {
 #[test]
 fn an_approved_call_runs_once_and_everything_is_recorded() {
     let ctx = queued();
-    let deploy = call("terraform apply -auto-approve", "toolu_tf1");
+    let deploy = bash_call("terraform apply -auto-approve", "toolu_tf1");
     let first = ctx.hook(&deploy);
     assert_eq!(first.permission_decision().as_deref(), Some("deny"));
     let id = request_id(&first);
     assert!(first.permission_reason().contains("Do not retry"));
     // Asking again before anyone decided: the same request, still denied.
-    let again = ctx.hook(&call("terraform apply -auto-approve", "toolu_tf2"));
+    let again = ctx.hook(&bash_call("terraform apply -auto-approve", "toolu_tf2"));
     assert_eq!(request_id(&again), id);
 
     let listed = ctx.ward_as("alice", &["approvals", "list", "--json"]);
@@ -71,7 +61,7 @@ fn an_approved_call_runs_once_and_everything_is_recorded() {
     // Two retries at once: exactly one runs.
     let children: Vec<_> = (0..2)
         .map(|index| {
-            ctx.spawn_hook(&call(
+            ctx.spawn_hook(&bash_call(
                 "terraform apply -auto-approve",
                 &format!("toolu_r{index}"),
             ))
@@ -92,7 +82,7 @@ fn an_approved_call_runs_once_and_everything_is_recorded() {
     }
     assert_eq!(allowed, 1);
     // A different call is not covered by the approval.
-    let other = ctx.hook(&call("terraform destroy", "toolu_tf9"));
+    let other = ctx.hook(&bash_call("terraform destroy", "toolu_tf9"));
     assert_eq!(other.permission_decision().as_deref(), Some("deny"));
     assert_ne!(request_id(&other), id);
 
@@ -133,7 +123,7 @@ fn an_approved_call_runs_once_and_everything_is_recorded() {
 #[test]
 fn a_denied_call_stays_denied_and_the_agent_is_told_why() {
     let ctx = queued();
-    let deploy = call("terraform apply", "toolu_d1");
+    let deploy = bash_call("terraform apply", "toolu_d1");
     let id = request_id(&ctx.hook(&deploy));
     let out = ctx.ward_as(
         "bob",
@@ -146,7 +136,7 @@ fn a_denied_call_stays_denied_and_the_agent_is_told_why() {
         ],
     );
     out.assert_success();
-    let retry = ctx.hook(&call("terraform apply", "toolu_d2"));
+    let retry = ctx.hook(&bash_call("terraform apply", "toolu_d2"));
     assert_eq!(retry.permission_decision().as_deref(), Some("deny"));
     let reason = retry.permission_reason();
     assert!(
@@ -164,14 +154,14 @@ fn a_denied_call_stays_denied_and_the_agent_is_told_why() {
 #[test]
 fn the_requester_and_outsiders_cannot_approve_and_two_leads_are_needed() {
     let ctx = queued();
-    let deploy_id = request_id(&ctx.hook(&call("terraform apply", "toolu_q1")));
+    let deploy_id = request_id(&ctx.hook(&bash_call("terraform apply", "toolu_q1")));
     // The agent ran as the OS user that `ward init` recorded (`unknown-user` in
     // these tests' empty environment): the same user may not approve.
     let own = ctx.ward(&["approvals", "approve", &deploy_id]);
     assert_eq!(own.code, 2, "{}", own.render());
     assert!(own.stderr.contains("made this request"), "{}", own.render());
 
-    let migrate = call("flyway migrate", "toolu_m1");
+    let migrate = bash_call("flyway migrate", "toolu_m1");
     let id = request_id(&ctx.hook(&migrate));
     let outsider = ctx.ward_as("mallory", &["approvals", "approve", &id]);
     assert_eq!(outsider.code, 2);
@@ -191,11 +181,11 @@ fn the_requester_and_outsiders_cannot_approve_and_two_leads_are_needed() {
         twice.render()
     );
     // One of two: still denied, same request.
-    let early = ctx.hook(&call("flyway migrate", "toolu_m2"));
+    let early = ctx.hook(&bash_call("flyway migrate", "toolu_m2"));
     assert_eq!(request_id(&early), id);
     ctx.ward_as("bob", &["approvals", "approve", &id])
         .assert_success();
-    let run = ctx.hook(&call("flyway migrate", "toolu_m3"));
+    let run = ctx.hook(&bash_call("flyway migrate", "toolu_m3"));
     assert_eq!(
         run.permission_decision().as_deref(),
         Some("allow"),
@@ -208,7 +198,7 @@ fn the_requester_and_outsiders_cannot_approve_and_two_leads_are_needed() {
 #[test]
 fn wait_mode_holds_the_call_until_a_person_approves() {
     let ctx = queued();
-    let child = ctx.spawn_hook(&call("goreleaser release", "toolu_w1"));
+    let child = ctx.spawn_hook(&bash_call("goreleaser release", "toolu_w1"));
     // Find the request the waiting hook filed, then approve it.
     let mut id = None;
     for _ in 0..100 {
@@ -230,7 +220,7 @@ fn wait_mode_holds_the_call_until_a_person_approves() {
 #[test]
 fn an_expired_request_cannot_be_approved_and_its_expiry_is_recorded() {
     let ctx = queued();
-    let id = request_id(&ctx.hook(&call("helm upgrade web ./chart", "toolu_h1")));
+    let id = request_id(&ctx.hook(&bash_call("helm upgrade web ./chart", "toolu_h1")));
     std::thread::sleep(std::time::Duration::from_millis(1_200));
     let late = ctx.ward_as("alice", &["approvals", "approve", &id]);
     assert_eq!(late.code, 2);
@@ -240,14 +230,14 @@ fn an_expired_request_cannot_be_approved_and_its_expiry_is_recorded() {
     assert_eq!(expired.len(), 1);
     assert_eq!(expired[0]["request"]["input"]["id"], id.as_str());
     // The call asks again: a new request.
-    let again = ctx.hook(&call("helm upgrade web ./chart", "toolu_h2"));
+    let again = ctx.hook(&bash_call("helm upgrade web ./chart", "toolu_h2"));
     assert_ne!(request_id(&again), id);
 }
 
 #[test]
 fn an_undecided_request_escalates_to_another_pool() {
     let ctx = queued();
-    let playbook = call("ansible-playbook site.yml", "toolu_e1");
+    let playbook = bash_call("ansible-playbook site.yml", "toolu_e1");
     let id = request_id(&ctx.hook(&playbook));
     let early = ctx.ward_as("carol", &["approvals", "approve", &id]);
     assert_eq!(early.code, 2, "{}", early.render());
@@ -263,7 +253,7 @@ fn an_undecided_request_escalates_to_another_pool() {
     assert_eq!(escalated[0]["request"]["input"]["to"], "oncall");
     ctx.ward_as("carol", &["approvals", "approve", &id])
         .assert_success();
-    let run = ctx.hook(&call("ansible-playbook site.yml", "toolu_e2"));
+    let run = ctx.hook(&bash_call("ansible-playbook site.yml", "toolu_e2"));
     assert_eq!(
         run.permission_decision().as_deref(),
         Some("allow"),
@@ -279,11 +269,14 @@ fn an_undecided_request_escalates_to_another_pool() {
 #[test]
 fn the_agent_cannot_approve_through_its_shell() {
     let ctx = queued();
-    let id = request_id(&ctx.hook(&call("terraform apply", "toolu_s1")));
-    let hook = ctx.hook(&call(&format!("ward approvals approve {id}"), "toolu_s2"));
+    let id = request_id(&ctx.hook(&bash_call("terraform apply", "toolu_s1")));
+    let hook = ctx.hook(&bash_call(
+        &format!("ward approvals approve {id}"),
+        "toolu_s2",
+    ));
     assert_eq!(hook.permission_decision().as_deref(), Some("deny"));
     assert!(hook.permission_reason().contains("self.no-ward-admin"));
-    let hook = ctx.hook(&call(
+    let hook = ctx.hook(&bash_call(
         &format!("/usr/local/bin/ward approvals approve {id} --reason ok"),
         "toolu_s3",
     ));

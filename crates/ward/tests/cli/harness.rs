@@ -459,6 +459,18 @@ fn escape(text: &str) -> String {
     out
 }
 
+/// A `PreToolUse` payload of the shell `command` (session and cwd are filled in by
+/// [`Ctx::hook`]).
+pub(crate) fn bash_call(command: &str, tool_use_id: &str) -> String {
+    serde_json::json!({
+        "hook_event_name": "PreToolUse",
+        "tool_name": "Bash",
+        "tool_input": {"command": command},
+        "tool_use_id": tool_use_id,
+    })
+    .to_string()
+}
+
 /// The `record` part of a `{"seq", "hash", "record"}` line.
 pub(crate) fn record(line: &Value) -> &Value {
     &line["record"]

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::harness::{Ctx, SESSION};
+use crate::harness::{Ctx, SESSION, bash_call};
 use crate::receiver::Receiver;
 
 /// Rules whose calls make notices, or deliberately do not.
@@ -34,16 +34,6 @@ fn policy(ctx: &Ctx, sink: &str) {
     text.push_str(RULES);
     text.push_str(sink);
     std::fs::write(&path, text).unwrap();
-}
-
-fn bash(command: &str, tool_use_id: &str) -> String {
-    serde_json::json!({
-        "hook_event_name": "PreToolUse",
-        "tool_name": "Bash",
-        "tool_input": {"command": command},
-        "tool_use_id": tool_use_id,
-    })
-    .to_string()
 }
 
 /// The events received, once there are `count` of them: they are delivered by
@@ -81,7 +71,7 @@ fn approvals_overrides_and_severe_denies_reach_a_webhook_as_they_happen() {
     );
 
     // A queued call: its request is announced, with what the approver needs.
-    let queued = ctx.hook(&bash("terraform apply", "toolu_tf1"));
+    let queued = ctx.hook(&bash_call("terraform apply", "toolu_tf1"));
     assert_eq!(queued.permission_decision().as_deref(), Some("deny"));
     let events = wait_for(&receiver, 1);
     let requested = &events[0];
@@ -103,7 +93,7 @@ fn approvals_overrides_and_severe_denies_reach_a_webhook_as_they_happen() {
     assert_eq!(requested["details"]["summary"], "terraform apply");
 
     // A deny below the sink's severity (medium < high) is not announced.
-    let curl = ctx.hook(&bash("curl https://example.com", "toolu_c1"));
+    let curl = ctx.hook(&bash_call("curl https://example.com", "toolu_c1"));
     assert_eq!(curl.permission_decision().as_deref(), Some("deny"));
 
     ctx.ward_as("bob", &["approvals", "approve", &id, "--reason", "CHG-9"])

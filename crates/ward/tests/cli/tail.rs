@@ -120,7 +120,8 @@ fn the_tail_ends_when_its_reader_goes_away() {
         .spawn()
         .unwrap();
     drop(child.stdout.take());
-    // The next record it prints finds the pipe closed.
+    // Its first write (the newest records: the host's identity, then the hook's)
+    // finds the pipe closed; a tail that ignored that would run until killed.
     ctx.hook_fixture("claude-code/pre_tool_use_read_source.json");
     let deadline = std::time::Instant::now() + Duration::from_secs(30);
     loop {
