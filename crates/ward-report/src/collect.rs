@@ -147,8 +147,6 @@ struct Pass {
     by_subagent: Tally,
     /// Per session: its calls, counted once the user and project are known.
     by_session: Tally,
-    /// Per session: its calls' decisions, to count by user and project after.
-    session_decisions: HashMap<String, Breakdown>,
     users: HashMap<String, String>,
     rules: HashMap<String, RuleTally>,
     targets: HashMap<String, (u64, u64)>,
@@ -286,22 +284,6 @@ impl Pass {
             self.by_subagent.add(row.subagent_type, decision);
         }
         self.by_session.add(Some(row.session_id), decision);
-        let counts = match self.session_decisions.get_mut(row.session_id) {
-            Some(counts) => counts,
-            None => self
-                .session_decisions
-                .entry(row.session_id.to_owned())
-                .or_default(),
-        };
-        count(
-            decision,
-            [
-                &mut counts.calls,
-                &mut counts.warn,
-                &mut counts.ask,
-                &mut counts.deny,
-            ],
-        );
         let date = row.time.get(..10).unwrap_or(row.time);
         let day = match self.days.get_mut(date) {
             Some(day) => day,
@@ -443,16 +425,15 @@ impl Pass {
         self.totals.sessions = u64::try_from(self.sessions.len()).unwrap_or(u64::MAX);
 
         let (mut by_user, mut by_project) = (Tally::default(), Tally::default());
-        for (session, counts) in &self.session_decisions {
+        // Users and projects are the sessions', so they are summed from them.
+        for (session, counts) in &self.by_session.0 {
             for (tally, name) in [
                 (&mut by_user, self.users.get(session)),
                 (&mut by_project, cwd.get(session)),
             ] {
-                let entry = tally
-                    .0
-                    .entry(name.cloned().unwrap_or_else(|| "(none)".to_owned()))
-                    .or_default();
-                entry.name = name.cloned().unwrap_or_else(|| "(none)".to_owned());
+                let name = name.map_or("(none)", String::as_str);
+                let entry = tally.0.entry(name.to_owned()).or_default();
+                name.clone_into(&mut entry.name);
                 entry.calls += counts.calls;
                 entry.warn += counts.warn;
                 entry.ask += counts.ask;
