@@ -100,12 +100,7 @@ pub fn render(report: &Report) -> String {
         }
         let _ = writeln!(out, "</table>");
     }
-    let s = &report.by_severity;
-    let _ = writeln!(
-        out,
-        "<p>Decided calls by severity: {} critical, {} high, {} medium, {} low.</p>",
-        s.critical, s.high, s.medium, s.low
-    );
+    let _ = writeln!(out, "<p>{}</p>", report.by_severity.sentence());
 
     let _ = writeln!(out, "<h2 id=\"targets\">Top targets of decided calls</h2>");
     if report.top_targets.is_empty() {
@@ -127,19 +122,10 @@ pub fn render(report: &Report) -> String {
         let _ = writeln!(out, "</table>");
     }
 
-    let a = &report.approvals;
-    let latency = |value: Option<u64>| value.map_or_else(|| "-".to_owned(), |s| format!("{s} s"));
     let _ = writeln!(
         out,
-        "<h2 id=\"approvals\">Approvals</h2>\n<p>{} requested, {} granted, {} denied, {} expired \
-         undecided, {} escalated. Time to decision: median {}, 90th percentile {}.</p>",
-        a.requested,
-        a.granted,
-        a.denied,
-        a.expired,
-        a.escalated,
-        latency(a.latency_p50_seconds),
-        latency(a.latency_p90_seconds)
+        "<h2 id=\"approvals\">Approvals</h2>\n<p>{}</p>",
+        report.approvals.sentence()
     );
 
     let _ = writeln!(out, "<h2 id=\"overrides\">Break-glass overrides</h2>");

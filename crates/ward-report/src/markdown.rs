@@ -64,12 +64,7 @@ pub fn render(report: &Report) -> String {
         }
         out.push('\n');
     }
-    let s = &report.by_severity;
-    let _ = writeln!(
-        out,
-        "Decided calls by severity: {} critical, {} high, {} medium, {} low.\n",
-        s.critical, s.high, s.medium, s.low
-    );
+    let _ = writeln!(out, "{}\n", report.by_severity.sentence());
 
     let _ = writeln!(out, "## Top targets of decided calls\n");
     if report.top_targets.is_empty() {
@@ -88,20 +83,8 @@ pub fn render(report: &Report) -> String {
         out.push('\n');
     }
 
-    let a = &report.approvals;
     let _ = writeln!(out, "## Approvals\n");
-    let _ = writeln!(
-        out,
-        "{} requested, {} granted, {} denied, {} expired undecided, {} escalated. Time to \
-         decision: median {}, 90th percentile {}.\n",
-        a.requested,
-        a.granted,
-        a.denied,
-        a.expired,
-        a.escalated,
-        seconds(a.latency_p50_seconds),
-        seconds(a.latency_p90_seconds)
-    );
+    let _ = writeln!(out, "{}\n", report.approvals.sentence());
 
     let _ = writeln!(out, "## Break-glass overrides\n");
     if report.overrides.is_empty() {
@@ -239,8 +222,4 @@ fn breakdown(out: &mut String, title: &str, rows: &[Breakdown]) {
 /// A value safe in a table cell: no `|`, no line breaks.
 fn cell(text: &str) -> String {
     text.replace('|', "\\|").replace(['\n', '\r'], " ")
-}
-
-fn seconds(value: Option<u64>) -> String {
-    value.map_or_else(|| "-".to_owned(), |s| format!("{s} s"))
 }

@@ -126,6 +126,35 @@ impl Report {
     }
 }
 
+impl Severities {
+    /// One sentence, as the Markdown and HTML reports show it.
+    pub fn sentence(&self) -> String {
+        format!(
+            "Decided calls by severity: {} critical, {} high, {} medium, {} low.",
+            self.critical, self.high, self.medium, self.low
+        )
+    }
+}
+
+impl Approvals {
+    /// One sentence, as the Markdown and HTML reports show it.
+    pub fn sentence(&self) -> String {
+        let seconds =
+            |value: Option<u64>| value.map_or_else(|| "-".to_owned(), |s| format!("{s} s"));
+        format!(
+            "{} requested, {} granted, {} denied, {} expired undecided, {} escalated. Time to \
+             decision: median {}, 90th percentile {}.",
+            self.requested,
+            self.granted,
+            self.denied,
+            self.expired,
+            self.escalated,
+            seconds(self.latency_p50_seconds),
+            seconds(self.latency_p90_seconds)
+        )
+    }
+}
+
 impl Totals {
     /// The totals as people read them: a label and a value each, in the order
     /// the Markdown and HTML reports show them.
