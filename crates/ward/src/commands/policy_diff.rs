@@ -8,7 +8,7 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 use serde::Serialize;
-use serde_json::Value;
+use serde_json::{Map, Value};
 use ward_core::policy::{Layer, Policy, PolicySource, Rule};
 
 use crate::home::Home;
@@ -111,7 +111,7 @@ fn compare(old_path: &Path, old: &Policy, new_path: &Path, new: &Policy) -> Diff
     };
     setting("sinks", sinks(old), sinks(new));
 
-    let by_id = |policy: &'_ Policy| -> BTreeMap<String, Value> {
+    let by_id = |policy: &'_ Policy| -> BTreeMap<String, Map<String, Value>> {
         policy
             .rules()
             .iter()
@@ -151,10 +151,6 @@ fn compare(old_path: &Path, old: &Policy, new_path: &Path, new: &Policy) -> Diff
         let Some(new_fields) = new_rules.get(id) else {
             continue;
         };
-        let (Value::Object(old_fields), Value::Object(new_fields)) = (old_fields, new_fields)
-        else {
-            continue;
-        };
         let mut names: Vec<&String> = old_fields.keys().chain(new_fields.keys()).collect();
         names.sort();
         names.dedup();
@@ -191,9 +187,9 @@ fn compare(old_path: &Path, old: &Policy, new_path: &Path, new: &Policy) -> Diff
 
 /// A rule as dotted fields (`decision`, `match.programs`, `approval.mode`, …),
 /// with its effective severity. Where it was written (file, line) is not a change.
-fn flat(rule: &Rule) -> Value {
-    let mut fields = serde_json::Map::new();
-    fn walk(prefix: &str, value: &Value, fields: &mut serde_json::Map<String, Value>) {
+fn flat(rule: &Rule) -> Map<String, Value> {
+    let mut fields = Map::new();
+    fn walk(prefix: &str, value: &Value, fields: &mut Map<String, Value>) {
         match value {
             Value::Object(map) => {
                 for (key, inner) in map {
@@ -219,7 +215,7 @@ fn flat(rule: &Rule) -> Value {
     fields.insert("severity".to_owned(), rule.severity.as_str().into());
     // Empty lists and tables are the same as absent ones.
     fields.retain(|_, value| !matches!(value, Value::Array(items) if items.is_empty()));
-    Value::Object(fields)
+    fields
 }
 
 fn render(diff: &Diff) -> String {
