@@ -20,6 +20,7 @@ mod clients;
 mod code;
 mod exfil;
 mod files;
+mod functions;
 mod git;
 mod network;
 mod programs;
@@ -65,6 +66,7 @@ const STACK_BASE_BYTES: usize = 1 << 20;
 pub(crate) fn analyze_shell(command: &str, context: &AnalysisContext, action: &mut Action) {
     let mut walker = walk::Walker::new(context, action);
     walker.analyze_source(command, &walk::Stream::Inherited);
+    walker.finish_functions();
     if walker.opened_socket {
         exfil::check_socket_shell(&mut walker);
     }

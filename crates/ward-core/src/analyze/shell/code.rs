@@ -358,6 +358,7 @@ fn shell(walker: &mut Walker<'_>, name: &str, args: &[Arg], stdin: &Stream) {
                     let value = positional.get(index).map_or(Value::Unset, Value::of);
                     walker.scope.set_variable(&index.to_string(), value);
                 }
+                walker.scope.positional = Some(positional.get(1..).unwrap_or_default().to_vec());
                 run_code_here(walker, code, &format!("{name} -c"), stdin);
             });
         }

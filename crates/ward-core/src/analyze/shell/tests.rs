@@ -111,7 +111,93 @@ fn subshells_braces_and_control_flow_bodies_are_walked() {
 fn functions_defined_in_the_line_have_their_bodies_analysed() {
     let action = analyse("cleanup() { rm -rf build; }; cleanup");
     assert_target(&action, "/home/dev/app/build", TargetKind::Delete);
-    assert_eq!(programs(&action), ["rm", "cleanup"]);
+    // The body runs where the function is called.
+    assert_eq!(programs(&action), ["cleanup", "rm"]);
+}
+
+#[test]
+fn a_function_body_sees_the_arguments_of_each_call() {
+    for line in [
+        r#"wipe() { rm -rf "$1"; }; wipe ~"#,
+        r#"function wipe { rm -rf "$1"; }; wipe ~"#,
+        r#"cleanup() { rm -rf "${1:?}"; }; cleanup "$HOME""#,
+        r#"run() { "$@"; }; run rm -rf ~"#,
+        r#"run() { command $*; }; run rm -rf ~"#,
+    ] {
+        let action = analyse(line);
+        assert_target(&action, "/home/dev", TargetKind::Delete);
+        assert!(!action.opaque, "{line}: {:?}", action.notes);
+    }
+    // Each call with its own arguments.
+    let action = analyse(r#"del() { rm -f "$1"; }; del a.txt; del /etc/hosts"#);
+    assert_target(&action, "/home/dev/app/a.txt", TargetKind::Delete);
+    assert_target(&action, "/etc/hosts", TargetKind::Delete);
+    // `"$@"` runs the command it is given; nothing is left unknown.
+    let action = analyse(
+        r#"retry() { local n=0; until "$@"; do n=$((n+1)); sleep 1; done; }; retry cargo test --workspace"#,
+    );
+    assert_eq!(command(&action, "cargo").args, ["test", "--workspace"]);
+    assert!(!action.opaque, "{:?}", action.notes);
+}
+
+#[test]
+fn a_function_runs_in_its_callers_shell() {
+    // Its `cd` stays after it returns.
+    let action = analyse("up() { cd /; }; up; rm -rf *");
+    assert_target(&action, "/*", TargetKind::Delete);
+    // Its arguments do not outlive the call.
+    let action = analyse(r#"f() { true; }; f /tmp; rm -rf "$1""#);
+    assert!(action.opaque);
+}
+
+#[test]
+fn a_function_never_called_is_analysed_with_unknown_arguments() {
+    let action = analyse(r#"wipe() { rm -rf "$1"; }"#);
+    assert!(action.opaque);
+    assert_eq!(programs(&action), ["rm"]);
+    let action = analyse("cleanup() { rm -rf build; }");
+    assert_target(&action, "/home/dev/app/build", TargetKind::Delete);
+}
+
+#[test]
+fn calls_past_the_bound_are_analysed_with_unknown_arguments() {
+    let mut line = r#"del() { rm -f "$1"; }"#.to_owned();
+    for index in 0..20 {
+        line.push_str(&format!("; del f{index}"));
+    }
+    let action = analyse(&line);
+    assert_target(&action, "/home/dev/app/f15", TargetKind::Delete);
+    // The 17th call and later: the body once more, its argument unknown.
+    assert!(action.opaque);
+    // Functions calling each other do not multiply the work without bound.
+    let mut line = String::new();
+    for index in 0..12 {
+        let next = index + 1;
+        line.push_str(&format!("f{index}() {{ f{next}; f{next}; }}; "));
+    }
+    line.push_str("f12() { rm -rf build; }; f0");
+    let action = analyse(&line);
+    assert_target(&action, "/home/dev/app/build", TargetKind::Delete);
+}
+
+#[test]
+fn a_long_chain_of_functions_is_analysed_without_deep_recursion() {
+    // Each body calls the next: followed 8 calls deep, the rest analysed at the
+    // end. A walk that followed every call would recurse 3,000 times.
+    let mut line = String::new();
+    for index in 0..3_000 {
+        let next = index + 1;
+        line.push_str(&format!("f{index}() {{ f{next}; }}; "));
+    }
+    line.push_str("f3000() { rm -rf build; }; f0");
+    let action = analyse(&line);
+    assert_target(&action, "/home/dev/app/build", TargetKind::Delete);
+}
+
+#[test]
+fn sh_c_binds_its_words_to_all_positional_parameters() {
+    let action = analyse(r#"sh -c '"$@"' sh rm -rf ~"#);
+    assert_target(&action, "/home/dev", TargetKind::Delete);
 }
 
 #[test]

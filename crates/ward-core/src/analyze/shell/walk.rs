@@ -111,6 +111,9 @@ pub(super) struct Scope {
     /// an alias only in lines read after it is defined; Ward assumes the worst and
     /// expands it in the rest of this line too.
     pub(super) aliases: Vec<(String, String)>,
+    /// What `"$@"` stands for, when the line tells it: the arguments of a call of a
+    /// function defined in the line, or the words after `sh -c CODE NAME`.
+    pub(super) positional: Option<Vec<Arg>>,
 }
 
 impl Scope {
@@ -125,6 +128,11 @@ impl Scope {
     pub(super) fn set_variable(&mut self, name: &str, value: Value) {
         self.variables.retain(|(known, _)| known != name);
         self.variables.push((name.to_owned(), value));
+    }
+
+    /// Forgets what the line assigned to a variable.
+    pub(super) fn forget_variable(&mut self, name: &str) {
+        self.variables.retain(|(known, _)| known != name);
     }
 
     /// Changes the working directory as `cd DIR` would.
@@ -172,12 +180,14 @@ pub(super) struct Walker<'a> {
     /// still parse, over all the shell code in it.
     token_budget: usize,
     /// The shell code being walked (syntax tree locations index into it).
-    source: String,
+    pub(super) source: String,
     /// How many unrolled `for` loops the walk is in.
     unrolled_loops: usize,
     /// The functions whose bodies the walk is in: a body that calls its own
     /// function (`:(){ :|:& };:`) is a fork bomb.
-    defining: Vec<String>,
+    pub(super) defining: Vec<String>,
+    /// The functions defined in the line, analysed where they are called.
+    pub(super) functions: Vec<super::functions::Function>,
     /// Whether a redirection opened a socket (`/dev/tcp/HOST/PORT`).
     pub(super) opened_socket: bool,
     /// Files a download wrote (`curl -o FILE`, `wget -O FILE`): running one later in
@@ -200,12 +210,14 @@ impl<'a> Walker<'a> {
                 variables: Vec::new(),
                 aliases: Vec::new(),
                 directories: Vec::new(),
+                positional: None,
             },
             nesting: 0,
             token_budget: MAX_PARSED_TOKENS,
             source: String::new(),
             unrolled_loops: 0,
             defining: Vec::new(),
+            functions: Vec::new(),
             opened_socket: false,
             downloads: Vec::new(),
             words_targets_from: 0,
@@ -349,6 +361,7 @@ impl Walker<'_> {
         walker.token_budget = self.token_budget;
         walker.scope.context.branch = None;
         walker.analyze_source(source, &Stream::Inherited);
+        walker.finish_functions();
     }
 
     /// Analyses shell code found in a string (`bash -c`, `eval`, a heredoc fed to
@@ -452,17 +465,8 @@ impl Walker<'_> {
                 }
             }
             ast::Command::Function(function) => {
-                // The body runs when the function is called; analyse it once, here.
-                let ast::FunctionBody(body, redirects) = &function.body;
-                self.defining.push(function.fname.value.clone());
-                self.scoped(|walker| {
-                    let mut stdin = Stream::Inherited;
-                    for redirect in redirects.iter().flat_map(|list| &list.0) {
-                        walker.redirect(redirect, &mut stdin);
-                    }
-                    walker.compound(body, &stdin);
-                });
-                self.defining.pop();
+                // The body runs where the function is called (`super::functions`).
+                self.define_function(function);
                 Stream::empty()
             }
             ast::Command::ExtendedTest(test, redirects) => {
@@ -476,7 +480,7 @@ impl Walker<'_> {
         }
     }
 
-    fn compound(&mut self, compound: &ast::CompoundCommand, stdin: &Stream) {
+    pub(super) fn compound(&mut self, compound: &ast::CompoundCommand, stdin: &Stream) {
         match compound {
             ast::CompoundCommand::Arithmetic(arithmetic) => self.arithmetic(arithmetic, stdin),
             ast::CompoundCommand::ArithmeticForClause(clause) => {
@@ -738,7 +742,7 @@ impl Walker<'_> {
         self.ran_fetcher_since(before)
     }
 
-    fn redirect(&mut self, redirect: &ast::IoRedirect, stdin: &mut Stream) {
+    pub(super) fn redirect(&mut self, redirect: &ast::IoRedirect, stdin: &mut Stream) {
         let reads_stdin = |fd: &Option<ast::IoFd>| matches!(fd, None | Some(0));
         match redirect {
             ast::IoRedirect::File(fd, kind, target) => match target {
@@ -937,12 +941,17 @@ impl Walker<'_> {
             );
         }
         exfil::check_words(self, &program, args);
+        // A wrapper (`sudo f`, `env f`, `xargs f`) runs a program, never a function.
+        let direct = wrappers.is_empty() && !via_xargs;
         self.action.commands.push(CommandInvocation {
             program: program.clone(),
             args: args.iter().map(|arg| arg.text.clone()).collect(),
             flags: args::flags(&program, args),
             wrappers,
         });
+        if direct && self.call_function(&program_word, args, stdin) {
+            return Stream::output_of(&program);
+        }
 
         self.in_directory(directory.as_ref(), |walker| {
             if program_word.contains('/') && !is_system_program(&program_word) {

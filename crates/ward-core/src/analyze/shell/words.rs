@@ -390,6 +390,29 @@ impl Walker<'_> {
     ) {
         match expression {
             ParameterExpr::Parameter {
+                parameter:
+                    Parameter::Special(SpecialParameter::AllPositionalParameters { concatenate }),
+                indirect: false,
+            } if self.scope.positional.is_some() => {
+                let arguments = self.scope.positional.clone().unwrap_or_default();
+                // `"$@"`: a field per argument; `"$*"`: one field, joined by spaces;
+                // unquoted, each argument is split again.
+                for (index, argument) in arguments.iter().enumerate() {
+                    if index > 0 {
+                        if *concatenate && quoted {
+                            fields.quoted(" ");
+                        } else {
+                            fields.end_field();
+                        }
+                    }
+                    if argument.is_literal() {
+                        fields.value(&argument.text, quoted);
+                    } else {
+                        fields.unknown(&argument.text, argument.origin);
+                    }
+                }
+            }
+            ParameterExpr::Parameter {
                 parameter,
                 indirect: false,
             } => match self.lookup(parameter) {
