@@ -25,6 +25,7 @@ mod git;
 mod network;
 mod programs;
 mod scripts;
+mod trim;
 mod walk;
 mod words;
 mod wrappers;

@@ -195,6 +195,24 @@ fn a_long_chain_of_functions_is_analysed_without_deep_recursion() {
 }
 
 #[test]
+fn suffix_and_prefix_removal_of_known_values_is_evaluated() {
+    // The parent of the working directory, the home directory without its slash.
+    let action = analyse(r#"rm -rf "${PWD%/*}""#);
+    assert_target(&action, "/home/dev", TargetKind::Delete);
+    assert!(!action.opaque, "{:?}", action.notes);
+    let action = analyse(r#"rm -rf "${HOME%/}/""#);
+    assert_target(&action, "/home/dev", TargetKind::Delete);
+    // What scripts do with file names: nothing is left unknown.
+    let action = analyse(r#"f=src/main.c; cp "$f" "${f%.c}.bak"; cp "$f" "dist/${f##*/}""#);
+    assert_target(&action, "/home/dev/app/src/main.bak", TargetKind::Write);
+    assert_target(&action, "/home/dev/app/dist/main.c", TargetKind::Write);
+    assert!(!action.opaque, "{:?}", action.notes);
+    // A pattern that is more than text, `*` and `?` stays unknown.
+    let action = analyse(r#"rm -rf "${PWD%[/]*}""#);
+    assert!(action.opaque);
+}
+
+#[test]
 fn sh_c_binds_its_words_to_all_positional_parameters() {
     let action = analyse(r#"sh -c '"$@"' sh rm -rf ~"#);
     assert_target(&action, "/home/dev", TargetKind::Delete);

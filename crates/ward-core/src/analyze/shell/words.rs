@@ -13,6 +13,7 @@ use brush_parser::word::{
 };
 
 use super::super::paths::expand_home;
+use super::trim::{self, Trim};
 use super::walk::{Value, Walker};
 use super::{guarded, parser_options};
 
@@ -388,6 +389,14 @@ impl Walker<'_> {
         quoted: bool,
         fields: &mut Fields,
     ) {
+        // `${PWD%/*}`, `${f%.c}`, `${path##*/}` of a value the line tells.
+        if let Some((parameter, pattern, how)) = trim_request(expression)
+            && let Value::Set(value) = self.lookup(parameter)
+            && let Some(trimmed) = trim::trim(&value, pattern.unwrap_or(""), how)
+        {
+            fields.value(&trimmed, quoted);
+            return;
+        }
         match expression {
             ParameterExpr::Parameter {
                 parameter:
@@ -649,6 +658,34 @@ fn simple_pieces<'a>(word: &'a str) -> Option<Vec<SimplePiece<'a>>> {
     }
     flush(&mut pieces, text_from, at, false)?;
     Some(pieces)
+}
+
+/// The parameter, pattern and kind of a `${X%…}`, `${X%%…}`, `${X#…}` or `${X##…}`.
+fn trim_request(expression: &ParameterExpr) -> Option<(&Parameter, Option<&str>, Trim)> {
+    let (parameter, pattern, how) = match expression {
+        ParameterExpr::RemoveSmallestSuffixPattern {
+            parameter,
+            indirect: false,
+            pattern,
+        } => (parameter, pattern, Trim::ShortestSuffix),
+        ParameterExpr::RemoveLargestSuffixPattern {
+            parameter,
+            indirect: false,
+            pattern,
+        } => (parameter, pattern, Trim::LongestSuffix),
+        ParameterExpr::RemoveSmallestPrefixPattern {
+            parameter,
+            indirect: false,
+            pattern,
+        } => (parameter, pattern, Trim::ShortestPrefix),
+        ParameterExpr::RemoveLargestPrefixPattern {
+            parameter,
+            indirect: false,
+            pattern,
+        } => (parameter, pattern, Trim::LongestPrefix),
+        _ => return None,
+    };
+    Some((parameter, pattern.as_deref(), how))
 }
 
 /// Whether a set value counts as null for a `${X:-…}` (colon) test.
