@@ -19,6 +19,7 @@ mod args;
 mod clients;
 mod code;
 mod exfil;
+mod fd;
 mod files;
 mod functions;
 mod git;

@@ -254,6 +254,7 @@ pub(super) fn run(
             Stream::empty()
         }
         "find" => find(walker, args),
+        "fd" | "fdfind" => super::fd::fd(walker, program, args),
         "mv" => {
             move_files(walker, args);
             Stream::empty()

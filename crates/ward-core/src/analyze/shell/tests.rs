@@ -213,6 +213,22 @@ fn suffix_and_prefix_removal_of_known_values_is_evaluated() {
 }
 
 #[test]
+fn fd_exec_runs_its_command_on_what_it_finds() {
+    // Everything in the home directory, hidden files included.
+    let action = analyse("fd . ~ --hidden -X rm -rf");
+    assert_target(&action, "/home/dev", TargetKind::Read);
+    assert_target(&action, "/home/dev/*", TargetKind::Delete);
+    assert_eq!(command(&action, "rm").wrappers, ["fd"]);
+    // A filter: some files at any depth; the placeholder takes their place.
+    let action = analyse("fdfind -e pyc . build -x rm {} ;");
+    assert_target(&action, "/home/dev/app/build/**/*", TargetKind::Delete);
+    // Searching alone reads.
+    let action = analyse("fd -t f --max-depth=2 main src");
+    assert_target(&action, "/home/dev/app/src", TargetKind::Read);
+    assert_eq!(programs(&action), ["fd"]);
+}
+
+#[test]
 fn sh_c_binds_its_words_to_all_positional_parameters() {
     let action = analyse(r#"sh -c '"$@"' sh rm -rf ~"#);
     assert_target(&action, "/home/dev", TargetKind::Delete);
