@@ -79,6 +79,18 @@ fn pushes_name_the_branches_they_change() {
 }
 
 #[test]
+fn git_aliases_given_with_c_are_expanded() {
+    let action = bash("git -c alias.p='push --force' p origin main");
+    assert_finding(&action, "git.force-push", "main");
+    let action = bash("git -c Alias.Up=push UP origin feature");
+    assert_finding(&action, "git.push", "feature");
+    assert_no_finding(&action, "git.force-push");
+    // Only the alias's own name is replaced.
+    let action = bash("git -c alias.p='push --force' status");
+    assert_no_finding(&action, "git.force-push");
+}
+
+#[test]
 fn a_push_without_a_branch_pushes_the_checked_out_one() {
     assert_finding(&bash_on("git push -f", "main"), "git.force-push", "main");
     assert_finding(

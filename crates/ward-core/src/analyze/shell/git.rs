@@ -70,6 +70,8 @@ const GIT_COMMIT: OptionSpec = OptionSpec::new(
 pub(super) fn run(walker: &mut Walker<'_>, args: &[Arg]) -> Stream {
     let parsed = parse(args, &GIT);
     let mut skips_hooks = false;
+    // `-c alias.p='push --force'`: `git p` is `git push --force`.
+    let mut aliases: Vec<(String, Vec<Arg>)> = Vec::new();
     for setting in parsed.values(&["c"]) {
         // `-c alias.x='!cmd'` and `-c core.sshCommand=cmd` run shell commands.
         let Some((key, value)) = setting.text.split_once('=') else {
@@ -78,6 +80,18 @@ pub(super) fn run(walker: &mut Walker<'_>, args: &[Arg]) -> Stream {
         let key = key.to_ascii_lowercase();
         if key == "core.hookspath" {
             skips_hooks = true;
+        }
+        if let Some(name) = key.strip_prefix("alias.")
+            && !value.starts_with('!')
+        {
+            let words = value
+                .split_whitespace()
+                .map(|word| Arg {
+                    text: word.to_owned(),
+                    origin: setting.origin,
+                })
+                .collect();
+            aliases.push((name.to_owned(), words));
         }
         let command = if key.starts_with("alias.") {
             value.strip_prefix('!')
@@ -98,11 +112,21 @@ pub(super) fn run(walker: &mut Walker<'_>, args: &[Arg]) -> Stream {
         }
     }
     let directories: Vec<Arg> = parsed.values(&["C"]).map(|value| value.to_arg()).collect();
-    let subcommand = parsed
+    let mut subcommand = parsed
         .operands
         .first()
         .map(|subcommand| subcommand.text.clone());
-    let rest = args.get(parsed.rest + 1..).unwrap_or_default();
+    let mut rest = args.get(parsed.rest + 1..).unwrap_or_default().to_vec();
+    let alias = subcommand.as_deref().and_then(|name| {
+        let name = name.to_ascii_lowercase();
+        aliases.iter().rev().find(|(alias, _)| *alias == name)
+    });
+    if let Some((_, words)) = alias
+        && let Some((first, options)) = words.split_first()
+    {
+        subcommand = Some(first.text.clone());
+        rest = options.iter().cloned().chain(rest).collect();
+    }
     let saved = (
         walker.scope.context.cwd.clone(),
         walker.scope.cwd_known,
@@ -124,7 +148,7 @@ pub(super) fn run(walker: &mut Walker<'_>, args: &[Arg]) -> Stream {
             format!("git {subcommand} on {branch} with hooks switched off (core.hooksPath)"),
         );
     }
-    git_subcommand(walker, subcommand, rest);
+    git_subcommand(walker, subcommand, &rest);
     (
         walker.scope.context.cwd,
         walker.scope.cwd_known,
