@@ -36,14 +36,13 @@ pub(super) fn check_words(walker: &mut Walker<'_>, program: &str, args: &[Arg]) 
     if !STDIN_SENDERS.contains(&program) && !LOOKUPS.contains(&program) {
         return;
     }
-    let home = &walker.scope.context.home;
     let credential = walker
         .action
         .targets
         .get(walker.words_targets_from..)
         .unwrap_or_default()
         .iter()
-        .find(|target| target.kind == TargetKind::Read && holds_credentials(&target.path, home))
+        .find(|target| target.kind == TargetKind::Read && carries_credentials(walker, &target.path))
         .map(|target| target.path.clone());
     if let Some(path) = credential {
         report(walker, &path, program);
@@ -101,7 +100,6 @@ pub(super) fn check_pipeline(walker: &mut Walker<'_>, stages: &[(usize, usize)])
     if has_shell && let Some(socket) = socket {
         reverse_shell(walker, &format!("a shell piped through `{socket}`"));
     }
-    let home = walker.scope.context.home.clone();
     let mut credential: Option<String> = None;
     for (index, &(targets_from, commands_from)) in stages.iter().enumerate() {
         if let Some(path) = &credential {
@@ -163,7 +161,7 @@ pub(super) fn check_pipeline(walker: &mut Walker<'_>, stages: &[(usize, usize)])
                 .unwrap_or_default()
                 .iter()
                 .find(|target| {
-                    target.kind == TargetKind::Read && holds_credentials(&target.path, &home)
+                    target.kind == TargetKind::Read && carries_credentials(walker, &target.path)
                 })
                 .map(|target| target.path.clone());
         }
@@ -359,5 +357,64 @@ fn report(walker: &mut Walker<'_>, path: &str, program: &str) {
             Some(path),
             format!("`{program}` sends the credential file {path} over the network"),
         );
+    } else if let Some(source) = copied_from(walker, path) {
+        walker.action.add_finding(
+            "exfil.credential-upload",
+            Some(path),
+            format!(
+                "`{program}` sends {path} over the network, which the line made from the credential file {source}"
+            ),
+        );
     }
+}
+
+/// The most copies of credential files one line keeps track of.
+const MAX_CREDENTIAL_COPIES: usize = 64;
+
+/// Notes the files a simple command wrote while it read a credential file: a copy,
+/// an archive, an encoding of it (`cp ~/.ssh/id_rsa /tmp/k`, `zip -r k.zip ~/.ssh`,
+/// `base64 .env > x`). Sending one of them later in the line sends the credential.
+/// `from`: where the command's targets start.
+pub(super) fn note_copies(walker: &mut Walker<'_>, from: usize) {
+    let home = &walker.scope.context.home;
+    let targets = walker.action.targets.get(from..).unwrap_or_default();
+    let Some(source) = targets.iter().find_map(|target| {
+        if target.kind != TargetKind::Read {
+            return None;
+        }
+        if holds_credentials(&target.path, home) {
+            return Some(target.path.clone());
+        }
+        copied_from(walker, &target.path)
+    }) else {
+        return;
+    };
+    let copies: Vec<(String, String)> = targets
+        .iter()
+        .filter(|target| target.kind == TargetKind::Write && !holds_credentials(&target.path, home))
+        .map(|target| (target.path.clone(), source.clone()))
+        .collect();
+    for copy in copies {
+        if walker.credential_copies.len() < MAX_CREDENTIAL_COPIES {
+            walker.credential_copies.push(copy);
+        }
+    }
+}
+
+/// The credential file a file of the line was made from, if it was, or that a
+/// directory holds a copy of (`tar czf out.tgz report` after
+/// `cp ~/.aws/credentials report/`).
+fn copied_from(walker: &Walker<'_>, path: &str) -> Option<String> {
+    let directory = format!("{}/", path.trim_end_matches('/'));
+    walker
+        .credential_copies
+        .iter()
+        .rev()
+        .find(|(copy, _)| copy == path || copy.starts_with(&directory))
+        .map(|(_, source)| source.clone())
+}
+
+/// A credential file, or a file the line made from one.
+fn carries_credentials(walker: &Walker<'_>, path: &str) -> bool {
+    holds_credentials(path, &walker.scope.context.home) || copied_from(walker, path).is_some()
 }

@@ -232,6 +232,9 @@ const READERS: &[(&str, OptionSpec)] = &[
     ("zcat", OptionSpec::NONE),
 ];
 
+/// `zip`'s options that take a value (`-b DIR`, `-P PASSWORD`, `-x PATTERN`...).
+const ZIP: OptionSpec = OptionSpec::new("bntPZxiOs", &["password", "exclude", "include", "out"]);
+
 /// Applies the rule of a file program, if `program` is one.
 pub(super) fn run(
     walker: &mut Walker<'_>,
@@ -303,6 +306,18 @@ pub(super) fn run(
         "dd" => dd(walker, args),
         "sed" => sed(walker, args),
         "tar" => tar(walker, args),
+        "zip" => {
+            // `zip [OPTIONS] ARCHIVE FILE...`: writes the archive, reads the files.
+            let parsed = parse(args, &ZIP);
+            let mut operands = parsed.operands.iter();
+            if let Some(archive) = operands.next() {
+                walker.add_path(archive, TargetKind::Write, program);
+            }
+            for file in operands {
+                walker.add_path(file, TargetKind::Read, program);
+            }
+            Stream::output_of(program)
+        }
         "sort" => {
             let parsed = parse(args, &SORT);
             reads(walker, program, &parsed, &["files0-from"]);

@@ -193,6 +193,9 @@ pub(super) struct Walker<'a> {
     /// Files a download wrote (`curl -o FILE`, `wget -O FILE`): running one later in
     /// the line runs code from the network.
     pub(super) downloads: Vec<String>,
+    /// Files the line made from credential files, with the credential file
+    /// (`cp ~/.ssh/id_rsa /tmp/k`: `/tmp/k` holds the key).
+    pub(super) credential_copies: Vec<(String, String)>,
     /// Where the targets of the simple command being expanded start: what its
     /// words' substitutions and its redirections read (`curl -d "$(cat .env)"`).
     pub(super) words_targets_from: usize,
@@ -220,6 +223,7 @@ impl<'a> Walker<'a> {
             functions: Vec::new(),
             opened_socket: false,
             downloads: Vec::new(),
+            credential_copies: Vec::new(),
             words_targets_from: 0,
             words_commands_from: 0,
         }
@@ -606,6 +610,7 @@ impl Walker<'_> {
         let outer_commands_from =
             std::mem::replace(&mut self.words_commands_from, self.action.commands.len());
         let output = self.simple_command_words(command, stdin, timed);
+        exfil::note_copies(self, self.words_targets_from);
         self.words_targets_from = outer_words_from;
         self.words_commands_from = outer_commands_from;
         output
