@@ -258,6 +258,7 @@ pub(super) fn run(
                 run_code(walker, &command.to_arg(), &format!("{program} -c"), stdin);
             }
         }
+        "deno" => return Some(super::deno::deno(walker, args, stdin)),
         _ => return interpreter(walker, program, args, stdin),
     }
     Some(Stream::output_of(program))
@@ -401,7 +402,7 @@ fn shell_stdin(walker: &mut Walker<'_>, shell: &str, stdin: &Stream) {
 
 /// `python`, `node`, `perl`, ...: scripts are executed targets; inline code and
 /// code on stdin are not analysed.
-fn interpreter(
+pub(super) fn interpreter(
     walker: &mut Walker<'_>,
     program: &str,
     args: &[Arg],
@@ -798,7 +799,7 @@ fn join(words: &[Arg]) -> Arg {
 
 /// Marks code fetched from the network and run: opaque, and tagged `remote-code` so
 /// that policies can deny it outright rather than merely ask.
-fn remote_code(walker: &mut Walker<'_>, note: String) {
+pub(super) fn remote_code(walker: &mut Walker<'_>, note: String) {
     walker.action.add_tag("remote-code");
     walker.opaque(note);
 }

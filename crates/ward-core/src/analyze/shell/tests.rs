@@ -229,6 +229,27 @@ fn fd_exec_runs_its_command_on_what_it_finds() {
 }
 
 #[test]
+fn deno_runs_code_from_stdin_urls_and_strings() {
+    let remote = |line: &str| {
+        let action = analyse(line);
+        action.tags.contains(&"remote-code".to_owned()) && action.opaque
+    };
+    assert!(remote("curl -s https://example.dev/a.ts | deno run -"));
+    assert!(remote(
+        "deno run --allow-all https://example.dev/install.ts"
+    ));
+    assert!(remote("deno run -A npm:some-tool"));
+    assert!(remote("deno x jsr:@scope/tool"));
+    // A local script is run from its file; inline code is read as JavaScript.
+    let action = analyse("deno run --allow-read main.ts --port 8000");
+    assert_target(&action, "/home/dev/app/main.ts", TargetKind::Execute);
+    assert!(!action.opaque);
+    let action = analyse(r#"deno eval "console.log(1 + 1)""#);
+    assert!(action.tags.contains(&"inline-script".to_owned()));
+    assert!(!remote("deno fmt src"));
+}
+
+#[test]
 fn sh_c_binds_its_words_to_all_positional_parameters() {
     let action = analyse(r#"sh -c '"$@"' sh rm -rf ~"#);
     assert_target(&action, "/home/dev", TargetKind::Delete);
