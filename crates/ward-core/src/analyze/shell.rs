@@ -28,6 +28,7 @@ mod network;
 mod programs;
 mod scripts;
 mod trim;
+mod vim;
 mod walk;
 mod words;
 mod wrappers;

@@ -250,6 +250,24 @@ fn deno_runs_code_from_stdin_urls_and_strings() {
 }
 
 #[test]
+fn vim_start_up_commands_that_run_a_shell_are_analysed() {
+    for line in [
+        "vim -es -c ':!rm -rf ~' -c ':q!'",
+        "nvim --headless +'silent !rm -rf ~' +qa",
+        "vi -c 'r !rm -rf ~' notes.txt",
+    ] {
+        let action = analyse(line);
+        assert_target(&action, "/home/dev", TargetKind::Delete);
+    }
+    let action = analyse(r#"vim -c 'call system("make clean")' -c q"#);
+    assert!(action.opaque);
+    // Ordinary start-up commands run nothing.
+    let action = analyse("vim -c 'set number' +42 src/main.rs");
+    assert!(!action.opaque);
+    assert_eq!(programs(&action), ["vim"]);
+}
+
+#[test]
 fn sh_c_binds_its_words_to_all_positional_parameters() {
     let action = analyse(r#"sh -c '"$@"' sh rm -rf ~"#);
     assert_target(&action, "/home/dev", TargetKind::Delete);
