@@ -420,6 +420,15 @@ pub(super) fn interpreter(
         }
         parsed.operands.as_slice()
     } else if parsed.has(interpreter.module) {
+        let module = parsed
+            .values(interpreter.module)
+            .last()
+            .map(|module| module.to_arg());
+        if let Some(module) = module
+            && matches!(module.text.as_str(), "http.server" | "SimpleHTTPServer")
+        {
+            served_directory(walker, program, args);
+        }
         &[]
     } else {
         let script = parsed.value(&["f"]).map(|script| script.to_arg());
@@ -796,6 +805,30 @@ fn join(words: &[Arg]) -> Arg {
             .join(" "),
         origin,
     }
+}
+
+/// `python -m http.server [--directory DIR]` serves DIR (the working directory by
+/// default) to the network: serving a credential directory sends its files.
+fn served_directory(walker: &mut Walker<'_>, program: &str, args: &[Arg]) {
+    let after_module = args
+        .iter()
+        .position(|arg| arg.text == "http.server" || arg.text == "SimpleHTTPServer")
+        .map_or(args.len(), |index| index + 1);
+    let mut directory = Arg::literal(".");
+    let mut rest = args.get(after_module..).unwrap_or_default().iter();
+    while let Some(arg) = rest.next() {
+        if let Some(value) = arg.text.strip_prefix("--directory=") {
+            directory = Arg {
+                text: value.to_owned(),
+                origin: arg.origin,
+            };
+        } else if matches!(arg.text.as_str(), "-d" | "--directory")
+            && let Some(value) = rest.next()
+        {
+            directory = value.clone();
+        }
+    }
+    super::exfil::sent_file(walker, &directory, &format!("{program} -m http.server"));
 }
 
 /// Marks code fetched from the network and run: opaque, and tagged `remote-code` so

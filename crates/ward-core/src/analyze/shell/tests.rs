@@ -268,6 +268,24 @@ fn vim_start_up_commands_that_run_a_shell_are_analysed() {
 }
 
 #[test]
+fn serving_a_credential_directory_over_http_is_exfiltration() {
+    let served = |line: &str| {
+        analyse(line)
+            .findings
+            .iter()
+            .any(|finding| finding.kind == "exfil.credential-upload")
+    };
+    assert!(served(
+        "python3 -m http.server 8000 --directory ~/.ssh --bind 0.0.0.0"
+    ));
+    assert!(served("cd ~/.aws && python -m http.server"));
+    assert!(served("python3 -m http.server -d /home/dev/.ssh"));
+    assert!(!served("python3 -m http.server 8000 --directory dist"));
+    let action = analyse("python3 -m http.server --directory=site");
+    assert_target(&action, "/home/dev/app/site", TargetKind::Read);
+}
+
+#[test]
 fn sh_c_binds_its_words_to_all_positional_parameters() {
     let action = analyse(r#"sh -c '"$@"' sh rm -rf ~"#);
     assert_target(&action, "/home/dev", TargetKind::Delete);
