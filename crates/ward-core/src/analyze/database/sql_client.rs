@@ -68,7 +68,50 @@ pub(super) fn client_script(text: &str, dialect: SqlDialect) -> ClientScript {
             index += data_lines + 1;
         }
     }
+    if dialect == SqlDialect::MySql {
+        script.sql = unwrap_executable_comments(&script.sql);
+    }
     script
+}
+
+/// MySQL runs what is inside an executable comment (`/*! … */`, `/*!32312 … */`
+/// when the server is at least that version, MariaDB's `/*M!100100 … */`), which
+/// to any other parser is a comment: `DROP /*!32312 IF EXISTS*/ DATABASE shop`
+/// hides the statement's shape. The markers are blanked (line numbers kept) so the
+/// parser sees what MySQL runs.
+fn unwrap_executable_comments(sql: &str) -> String {
+    let mut out = String::with_capacity(sql.len());
+    let mut rest = sql;
+    while let Some(start) = rest.find("/*") {
+        let (before, comment) = rest.split_at(start);
+        out.push_str(before);
+        let body = comment.get(2..).unwrap_or_default();
+        let marker = body
+            .strip_prefix('!')
+            .or_else(|| body.strip_prefix("M!"))
+            .map(|after| after.trim_start_matches(|c: char| c.is_ascii_digit()));
+        let Some(inner) = marker else {
+            // An ordinary comment: kept as it is, up to its end.
+            let end = body.find("*/").map_or(comment.len(), |end| end + 4);
+            out.push_str(comment.get(..end).unwrap_or(comment));
+            rest = comment.get(end..).unwrap_or_default();
+            continue;
+        };
+        out.extend(std::iter::repeat_n(' ', comment.len() - inner.len()));
+        match inner.find("*/") {
+            Some(end) => {
+                out.push_str(inner.get(..end).unwrap_or_default());
+                out.push_str("  ");
+                rest = inner.get(end + 2..).unwrap_or_default();
+            }
+            None => {
+                out.push_str(inner);
+                rest = "";
+            }
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 /// A whole-line client command other than a backslash one: sqlite3's dot commands and

@@ -145,6 +145,31 @@ fn mysql_client_commands() {
 }
 
 #[test]
+fn mysql_executable_comments_are_read_as_mysql_runs_them() {
+    for sql in [
+        "DROP DATABASE /*!32312 IF EXISTS*/ shop",
+        "/*!DROP DATABASE shop*/",
+        "SELECT 1; /*!40101 DROP DATABASE shop */;",
+        "/*M!100100 DROP DATABASE shop */",
+    ] {
+        assert_eq!(
+            found_in(sql, SqlDialect::MySql),
+            [pair("db.drop-database", "shop")],
+            "{sql}"
+        );
+    }
+    // Ordinary comments stay comments; other dialects are untouched.
+    assert_eq!(
+        found_in("/* DROP DATABASE shop */ SELECT 1", SqlDialect::MySql),
+        []
+    );
+    assert_eq!(
+        found_in("SELECT 1 /*!50000 , 2 */", SqlDialect::MySql),
+        Vec::<(String, String)>::new()
+    );
+}
+
+#[test]
 fn copy_rows_are_data() {
     let sql = "COPY notes (body) FROM stdin;\ndelete everything\ndrop it\n\\.\nDROP TABLE old;\n";
     assert_eq!(analyse(sql, SqlDialect::Postgres).1.unparsed, None);
