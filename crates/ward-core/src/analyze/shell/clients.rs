@@ -318,6 +318,40 @@ fn stdin_text(
     }
 }
 
+/// The ports Redis and its sentinels listen on by default.
+const REDIS_PORTS: [&str; 3] = ["6379", "6380", "26379"];
+
+/// Known text written with a raw socket program (`nc`, `ncat`, `socat`, `telnet`)
+/// to a Redis port is Redis commands, as `redis-cli` would send them:
+/// `printf 'FLUSHALL\r\n' | nc localhost 6379`. Lines of the wire protocol's
+/// framing (`*1`, `$8`) are skipped.
+pub(super) fn raw_redis(walker: &mut Walker<'_>, program: &str, args: &[Arg], stdin: &Stream) {
+    let to_redis = args.iter().any(|arg| {
+        let text = arg.text.as_str();
+        REDIS_PORTS.contains(&text)
+            || REDIS_PORTS.iter().any(|port| {
+                text.ends_with(&format!(":{port}")) || text.ends_with(&format!("/{port}"))
+            })
+    });
+    let Stream::Text(text) = stdin else {
+        return;
+    };
+    if !to_redis {
+        return;
+    }
+    let mut found = DbAnalysis { unparsed: None };
+    for line in text.lines() {
+        let line = line.trim_end_matches('\r');
+        if line.starts_with(['*', '$']) {
+            continue;
+        }
+        let words: Vec<&str> = line.split_whitespace().collect();
+        let analysis = analyze_redis(&words, walker.action);
+        found.unparsed = found.unparsed.or(analysis.unparsed);
+    }
+    note_unparsed(walker, program, found);
+}
+
 fn note_unparsed(walker: &mut Walker<'_>, program: &str, analysis: DbAnalysis) {
     if let Some(reason) = analysis.unparsed {
         walker.opaque(format!("`{program}`: {reason}"));

@@ -22,6 +22,9 @@ pub(super) fn run(walker: &mut Walker<'_>, program: &str, args: &[Arg], stdin: &
     {
         return output;
     }
+    if matches!(program, "nc" | "ncat" | "netcat" | "socat" | "telnet") {
+        clients::raw_redis(walker, program, args, stdin);
+    }
     if let Some(output) = files::run(walker, program, args, stdin) {
         return output;
     }

@@ -286,6 +286,24 @@ fn serving_a_credential_directory_over_http_is_exfiltration() {
 }
 
 #[test]
+fn redis_commands_written_to_a_raw_socket_are_analysed() {
+    let drops = |line: &str| {
+        analyse(line)
+            .findings
+            .iter()
+            .any(|finding| finding.kind == "db.drop-database")
+    };
+    assert!(drops(r"printf 'FLUSHALL\r\n' | nc localhost 6379"));
+    assert!(drops(
+        r"printf '*1\r\n$8\r\nFLUSHALL\r\n' | ncat cache.internal 6380"
+    ));
+    assert!(drops("echo FLUSHALL | socat - TCP:127.0.0.1:6379"));
+    // Another port, or a read-only command, is not a flush.
+    assert!(!drops(r"printf 'FLUSHALL\r\n' | nc localhost 8080"));
+    assert!(!drops(r"printf 'PING\r\n' | nc localhost 6379"));
+}
+
+#[test]
 fn sh_c_binds_its_words_to_all_positional_parameters() {
     let action = analyse(r#"sh -c '"$@"' sh rm -rf ~"#);
     assert_target(&action, "/home/dev", TargetKind::Delete);
