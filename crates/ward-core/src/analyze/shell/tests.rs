@@ -304,6 +304,20 @@ fn redis_commands_written_to_a_raw_socket_are_analysed() {
 }
 
 #[test]
+fn a_program_given_as_a_default_is_analysed_as_well() {
+    // Unless the environment sets RM, `rm` runs: both are considered.
+    let action = analyse("${RM:-rm} -rf ~");
+    assert_target(&action, "/home/dev", TargetKind::Delete);
+    assert!(action.opaque);
+    let action = analyse(r#""${UNSET_TOOL:-rm}" -rf /"#);
+    assert_target(&action, "/", TargetKind::Delete);
+    // A default that is more than a plain word stays unknown only.
+    let action = analyse(r#"${CMD:-"rm -rf /"}"#);
+    assert!(action.opaque);
+    assert!(action.targets.is_empty(), "{:?}", action.targets);
+}
+
+#[test]
 fn sh_c_binds_its_words_to_all_positional_parameters() {
     let action = analyse(r#"sh -c '"$@"' sh rm -rf ~"#);
     assert_target(&action, "/home/dev", TargetKind::Delete);

@@ -196,6 +196,9 @@ pub(super) struct Walker<'a> {
     /// Files the line made from credential files, with the credential file
     /// (`cp ~/.ssh/id_rsa /tmp/k`: `/tmp/k` holds the key).
     pub(super) credential_copies: Vec<(String, String)>,
+    /// `${NAME:-WORD}` of variables the line does not set, with their plain-word
+    /// default: what runs unless the environment sets NAME.
+    pub(super) defaults: Vec<(String, String)>,
     /// Where the targets of the simple command being expanded start: what its
     /// words' substitutions and its redirections read (`curl -d "$(cat .env)"`).
     pub(super) words_targets_from: usize,
@@ -224,6 +227,7 @@ impl<'a> Walker<'a> {
             opened_socket: false,
             downloads: Vec::new(),
             credential_copies: Vec::new(),
+            defaults: Vec::new(),
             words_targets_from: 0,
             words_commands_from: 0,
         }
@@ -231,6 +235,28 @@ impl<'a> Walker<'a> {
 }
 
 impl Walker<'_> {
+    /// Keeps the default of `written` (`${NAME:-WORD}` of a variable the line does
+    /// not set) when it is one plain word.
+    pub(super) fn note_default(&mut self, written: &str, default: &str) {
+        const MAX_DEFAULTS: usize = 32;
+        let plain = !default.is_empty()
+            && default.bytes().all(|byte| {
+                byte.is_ascii_alphanumeric() || matches!(byte, b'/' | b'.' | b'_' | b'-' | b'+')
+            });
+        if plain && self.defaults.len() < MAX_DEFAULTS {
+            self.defaults.push((written.to_owned(), default.to_owned()));
+        }
+    }
+
+    /// The plain-word default of a word that is one `${NAME:-WORD}` expansion.
+    fn default_of(&self, word: &str) -> Option<String> {
+        self.defaults
+            .iter()
+            .rev()
+            .find(|(written, _)| written == word)
+            .map(|(_, default)| default.clone())
+    }
+
     /// Marks the action opaque, saying why.
     pub(super) fn opaque(&mut self, note: String) {
         self.action.opaque = true;
@@ -869,6 +895,12 @@ impl Walker<'_> {
                     first.text
                 );
                 self.opaque(note);
+                // `${RM:-rm} -rf ~`: unless the environment sets RM, `rm` runs.
+                if let Some(default) = self.default_of(&first.text) {
+                    let mut with_default = vec![Arg::literal(default)];
+                    with_default.extend(argv.get(start + 1..).unwrap_or_default().iter().cloned());
+                    return self.invoke(with_default, stdin, wrappers);
+                }
                 return Stream::output_of(&first.text);
             }
             let name = base_name(&first.text).to_owned();

@@ -449,7 +449,9 @@ impl Walker<'_> {
                     }
                 }
                 Value::Unknown | Value::Tainted(_) => {
-                    self.scan(default_value.as_deref().unwrap_or(""));
+                    let default = default_value.as_deref().unwrap_or("");
+                    self.scan(default);
+                    self.note_default(written, default);
                     fields.unknown(written, Origin::Dynamic);
                 }
             },
