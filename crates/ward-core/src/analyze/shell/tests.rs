@@ -318,6 +318,26 @@ fn a_program_given_as_a_default_is_analysed_as_well() {
 }
 
 #[test]
+fn a_deleted_glob_that_matches_the_home_directory_deletes_it() {
+    for line in ["rm -rf /home/*/", "rm -rf ~/../*", "rm -rf /home/d?v"] {
+        let action = analyse(line);
+        assert_target(&action, "/home/dev", TargetKind::Delete);
+    }
+    // Its contents, or other places, are not the home directory itself.
+    for line in ["rm -rf ~/*", "rm -rf /tmp/*", "rm -rf /home/dev/app/*"] {
+        let action = analyse(line);
+        assert!(
+            !action
+                .targets
+                .iter()
+                .any(|target| target.path == "/home/dev"),
+            "{line}: {:?}",
+            action.targets
+        );
+    }
+}
+
+#[test]
 fn sh_c_binds_its_words_to_all_positional_parameters() {
     let action = analyse(r#"sh -c '"$@"' sh rm -rf ~"#);
     assert_target(&action, "/home/dev", TargetKind::Delete);

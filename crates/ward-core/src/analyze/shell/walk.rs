@@ -1065,6 +1065,9 @@ impl Walker<'_> {
                     return;
                 }
                 let path = resolve_expanded(&file.text, &self.scope.context);
+                if kind == TargetKind::Delete {
+                    self.add_globbed_home(&path);
+                }
                 self.action.add_target(path, kind);
             }
             Origin::Dynamic | Origin::Remote | Origin::Hidden => {
@@ -1075,6 +1078,28 @@ impl Walker<'_> {
                 );
                 self.opaque(note);
             }
+        }
+    }
+
+    /// A deleted glob that matches the home directory itself (`rm -rf /home/*/`,
+    /// `rm -rf ~/../*`) deletes it: the home directory becomes a target too, so
+    /// that the rules about deleting it see it.
+    fn add_globbed_home(&mut self, path: &str) {
+        if !path.contains(['*', '?', '[']) {
+            return;
+        }
+        let home = self.scope.context.home.trim_end_matches('/');
+        if home.is_empty() {
+            return;
+        }
+        let options = glob::MatchOptions {
+            case_sensitive: true,
+            require_literal_separator: true,
+            require_literal_leading_dot: true,
+        };
+        let pattern = path.trim_end_matches('/');
+        if glob::Pattern::new(pattern).is_ok_and(|glob| glob.matches_with(home, options)) {
+            self.action.add_target(home.to_owned(), TargetKind::Delete);
         }
     }
 
