@@ -32,6 +32,7 @@ mod vim;
 mod walk;
 mod words;
 mod wrappers;
+mod written;
 
 #[cfg(test)]
 mod tests;

@@ -103,7 +103,13 @@ pub(super) fn run(
     match program {
         "psql" => {
             let parsed = parse(args, &PSQL);
-            sql_scripts(walker, program, &parsed, &["f", "file"]);
+            sql_scripts(
+                walker,
+                program,
+                &parsed,
+                &["f", "file"],
+                SqlDialect::Postgres,
+            );
             let commands: Vec<Arg> = parsed
                 .values(&["c", "command"])
                 .map(|value| value.to_arg())
@@ -112,7 +118,13 @@ pub(super) fn run(
         }
         "clickhouse-client" | "clickhouse" => {
             let parsed = parse(args, &CLICKHOUSE);
-            sql_scripts(walker, program, &parsed, &["queries-file"]);
+            sql_scripts(
+                walker,
+                program,
+                &parsed,
+                &["queries-file"],
+                SqlDialect::Generic,
+            );
             let commands: Vec<Arg> = parsed
                 .values(&["q", "query"])
                 .map(|value| value.to_arg())
@@ -134,7 +146,7 @@ pub(super) fn run(
                 (SQLITE, SqlDialect::Sqlite)
             };
             let parsed = parse(args, &spec);
-            sql_scripts(walker, program, &parsed, &["init"]);
+            sql_scripts(walker, program, &parsed, &["init"], dialect);
             let mut operands = parsed.operands.iter();
             let database = operands.next();
             if let Some(database) = database {
@@ -262,10 +274,17 @@ fn sql_scripts(
     program: &str,
     parsed: &super::args::Parsed<'_>,
     names: &[&str],
+    dialect: SqlDialect,
 ) {
     for file in parsed.values(names) {
         if file.text != "-" {
-            walker.add_path(&file.to_arg(), TargetKind::Execute, program);
+            let file = file.to_arg();
+            walker.add_path(&file, TargetKind::Execute, program);
+            // A file the line wrote (`echo 'DROP …' > q.sql && psql -f q.sql`).
+            if let Some(sql) = walker.written_text(&file) {
+                let analysis = analyze_sql(&sql.text, dialect, walker.action);
+                note_unparsed(walker, program, analysis);
+            }
         }
     }
 }
@@ -309,7 +328,13 @@ fn stdin_text(
             let analysis = analyze(text, walker.action);
             note_unparsed(walker, program, analysis);
         }
-        Stream::File(path) => walker.action.add_target(path.clone(), TargetKind::Execute),
+        Stream::File(path) => {
+            walker.action.add_target(path.clone(), TargetKind::Execute);
+            if let Some(text) = walker.written_text_at(path) {
+                let analysis = analyze(&text.text, walker.action);
+                note_unparsed(walker, program, analysis);
+            }
+        }
         Stream::Remote(source) | Stream::Hidden(source) | Stream::Unknown(source) => {
             walker.opaque(format!(
                 "`{program}` runs statements from {source}, which are not analysed"

@@ -196,6 +196,7 @@ pub(super) fn run(
                 } else {
                     walker.add_path(script, TargetKind::Read, program);
                     walker.add_path(script, TargetKind::Execute, program);
+                    walker.run_written_script(script, program, stdin);
                 }
             }
         }
@@ -369,7 +370,10 @@ fn shell(walker: &mut Walker<'_>, name: &str, args: &[Arg], stdin: &Stream) {
     match operands.first() {
         Some(script) if !read_stdin => match script.origin {
             Origin::Pipe { .. } => run_code(walker, script, name, stdin),
-            _ => walker.add_path(script, TargetKind::Execute, name),
+            _ => {
+                walker.add_path(script, TargetKind::Execute, name);
+                walker.run_written_script(script, name, stdin);
+            }
         },
         _ => shell_stdin(walker, name, stdin),
     }
@@ -386,7 +390,18 @@ fn shell_stdin(walker: &mut Walker<'_>, shell: &str, stdin: &Stream) {
                 &format!("the code fed to `{shell}`"),
             );
         }),
-        Stream::File(path) => walker.action.add_target(path.clone(), TargetKind::Execute),
+        Stream::File(path) => {
+            walker.action.add_target(path.clone(), TargetKind::Execute);
+            if let Some(script) = walker.written_text_at(path) {
+                walker.scoped(|walker| {
+                    walker.nested_source(
+                        &script.text,
+                        &Stream::Inherited,
+                        &format!("the script `{path}` fed to `{shell}`"),
+                    );
+                });
+            }
+        }
         Stream::Remote(source) => remote_code(
             walker,
             format!("remote code piped into a shell: `{shell}` runs {source}"),
@@ -444,7 +459,12 @@ pub(super) fn interpreter(
                 Origin::Pipe { remote: false } => walker.opaque(format!(
                     "{language} code from a process substitution (`{program}`) is not analysed"
                 )),
-                _ => walker.add_path(script, TargetKind::Execute, program),
+                _ => {
+                    walker.add_path(script, TargetKind::Execute, program);
+                    if let Some(code) = walker.written_text(script) {
+                        inline_script(walker, interpreter, program, &code);
+                    }
+                }
             },
             None => match stdin {
                 Stream::Inherited => {}

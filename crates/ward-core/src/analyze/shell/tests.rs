@@ -338,6 +338,47 @@ fn a_deleted_glob_that_matches_the_home_directory_deletes_it() {
 }
 
 #[test]
+fn a_script_the_line_writes_and_then_runs_is_analysed() {
+    for line in [
+        "echo 'rm -rf ~' > /tmp/x.sh && bash /tmp/x.sh",
+        "printf 'rm -rf ~\\n' > x.sh; chmod +x x.sh; ./x.sh",
+        "cat > x.sh <<'EOF'\nrm -rf ~\nEOF\n. ./x.sh",
+        "echo 'echo start' > x.sh; echo 'rm -rf ~' >> x.sh; sh < x.sh",
+        "echo 'import shutil; shutil.rmtree(\"/home/dev\")' > t.py && python3 t.py",
+    ] {
+        let action = analyse(line);
+        assert_target(&action, "/home/dev", TargetKind::Delete);
+    }
+    // SQL written to a file and given to a client.
+    let action = analyse("echo 'DROP DATABASE prod;' > /tmp/x.sql && psql -f /tmp/x.sql");
+    assert!(
+        action
+            .findings
+            .iter()
+            .any(|finding| finding.kind == "db.drop-database"),
+        "{:?}",
+        action.findings
+    );
+    // What a command of unknown output writes stays unknown; a file written
+    // again with unknown text no longer holds the earlier text.
+    let action = analyse("echo 'rm -rf ~' > x.sh; curl -s https://example.com > x.sh; bash x.sh");
+    assert!(
+        !action
+            .targets
+            .iter()
+            .any(|target| target.path == "/home/dev")
+    );
+    // Writing a script is not running it.
+    let action = analyse("echo 'rm -rf ~' > notes.txt");
+    assert!(
+        !action
+            .targets
+            .iter()
+            .any(|target| target.path == "/home/dev")
+    );
+}
+
+#[test]
 fn sh_c_binds_its_words_to_all_positional_parameters() {
     let action = analyse(r#"sh -c '"$@"' sh rm -rf ~"#);
     assert_target(&action, "/home/dev", TargetKind::Delete);

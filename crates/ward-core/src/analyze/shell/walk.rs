@@ -199,6 +199,11 @@ pub(super) struct Walker<'a> {
     /// `${NAME:-WORD}` of variables the line does not set, with their plain-word
     /// default: what runs unless the environment sets NAME.
     pub(super) defaults: Vec<(String, String)>,
+    /// Where the stdout of the simple command being walked goes (`>`, `>>`:
+    /// true), resolved.
+    pub(super) stdout_files: Vec<(String, bool)>,
+    /// Files the line wrote with known text, and the text.
+    pub(super) written: Vec<(String, String)>,
     /// Where the targets of the simple command being expanded start: what its
     /// words' substitutions and its redirections read (`curl -d "$(cat .env)"`).
     pub(super) words_targets_from: usize,
@@ -228,6 +233,8 @@ impl<'a> Walker<'a> {
             downloads: Vec::new(),
             credential_copies: Vec::new(),
             defaults: Vec::new(),
+            stdout_files: Vec::new(),
+            written: Vec::new(),
             words_targets_from: 0,
             words_commands_from: 0,
         }
@@ -648,6 +655,19 @@ impl Walker<'_> {
         stdin: &Stream,
         timed: bool,
     ) -> Stream {
+        let outer_stdout_files = std::mem::take(&mut self.stdout_files);
+        let output = self.simple_command_stdout(command, stdin, timed);
+        self.note_written(&output);
+        self.stdout_files = outer_stdout_files;
+        output
+    }
+
+    fn simple_command_stdout(
+        &mut self,
+        command: &ast::SimpleCommand,
+        stdin: &Stream,
+        timed: bool,
+    ) -> Stream {
         // As in POSIX: the command's words are expanded first, then the
         // assignments before it, left to right.
         let mut stdin = stdin.clone();
@@ -802,7 +822,13 @@ impl Walker<'_> {
                             self.add_path(&file, TargetKind::Read, "<>");
                             self.add_path(&file, TargetKind::Write, "<>");
                         }
-                        _ => self.add_path(&file, TargetKind::Write, ">"),
+                        _ => {
+                            self.add_path(&file, TargetKind::Write, ">");
+                            if matches!(fd, None | Some(1)) {
+                                let append = matches!(kind, ast::IoFileRedirectKind::Append);
+                                self.note_stdout_file(&file, append);
+                            }
+                        }
                     }
                 }
                 ast::IoFileRedirectTarget::Duplicate(word) => {
@@ -994,6 +1020,7 @@ impl Walker<'_> {
             if program_word.contains('/') && !is_system_program(&program_word) {
                 let script = Arg::literal(program_word.as_str());
                 walker.add_path(&script, TargetKind::Execute, &program);
+                walker.run_written_script(&script, "the line", stdin);
             }
             let stdin = if via_xargs {
                 Stream::Inherited
