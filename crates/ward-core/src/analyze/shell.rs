@@ -18,6 +18,7 @@
 mod args;
 mod clients;
 mod code;
+mod containers;
 mod deno;
 mod exfil;
 mod fd;

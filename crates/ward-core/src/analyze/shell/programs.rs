@@ -22,6 +22,9 @@ pub(super) fn run(walker: &mut Walker<'_>, program: &str, args: &[Arg], stdin: &
     {
         return output;
     }
+    if matches!(program, "docker" | "podman") {
+        super::containers::bind_mounted_run(walker, program, args);
+    }
     if matches!(program, "nc" | "ncat" | "netcat" | "socat" | "telnet") {
         clients::raw_redis(walker, program, args, stdin);
     }

@@ -379,6 +379,34 @@ fn a_script_the_line_writes_and_then_runs_is_analysed() {
 }
 
 #[test]
+fn container_paths_under_a_bind_mount_are_the_hosts() {
+    let action = analyse("docker run --rm -v ~:/h alpine rm -rf /h");
+    assert_target(&action, "/home/dev", TargetKind::Delete);
+    let action =
+        analyse("podman run -it --mount type=bind,source=/,target=/host alpine rm -rf /host/etc");
+    assert_target(&action, "/etc", TargetKind::Delete);
+    let action =
+        analyse("docker run --rm -v \"$PWD\":/src -w /src node:20 sh -c 'rm -rf /src/dist'");
+    assert_target(&action, "/home/dev/app/dist", TargetKind::Delete);
+    // A read-only mount cannot be changed; a named volume is not the host's.
+    for line in [
+        "docker run -v /:/host:ro alpine rm -rf /host/etc",
+        "docker run -v data:/data alpine rm -rf /data",
+        "docker run --rm -v ~/src:/src alpine ls /src",
+    ] {
+        let action = analyse(line);
+        assert!(
+            !action
+                .targets
+                .iter()
+                .any(|target| target.kind == TargetKind::Delete),
+            "{line}: {:?}",
+            action.targets
+        );
+    }
+}
+
+#[test]
 fn sh_c_binds_its_words_to_all_positional_parameters() {
     let action = analyse(r#"sh -c '"$@"' sh rm -rf ~"#);
     assert_target(&action, "/home/dev", TargetKind::Delete);
