@@ -16,6 +16,7 @@
 //! note saying why. Nothing here runs, reads or looks anything up.
 
 mod args;
+mod arrays;
 mod clients;
 mod code;
 mod containers;

@@ -407,6 +407,42 @@ fn container_paths_under_a_bind_mount_are_the_hosts() {
 }
 
 #[test]
+fn arrays_assigned_in_the_line_are_expanded() {
+    for line in [
+        r#"a=(rm -rf /); "${a[@]}""#,
+        r#"declare -a cmd=(rm -rf "$HOME"); "${cmd[@]}""#,
+        r#"cmd=(rm); cmd+=(-rf ~); ${cmd[*]}"#,
+    ] {
+        let action = analyse(line);
+        assert!(
+            action
+                .targets
+                .iter()
+                .any(|target| target.kind == TargetKind::Delete
+                    && (target.path == "/" || target.path == "/home/dev")),
+            "{line}: {:?}",
+            action.targets
+        );
+        assert!(!action.opaque, "{line}: {:?}", action.notes);
+    }
+    // Scripts' argument lists: nothing is left unknown.
+    let action = analyse(r#"args=(--release --locked); cargo build "${args[@]}""#);
+    assert_eq!(
+        command(&action, "cargo").args,
+        ["build", "--release", "--locked"]
+    );
+    assert!(!action.opaque);
+    let action = analyse(r#"files=(a.txt b.txt); rm -f "${files[1]}" "$files""#);
+    assert_target(&action, "/home/dev/app/b.txt", TargetKind::Delete);
+    assert_target(&action, "/home/dev/app/a.txt", TargetKind::Delete);
+    // Explicit indices, or a plain value assigned over the array: unknown.
+    let action = analyse(r#"a=([2]=rm); "${a[@]}" -rf /"#);
+    assert!(action.opaque);
+    let action = analyse(r#"a=(ls); a=$(cat cmd.txt); "${a[@]}""#);
+    assert!(action.opaque);
+}
+
+#[test]
 fn sh_c_binds_its_words_to_all_positional_parameters() {
     let action = analyse(r#"sh -c '"$@"' sh rm -rf ~"#);
     assert_target(&action, "/home/dev", TargetKind::Delete);

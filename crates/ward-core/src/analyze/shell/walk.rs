@@ -114,6 +114,8 @@ pub(super) struct Scope {
     /// What `"$@"` stands for, when the line tells it: the arguments of a call of a
     /// function defined in the line, or the words after `sh -c CODE NAME`.
     pub(super) positional: Option<Vec<Arg>>,
+    /// Indexed arrays assigned in the line, with their elements (`super::arrays`).
+    pub(super) arrays: Vec<(String, Vec<Arg>)>,
 }
 
 impl Scope {
@@ -222,6 +224,7 @@ impl<'a> Walker<'a> {
                 aliases: Vec::new(),
                 directories: Vec::new(),
                 positional: None,
+                arrays: Vec::new(),
             },
             nesting: 0,
             token_budget: MAX_PARSED_TOKENS,
@@ -740,13 +743,28 @@ impl Walker<'_> {
             ast::AssignmentName::ArrayElementName(name, index) => format!("{name}[{index}]"),
         };
         let mut value = match &assignment.value {
-            ast::AssignmentValue::Scalar(word) => self.expand_single(&word.value),
+            ast::AssignmentValue::Scalar(word) => {
+                let array = match &assignment.name {
+                    ast::AssignmentName::VariableName(name)
+                    | ast::AssignmentName::ArrayElementName(name, _) => name,
+                };
+                self.scope.forget_array(array);
+                self.expand_single(&word.value)
+            }
             ast::AssignmentValue::Array(items) => {
+                let mut elements = Some(Vec::new());
                 for (key, item) in items {
                     if let Some(key) = key {
                         self.scan(&key.value);
+                        elements = None;
                     }
-                    self.expand_fields(&item.value);
+                    let fields = self.expand_fields(&item.value);
+                    if let Some(elements) = elements.as_mut() {
+                        elements.extend(fields);
+                    }
+                }
+                if let ast::AssignmentName::VariableName(name) = &assignment.name {
+                    self.scope.assign_array(name, elements, assignment.append);
                 }
                 Arg {
                     text: "(…)".to_owned(),

@@ -404,21 +404,27 @@ impl Walker<'_> {
                 indirect: false,
             } if self.scope.positional.is_some() => {
                 let arguments = self.scope.positional.clone().unwrap_or_default();
-                // `"$@"`: a field per argument; `"$*"`: one field, joined by spaces;
-                // unquoted, each argument is split again.
-                for (index, argument) in arguments.iter().enumerate() {
-                    if index > 0 {
-                        if *concatenate && quoted {
-                            fields.quoted(" ");
-                        } else {
-                            fields.end_field();
-                        }
-                    }
-                    if argument.is_literal() {
-                        fields.value(&argument.text, quoted);
-                    } else {
-                        fields.unknown(&argument.text, argument.origin);
-                    }
+                expand_list(&arguments, *concatenate, quoted, fields);
+            }
+            ParameterExpr::Parameter {
+                parameter: Parameter::NamedWithAllIndices { name, concatenate },
+                indirect: false,
+            } if self.scope.array(name).is_some() => {
+                let elements = self.scope.array(name).unwrap_or_default().to_vec();
+                expand_list(&elements, *concatenate, quoted, fields);
+            }
+            ParameterExpr::Parameter {
+                parameter: Parameter::NamedWithIndex { name, index },
+                indirect: false,
+            } if self.scope.array(name).is_some() && index.parse::<usize>().is_ok() => {
+                let element = index
+                    .parse::<usize>()
+                    .ok()
+                    .and_then(|index| self.scope.array(name)?.get(index).cloned());
+                match element {
+                    Some(element) if element.is_literal() => fields.value(&element.text, quoted),
+                    Some(element) => fields.unknown(&element.text, element.origin),
+                    None => {}
                 }
             }
             ParameterExpr::Parameter {
@@ -513,6 +519,10 @@ impl Walker<'_> {
 
     /// A named variable's value as far as the line tells.
     fn lookup_named(&self, name: &str) -> Value {
+        // `$a` of an array is its first element.
+        if let Some(elements) = self.scope.array(name) {
+            return elements.first().map_or(Value::Unset, Value::of);
+        }
         if let Some(value) = self.scope.variable(name) {
             return value.clone();
         }
@@ -660,6 +670,25 @@ fn simple_pieces<'a>(word: &'a str) -> Option<Vec<SimplePiece<'a>>> {
     }
     flush(&mut pieces, text_from, at, false)?;
     Some(pieces)
+}
+
+/// Expands a list of words as `"$@"` / `"${a[@]}"` do: a field each; as `"$*"` /
+/// `"${a[*]}"`: one field, joined by spaces; unquoted, each word is split again.
+fn expand_list(words: &[Arg], concatenate: bool, quoted: bool, fields: &mut Fields) {
+    for (index, word) in words.iter().enumerate() {
+        if index > 0 {
+            if concatenate && quoted {
+                fields.quoted(" ");
+            } else {
+                fields.end_field();
+            }
+        }
+        if word.is_literal() {
+            fields.value(&word.text, quoted);
+        } else {
+            fields.unknown(&word.text, word.origin);
+        }
+    }
 }
 
 /// The parameter, pattern and kind of a `${X%…}`, `${X%%…}`, `${X#…}` or `${X##…}`.
