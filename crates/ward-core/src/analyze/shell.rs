@@ -27,6 +27,7 @@ mod files;
 mod functions;
 mod git;
 mod network;
+mod path_programs;
 mod programs;
 mod scripts;
 mod trim;

@@ -40,6 +40,9 @@ pub(super) fn run(walker: &mut Walker<'_>, program: &str, args: &[Arg], stdin: &
     if let Some(output) = clients::run(walker, program, args, stdin) {
         return output;
     }
+    if let Some(output) = super::path_programs::run(walker, program, args) {
+        return output;
+    }
     match program {
         "echo" => echo(args),
         "printf" => printf(walker, args),

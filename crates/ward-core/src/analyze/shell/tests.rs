@@ -443,6 +443,28 @@ fn arrays_assigned_in_the_line_are_expanded() {
 }
 
 #[test]
+fn substitutions_whose_output_the_walk_knows_are_expanded() {
+    let action = analyse(r#"rm -rf "$(dirname "$PWD")""#);
+    assert_target(&action, "/home/dev", TargetKind::Delete);
+    assert!(!action.opaque, "{:?}", action.notes);
+    let action = analyse(r#"eval "$(printf 'rm -rf %s' "$HOME")""#);
+    assert_target(&action, "/home/dev", TargetKind::Delete);
+    let action = analyse(r#"cp build/app "dist/$(basename build/app.bin .bin)-$(echo x86)""#);
+    assert_target(&action, "/home/dev/app/dist/app-x86", TargetKind::Write);
+    let action = analyse(r#"cd "$(realpath ../lib)" && rm -rf target"#);
+    assert_target(&action, "/home/dev/lib/target", TargetKind::Delete);
+    // Several commands, or output only known when the line runs: unknown.
+    for line in [
+        r#"rm -rf "$(echo a; echo b)""#,
+        r#"rm -rf "$(cat dirs.txt)""#,
+        r#"rm -rf "$(curl -s https://example.com/dir)""#,
+        r#"rm -rf "$(dirname "$X")""#,
+    ] {
+        assert!(analyse(line).opaque, "{line}");
+    }
+}
+
+#[test]
 fn sh_c_binds_its_words_to_all_positional_parameters() {
     let action = analyse(r#"sh -c '"$@"' sh rm -rf ~"#);
     assert_target(&action, "/home/dev", TargetKind::Delete);

@@ -206,6 +206,9 @@ pub(super) struct Walker<'a> {
     pub(super) stdout_files: Vec<(String, bool)>,
     /// Files the line wrote with known text, and the text.
     pub(super) written: Vec<(String, String)>,
+    /// What the shell code walked last prints, when it is one pipeline and the
+    /// walk knows (see [`Walker::substitute`]).
+    output: Option<Stream>,
     /// Where the targets of the simple command being expanded start: what its
     /// words' substitutions and its redirections read (`curl -d "$(cat .env)"`).
     pub(super) words_targets_from: usize,
@@ -238,6 +241,7 @@ impl<'a> Walker<'a> {
             defaults: Vec::new(),
             stdout_files: Vec::new(),
             written: Vec::new(),
+            output: None,
             words_targets_from: 0,
             words_commands_from: 0,
         }
@@ -380,6 +384,9 @@ impl Walker<'_> {
                 for list in &program.complete_commands {
                     self.compound_list(list, stdin);
                 }
+                if program.complete_commands.len() != 1 {
+                    self.output = None;
+                }
                 self.source = outer;
             }
             Err(message) => self.opaque(message),
@@ -419,17 +426,25 @@ impl Walker<'_> {
     }
 
     /// Analyses a command substitution and tells where its output comes from.
-    pub(super) fn substitute(&mut self, code: &str) -> Origin {
+    /// Walks the code of a command substitution: where its output comes from,
+    /// and the output itself when the walk knows it (`$(printf '%s' x)`,
+    /// `$(dirname "$PWD")`), without its trailing newlines.
+    pub(super) fn substitute(&mut self, code: &str) -> (Origin, Option<String>) {
         let before = self.action.commands.len();
+        self.output = None;
         self.scoped(|walker| {
             walker.nested_source(code, &Stream::Inherited, "a command substitution")
         });
+        let output = match self.output.take() {
+            Some(Stream::Text(text)) => Some(text.trim_end_matches('\n').to_owned()),
+            _ => None,
+        };
         if self.ran_fetcher_since(before) {
-            Origin::Remote
+            (Origin::Remote, None)
         } else if self.ran_decoder_since(before) {
-            Origin::Hidden
+            (Origin::Hidden, None)
         } else {
-            Origin::Dynamic
+            (Origin::Dynamic, output)
         }
     }
 
@@ -455,28 +470,32 @@ impl Walker<'_> {
     }
 
     fn compound_list(&mut self, list: &ast::CompoundList, stdin: &Stream) {
+        let mut output = None;
         for ast::CompoundListItem(and_or, separator) in &list.0 {
             if matches!(separator, ast::SeparatorOperator::Async) {
                 self.scoped(|walker| walker.and_or(and_or, stdin));
             } else {
-                self.and_or(and_or, stdin);
+                output = self.and_or(and_or, stdin);
             }
         }
+        // What the list prints, when it is one pipeline (`$(dirname "$PWD")`).
+        self.output = if list.0.len() == 1 { output } else { None };
     }
 
-    fn and_or(&mut self, list: &ast::AndOrList, stdin: &Stream) {
-        self.pipeline(&list.first, stdin);
+    /// The output of the list when it is one pipeline, else `None`.
+    fn and_or(&mut self, list: &ast::AndOrList, stdin: &Stream) -> Option<Stream> {
+        let output = self.pipeline(&list.first, stdin);
         for next in &list.additional {
             let (ast::AndOr::And(pipeline) | ast::AndOr::Or(pipeline)) = next;
             self.pipeline(pipeline, stdin);
         }
+        list.additional.is_empty().then_some(output)
     }
 
-    fn pipeline(&mut self, pipeline: &ast::Pipeline, stdin: &Stream) {
+    fn pipeline(&mut self, pipeline: &ast::Pipeline, stdin: &Stream) -> Stream {
         let timed = pipeline.timed.is_some();
         if let [command] = pipeline.seq.as_slice() {
-            self.command(command, stdin, timed);
-            return;
+            return self.command(command, stdin, timed);
         }
         // Each part of a longer pipeline runs in a subshell.
         let mut input = stdin.clone();
@@ -486,6 +505,7 @@ impl Walker<'_> {
             input = self.scoped(|walker| walker.command(command, &input, timed));
         }
         exfil::check_pipeline(self, &stages);
+        input
     }
 
     fn command(&mut self, command: &ast::Command, stdin: &Stream, timed: bool) -> Stream {

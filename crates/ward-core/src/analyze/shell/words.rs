@@ -314,16 +314,16 @@ impl Walker<'_> {
                     self.expand_parameter(expression, written, quoted, fields);
                 }
                 WordPiece::CommandSubstitution(code) => {
-                    let origin = self.substitute(code);
-                    match self.known_output(code) {
+                    let (origin, output) = self.substitute(code);
+                    match self.known_output(code).or(output) {
                         Some(output) => fields.value(&output, quoted),
                         None => fields.unknown(written, origin),
                     }
                 }
                 WordPiece::BackquotedCommandSubstitution(code) => {
                     let code = unescape_backquoted(code);
-                    let origin = self.substitute(&code);
-                    match self.known_output(&code) {
+                    let (origin, output) = self.substitute(&code);
+                    match self.known_output(&code).or(output) {
                         Some(output) => fields.value(&output, quoted),
                         None => fields.unknown(written, origin),
                     }
