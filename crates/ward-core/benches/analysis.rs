@@ -150,6 +150,17 @@ fn pathological() -> Vec<(&'static str, String)> {
         // to measure. Each extra `(` costs ~x1.75, each extra `{` ~x2.2.
         ("unclosed_parens_16", "(".repeat(16)),
         ("unclosed_braces_10", format!("echo x{}x,x", "{".repeat(10))),
+        // Functions analysed at each call (at most 256 kept, 16 calls each).
+        ("functions_3k_called", {
+            let mut line = String::new();
+            for index in 0..3_000 {
+                let _ = write!(line, "f{index}() {{ rm -f /tmp/f{index}; }}; ");
+            }
+            for index in 0..3_000 {
+                let _ = write!(line, "f{index}; f{index}; ");
+            }
+            line
+        }),
     ]
 }
 

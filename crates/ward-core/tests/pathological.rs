@@ -123,6 +123,24 @@ fn a_hundred_thousand_commands_are_opaque_as_too_long() {
 }
 
 #[test]
+fn thousands_of_functions_and_calls_are_all_analysed() {
+    // Each command is looked up among the functions kept (at most 256); the rest
+    // are analysed where they are defined. Every body is seen either way.
+    let mut line = String::new();
+    for index in 0..3_000 {
+        line.push_str(&format!("f{index}() {{ rm -f /tmp/f{index}; }}; "));
+    }
+    for index in 0..3_000 {
+        line.push_str(&format!("f{index}; "));
+    }
+    let action = analyse(&line);
+    assert_not_opaque(&action);
+    assert_deletes(&action, "/tmp/f0");
+    assert_deletes(&action, "/tmp/f2999");
+    assert_eq!(count_program(&action, "rm"), 3_000);
+}
+
+#[test]
 fn fifteen_thousand_commands_are_all_seen() {
     // 30,000 tokens: within the budget of one call, analysed in full.
     let line = vec!["true"; 15_000].join(";");

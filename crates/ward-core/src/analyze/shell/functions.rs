@@ -25,6 +25,11 @@ const MAX_ANALYSED_CALLS: usize = 16;
 /// program, and the function's body is analysed at the end of the walk instead.
 const MAX_CALL_DEPTH: usize = 8;
 
+/// The most functions one line keeps for their calls (each command of the line
+/// is looked up among them). Past it, a definition's body is analysed where it is
+/// defined, with its arguments unknown.
+const MAX_FUNCTIONS: usize = 256;
+
 /// The positional parameters bound at a call: `$1` to `$9` (`$0` stays the
 /// shell's name; `${10}` and later count as unknown).
 const POSITIONAL_NAMES: [&str; 9] = ["1", "2", "3", "4", "5", "6", "7", "8", "9"];
@@ -48,14 +53,19 @@ pub(super) struct Function {
 impl Walker<'_> {
     /// Keeps a function definition for its calls.
     pub(super) fn define_function(&mut self, definition: &ast::FunctionDefinition) {
-        self.functions.push(Function {
+        let function = Function {
             name: definition.fname.value.clone(),
             definition: Rc::new(definition.clone()),
             source: Rc::from(self.source.as_str()),
             scope: self.scope.clone(),
             calls: 0,
-            analysed_unbound: false,
-        });
+            analysed_unbound: self.functions.len() >= MAX_FUNCTIONS,
+        };
+        if function.analysed_unbound {
+            self.scoped(|walker| walker.run_body(&function, None, &Stream::Inherited));
+        } else {
+            self.functions.push(function);
+        }
     }
 
     /// If `name` is a function defined in the line, analyses its body for this
