@@ -378,6 +378,13 @@ const MAX_CREDENTIAL_COPIES: usize = 64;
 pub(super) fn note_copies(walker: &mut Walker<'_>, from: usize) {
     let home = &walker.scope.context.home;
     let targets = walker.action.targets.get(from..).unwrap_or_default();
+    // Most commands write nothing: checked first, as it costs nothing.
+    if !targets
+        .iter()
+        .any(|target| target.kind == TargetKind::Write)
+    {
+        return;
+    }
     let Some(source) = targets.iter().find_map(|target| {
         if target.kind != TargetKind::Read {
             return None;
