@@ -465,6 +465,27 @@ fn substitutions_whose_output_the_walk_knows_are_expanded() {
 }
 
 #[test]
+fn numbers_and_dates_in_paths_stay_inside_their_directory() {
+    // A process id, a number, the date: unknown, but never a `/`.
+    let action = analyse(r#"touch /tmp/ward-$$.lock; rm -f "/tmp/ward-$$.lock""#);
+    assert_target(&action, "/tmp/ward-*.lock", TargetKind::Delete);
+    assert!(!action.opaque, "{:?}", action.notes);
+    let action = analyse("tar czf /tmp/src-$(date +%F).tgz src/");
+    assert_target(&action, "/tmp/src-*.tgz", TargetKind::Write);
+    assert!(!action.opaque, "{:?}", action.notes);
+    let action = analyse(r#"mkdir -p "backups/$(date '+%Y%m%d-%H%M%S')-$RANDOM-$((n + 1))""#);
+    assert_target(&action, "/home/dev/app/backups/*-*-*", TargetKind::Write);
+    // A format that may print `/`, or a value that may hold one: unknown.
+    for line in [
+        "mkdir -p out/$(date +%D)",
+        "rm -rf dist/$(git describe --tags)",
+        r#"rm -rf "/tmp/$NAME""#,
+    ] {
+        assert!(analyse(line).opaque, "{line}");
+    }
+}
+
+#[test]
 fn sh_c_binds_its_words_to_all_positional_parameters() {
     let action = analyse(r#"sh -c '"$@"' sh rm -rf ~"#);
     assert_target(&action, "/home/dev", TargetKind::Delete);

@@ -335,8 +335,9 @@ impl Walker<'_> {
                     }
                 }
                 WordPiece::ArithmeticExpression(expression) => {
+                    // A number: whatever it is, it names no other directory.
                     self.scan(&expression.value);
-                    fields.unknown(written, Origin::Dynamic);
+                    fields.value(NO_SLASH, quoted);
                 }
             }
         }
@@ -369,6 +370,9 @@ impl Walker<'_> {
             ["mktemp", options @ ..] if options.iter().all(|option| option.starts_with('-')) => {
                 Some("/tmp/tmp.XXXXXXXXXX".to_owned())
             }
+            // The date: numbers and names, never a `/` unless the format asks for one.
+            ["date"] => Some(NO_SLASH.to_owned()),
+            ["date", format] if date_format_without_slash(format) => Some(NO_SLASH.to_owned()),
             ["printf", word] | ["printf", "%s", word] if plain(word) && !word.contains('%') => {
                 Some((*word).to_owned())
             }
@@ -512,6 +516,12 @@ impl Walker<'_> {
                 positional = "0".to_owned();
                 &positional
             }
+            Parameter::Special(
+                SpecialParameter::ProcessId
+                | SpecialParameter::LastBackgroundProcessId
+                | SpecialParameter::LastExitStatus
+                | SpecialParameter::PositionalParameterCount,
+            ) => return Value::Set(NO_SLASH.to_owned()),
             _ => return Value::Unknown,
         };
         self.lookup_named(name)
@@ -525,6 +535,9 @@ impl Walker<'_> {
         }
         if let Some(value) = self.scope.variable(name) {
             return value.clone();
+        }
+        if NUMBERS.contains(&name) {
+            return Value::Set(NO_SLASH.to_owned());
         }
         match name {
             "HOME" => Value::Set(self.scope.context.home.clone()),
@@ -670,6 +683,48 @@ fn simple_pieces<'a>(word: &'a str) -> Option<Vec<SimplePiece<'a>>> {
     }
     flush(&mut pieces, text_from, at, false)?;
     Some(pieces)
+}
+
+/// What stands for a value only known when the line runs but known to hold no
+/// `/` (a process id, a number, the date): a glob of one path component. A path
+/// built from it stays inside its known directory (`/tmp/lock-$$` is
+/// `/tmp/lock-*`), where a value that may hold `/` or `..` could lead anywhere and
+/// is left unknown.
+const NO_SLASH: &str = "*";
+
+/// Variables the shell sets to a number.
+const NUMBERS: [&str; 10] = [
+    "RANDOM",
+    "SRANDOM",
+    "BASHPID",
+    "PPID",
+    "SECONDS",
+    "EPOCHSECONDS",
+    "EPOCHREALTIME",
+    "UID",
+    "EUID",
+    "LINENO",
+];
+
+/// Whether `date +FORMAT` prints no `/`: a quoted-or-plain `+FORMAT` whose
+/// directives are of numbers and names (`%D`, `%x` and `%c` may print `/`).
+fn date_format_without_slash(format: &str) -> bool {
+    let format = format.trim_matches(['\'', '"']);
+    let Some(format) = format.strip_prefix('+') else {
+        return false;
+    };
+    let mut chars = format.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '/' | '$' | '`' | '\\' => return false,
+            '%' => match chars.next() {
+                Some('D' | 'x' | 'c' | 'r' | '+') | None => return false,
+                Some(_) => {}
+            },
+            _ => {}
+        }
+    }
+    true
 }
 
 /// Expands a list of words as `"$@"` / `"${a[@]}"` do: a field each; as `"$*"` /
