@@ -505,6 +505,20 @@ fn decoded_or_fetched_sql_is_hidden_or_remote_code() {
 }
 
 #[test]
+fn word_splitting_follows_an_ifs_the_line_sets() {
+    let action = analyse("IFS=,; cmd=rm,-rf,/; $cmd");
+    assert_target(&action, "/", TargetKind::Delete);
+    let action = analyse("IFS=:; dirs=build:dist; rm -rf $dirs");
+    assert_target(&action, "/home/dev/app/build", TargetKind::Delete);
+    assert_target(&action, "/home/dev/app/dist", TargetKind::Delete);
+    // Quoted, or with IFS empty, nothing is split.
+    let action = analyse(r#"IFS=,; files=a,b; rm -f "$files""#);
+    assert_target(&action, "/home/dev/app/a,b", TargetKind::Delete);
+    let action = analyse("IFS=; files='a b'; rm -f $files");
+    assert_target(&action, "/home/dev/app/a b", TargetKind::Delete);
+}
+
+#[test]
 fn sh_c_binds_its_words_to_all_positional_parameters() {
     let action = analyse(r#"sh -c '"$@"' sh rm -rf ~"#);
     assert_target(&action, "/home/dev", TargetKind::Delete);

@@ -89,11 +89,15 @@ struct Fields {
     origin: Origin,
     /// Whether the current field exists even if empty (`""` gives one empty field).
     started: bool,
+    /// The characters unquoted expansions are split on: `IFS` if the line set it
+    /// (`IFS=,; cmd=rm,-rf,/; $cmd` runs `rm -rf /`), else blanks.
+    separators: Option<String>,
 }
 
 impl Fields {
     fn new(split: bool) -> Fields {
         Fields {
+            separators: None,
             split,
             done: Vec::new(),
             text: String::new(),
@@ -122,7 +126,11 @@ impl Fields {
             self.quoted(value);
             return;
         }
-        let mut parts = value.split([' ', '\t', '\n']);
+        let separators = self.separators.take();
+        let mut parts = value.split(|c: char| match &separators {
+            Some(separators) => separators.contains(c),
+            None => matches!(c, ' ' | '\t' | '\n'),
+        });
         if let Some(first) = parts.next() {
             self.unquoted(first);
         }
@@ -130,6 +138,7 @@ impl Fields {
             self.end_field();
             self.unquoted(part);
         }
+        self.separators = separators;
     }
 
     /// Adds text only known when the line runs, kept as written.
@@ -177,14 +186,24 @@ impl Walker<'_> {
             let mut out = Vec::new();
             for alternative in &alternatives {
                 let mut fields = Fields::new(true);
+                fields.separators = self.field_separators();
                 self.expand_into(alternative, false, &mut fields);
                 out.extend(fields.into_fields());
             }
             return out;
         }
         let mut fields = Fields::new(true);
+        fields.separators = self.field_separators();
         self.expand_into(word, false, &mut fields);
         fields.into_fields()
+    }
+
+    /// `IFS` when the line set it to known characters.
+    fn field_separators(&self) -> Option<String> {
+        match self.scope.variable("IFS") {
+            Some(Value::Set(separators)) => Some(separators.clone()),
+            _ => None,
+        }
     }
 
     /// Expands a word that is not split into fields (an assignment's value, a
