@@ -28,6 +28,7 @@ mod functions;
 mod git;
 mod network;
 mod path_programs;
+mod powershell;
 mod programs;
 mod scripts;
 mod trim;

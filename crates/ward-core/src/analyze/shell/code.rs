@@ -261,6 +261,9 @@ pub(super) fn run(
         }
         "deno" => return Some(super::deno::deno(walker, args, stdin)),
         vim if super::vim::VIMS.contains(&vim) => super::vim::vim(walker, program, args, stdin),
+        shell if super::powershell::POWERSHELLS.contains(&shell) => {
+            super::powershell::powershell(walker, program, args, stdin);
+        }
         _ => return interpreter(walker, program, args, stdin),
     }
     Some(Stream::output_of(program))
