@@ -7,30 +7,15 @@ use super::walk::{Stream, Walker};
 use super::words::Arg;
 use crate::TargetKind;
 
-/// Options that take a value (the next word, or `--option=value`).
-const WITH_VALUE: [&str; 30] = [
+/// Options that take a value (the next word, or `--option=value`) besides the
+/// selective ones below.
+const WITH_VALUE: [&str; 14] = [
     "-d",
     "--max-depth",
     "--min-depth",
     "--exact-depth",
-    "-t",
-    "--type",
-    "-e",
-    "--extension",
-    "-E",
-    "--exclude",
-    "-S",
-    "--size",
-    "--changed-within",
-    "--changed-after",
-    "--changed-before",
-    "--newer",
-    "--older",
-    "-o",
-    "--owner",
     "-j",
     "--threads",
-    "--max-results",
     "--base-directory",
     "--path-separator",
     "--search-path",
@@ -41,7 +26,8 @@ const WITH_VALUE: [&str; 30] = [
     "--max-buffer-time",
 ];
 
-/// Options that select some entries only (by kind, name, size, time or owner).
+/// Options that take a value and select some entries only (by kind, name, size,
+/// time or owner).
 const SELECTIVE: [&str; 16] = [
     "-t",
     "--type",
@@ -90,7 +76,7 @@ pub(super) fn fd(walker: &mut Walker<'_>, program: &str, args: &[Arg]) -> Stream
             Some((name, value)) if name.starts_with("--") => (name, Some(value)),
             _ => (text, None),
         };
-        if WITH_VALUE.contains(&name) {
+        if WITH_VALUE.contains(&name) || SELECTIVE.contains(&name) {
             selective |= SELECTIVE.contains(&name);
             let value = match inline_value {
                 Some(value) => Some(Arg {
