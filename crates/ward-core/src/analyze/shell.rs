@@ -20,6 +20,7 @@ mod arrays;
 mod clients;
 mod code;
 mod containers;
+mod defaults;
 mod deno;
 mod exfil;
 mod fd;
@@ -27,6 +28,7 @@ mod files;
 mod functions;
 mod git;
 mod network;
+mod no_slash;
 mod path_programs;
 mod powershell;
 mod programs;
@@ -40,6 +42,8 @@ mod written;
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_flow;
 
 use brush_parser::{ParserOptions, ast};
 

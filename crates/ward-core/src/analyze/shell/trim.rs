@@ -5,6 +5,8 @@
 //! name), so leaving them unknown would make ordinary scripts opaque and would hide
 //! `rm -rf "${PWD%/*}"`.
 
+use brush_parser::word::{Parameter, ParameterExpr};
+
 /// Which end a pattern is removed from, and how much of it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Trim {
@@ -16,6 +18,34 @@ pub(super) enum Trim {
     ShortestPrefix,
     /// `##`: the longest matching prefix.
     LongestPrefix,
+}
+
+/// The parameter, pattern and kind of a `${X%…}`, `${X%%…}`, `${X#…}` or `${X##…}`.
+pub(super) fn trim_request(expression: &ParameterExpr) -> Option<(&Parameter, Option<&str>, Trim)> {
+    let (parameter, pattern, how) = match expression {
+        ParameterExpr::RemoveSmallestSuffixPattern {
+            parameter,
+            indirect: false,
+            pattern,
+        } => (parameter, pattern, Trim::ShortestSuffix),
+        ParameterExpr::RemoveLargestSuffixPattern {
+            parameter,
+            indirect: false,
+            pattern,
+        } => (parameter, pattern, Trim::LongestSuffix),
+        ParameterExpr::RemoveSmallestPrefixPattern {
+            parameter,
+            indirect: false,
+            pattern,
+        } => (parameter, pattern, Trim::ShortestPrefix),
+        ParameterExpr::RemoveLargestPrefixPattern {
+            parameter,
+            indirect: false,
+            pattern,
+        } => (parameter, pattern, Trim::LongestPrefix),
+        _ => return None,
+    };
+    Some((parameter, pattern.as_deref(), how))
 }
 
 /// The longest value trimmed: each candidate end is matched against the pattern,

@@ -249,28 +249,6 @@ impl<'a> Walker<'a> {
 }
 
 impl Walker<'_> {
-    /// Keeps the default of `written` (`${NAME:-WORD}` of a variable the line does
-    /// not set) when it is one plain word.
-    pub(super) fn note_default(&mut self, written: &str, default: &str) {
-        const MAX_DEFAULTS: usize = 32;
-        let plain = !default.is_empty()
-            && default.bytes().all(|byte| {
-                byte.is_ascii_alphanumeric() || matches!(byte, b'/' | b'.' | b'_' | b'-' | b'+')
-            });
-        if plain && self.defaults.len() < MAX_DEFAULTS {
-            self.defaults.push((written.to_owned(), default.to_owned()));
-        }
-    }
-
-    /// The plain-word default of a word that is one `${NAME:-WORD}` expansion.
-    fn default_of(&self, word: &str) -> Option<String> {
-        self.defaults
-            .iter()
-            .rev()
-            .find(|(written, _)| written == word)
-            .map(|(_, default)| default.clone())
-    }
-
     /// Marks the action opaque, saying why.
     pub(super) fn opaque(&mut self, note: String) {
         self.action.opaque = true;

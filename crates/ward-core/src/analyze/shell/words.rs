@@ -13,7 +13,8 @@ use brush_parser::word::{
 };
 
 use super::super::paths::expand_home;
-use super::trim::{self, Trim};
+use super::no_slash::{NO_SLASH, NUMBERS, date_format_without_slash};
+use super::trim::{self, trim_request};
 use super::walk::{Value, Walker};
 use super::{guarded, parser_options};
 
@@ -704,48 +705,6 @@ fn simple_pieces<'a>(word: &'a str) -> Option<Vec<SimplePiece<'a>>> {
     Some(pieces)
 }
 
-/// What stands for a value only known when the line runs but known to hold no
-/// `/` (a process id, a number, the date): a glob of one path component. A path
-/// built from it stays inside its known directory (`/tmp/lock-$$` is
-/// `/tmp/lock-*`), where a value that may hold `/` or `..` could lead anywhere and
-/// is left unknown.
-const NO_SLASH: &str = "*";
-
-/// Variables the shell sets to a number.
-const NUMBERS: [&str; 10] = [
-    "RANDOM",
-    "SRANDOM",
-    "BASHPID",
-    "PPID",
-    "SECONDS",
-    "EPOCHSECONDS",
-    "EPOCHREALTIME",
-    "UID",
-    "EUID",
-    "LINENO",
-];
-
-/// Whether `date +FORMAT` prints no `/`: a quoted-or-plain `+FORMAT` whose
-/// directives are of numbers and names (`%D`, `%x` and `%c` may print `/`).
-fn date_format_without_slash(format: &str) -> bool {
-    let format = format.trim_matches(['\'', '"']);
-    let Some(format) = format.strip_prefix('+') else {
-        return false;
-    };
-    let mut chars = format.chars();
-    while let Some(c) = chars.next() {
-        match c {
-            '/' | '$' | '`' | '\\' => return false,
-            '%' => match chars.next() {
-                Some('D' | 'x' | 'c' | 'r' | '+') | None => return false,
-                Some(_) => {}
-            },
-            _ => {}
-        }
-    }
-    true
-}
-
 /// Expands a list of words as `"$@"` / `"${a[@]}"` do: a field each; as `"$*"` /
 /// `"${a[*]}"`: one field, joined by spaces; unquoted, each word is split again.
 fn expand_list(words: &[Arg], concatenate: bool, quoted: bool, fields: &mut Fields) {
@@ -763,34 +722,6 @@ fn expand_list(words: &[Arg], concatenate: bool, quoted: bool, fields: &mut Fiel
             fields.unknown(&word.text, word.origin);
         }
     }
-}
-
-/// The parameter, pattern and kind of a `${X%…}`, `${X%%…}`, `${X#…}` or `${X##…}`.
-fn trim_request(expression: &ParameterExpr) -> Option<(&Parameter, Option<&str>, Trim)> {
-    let (parameter, pattern, how) = match expression {
-        ParameterExpr::RemoveSmallestSuffixPattern {
-            parameter,
-            indirect: false,
-            pattern,
-        } => (parameter, pattern, Trim::ShortestSuffix),
-        ParameterExpr::RemoveLargestSuffixPattern {
-            parameter,
-            indirect: false,
-            pattern,
-        } => (parameter, pattern, Trim::LongestSuffix),
-        ParameterExpr::RemoveSmallestPrefixPattern {
-            parameter,
-            indirect: false,
-            pattern,
-        } => (parameter, pattern, Trim::ShortestPrefix),
-        ParameterExpr::RemoveLargestPrefixPattern {
-            parameter,
-            indirect: false,
-            pattern,
-        } => (parameter, pattern, Trim::LongestPrefix),
-        _ => return None,
-    };
-    Some((parameter, pattern.as_deref(), how))
 }
 
 /// Whether a set value counts as null for a `${X:-…}` (colon) test.
