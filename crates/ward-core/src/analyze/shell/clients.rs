@@ -372,12 +372,12 @@ const REDIS_PORTS: [&str; 3] = ["6379", "6380", "26379"];
 /// `printf 'FLUSHALL\r\n' | nc localhost 6379`. Lines of the wire protocol's
 /// framing (`*1`, `$8`) are skipped.
 pub(super) fn raw_redis(walker: &mut Walker<'_>, program: &str, args: &[Arg], stdin: &Stream) {
+    // `6379`, `HOST:6379`, `TCP:HOST:6379`, `/dev/tcp/HOST/6379`.
     let to_redis = args.iter().any(|arg| {
-        let text = arg.text.as_str();
-        REDIS_PORTS.contains(&text)
-            || REDIS_PORTS.iter().any(|port| {
-                text.ends_with(&format!(":{port}")) || text.ends_with(&format!("/{port}"))
-            })
+        arg.text
+            .rsplit([':', '/'])
+            .next()
+            .is_some_and(|port| REDIS_PORTS.contains(&port))
     });
     let Stream::Text(text) = stdin else {
         return;

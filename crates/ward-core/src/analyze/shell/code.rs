@@ -196,7 +196,7 @@ pub(super) fn run(
                 } else {
                     walker.add_path(script, TargetKind::Read, program);
                     walker.add_path(script, TargetKind::Execute, program);
-                    walker.run_written_script(script, program, stdin);
+                    walker.run_written_script(script, false, stdin);
                 }
             }
         }
@@ -375,7 +375,7 @@ fn shell(walker: &mut Walker<'_>, name: &str, args: &[Arg], stdin: &Stream) {
             Origin::Pipe { .. } => run_code(walker, script, name, stdin),
             _ => {
                 walker.add_path(script, TargetKind::Execute, name);
-                walker.run_written_script(script, name, stdin);
+                walker.run_written_script(script, true, stdin);
             }
         },
         _ => shell_stdin(walker, name, stdin),
@@ -395,15 +395,7 @@ fn shell_stdin(walker: &mut Walker<'_>, shell: &str, stdin: &Stream) {
         }),
         Stream::File(path) => {
             walker.action.add_target(path.clone(), TargetKind::Execute);
-            if let Some(script) = walker.written_text_at(path) {
-                walker.scoped(|walker| {
-                    walker.nested_source(
-                        &script.text,
-                        &Stream::Inherited,
-                        &format!("the script `{path}` fed to `{shell}`"),
-                    );
-                });
-            }
+            walker.run_written_script_at(path, true, &Stream::Inherited);
         }
         Stream::Remote(source) => remote_code(
             walker,

@@ -412,6 +412,9 @@ pub(super) fn note_copies(walker: &mut Walker<'_>, from: usize) {
 /// directory holds a copy of (`tar czf out.tgz report` after
 /// `cp ~/.aws/credentials report/`).
 fn copied_from(walker: &Walker<'_>, path: &str) -> Option<String> {
+    if walker.credential_copies.is_empty() {
+        return None;
+    }
     let directory = format!("{}/", path.trim_end_matches('/'));
     walker
         .credential_copies

@@ -54,7 +54,7 @@ pub(super) fn fd(walker: &mut Walker<'_>, program: &str, args: &[Arg]) -> Stream
     let mut operands: Vec<&Arg> = Vec::new();
     let mut search_paths: Vec<Arg> = Vec::new();
     let mut selective = false;
-    let mut command: Option<(Vec<Arg>, bool)> = None;
+    let mut command: Option<Vec<Arg>> = None;
     let mut index = 0;
     while let Some(arg) = args.get(index) {
         index += 1;
@@ -69,7 +69,7 @@ pub(super) fn fd(walker: &mut Walker<'_>, program: &str, args: &[Arg]) -> Stream
                 }
                 words.push(word.clone());
             }
-            command = Some((words, matches!(text, "-X" | "--exec-batch")));
+            command = Some(words);
             continue;
         }
         let (name, inline_value) = match text.split_once('=') {
@@ -124,7 +124,9 @@ pub(super) fn fd(walker: &mut Walker<'_>, program: &str, args: &[Arg]) -> Stream
             origin: path.origin,
         })
         .collect();
-    if let Some((words, _batch)) = command {
+    // `-x` runs the command once per path, `-X` once with them all: the same
+    // paths are given either way.
+    if let Some(words) = command {
         let placeholders = ["{}", "{/}", "{//}", "{.}", "{/.}"];
         let mut argv = Vec::new();
         let mut placed = false;

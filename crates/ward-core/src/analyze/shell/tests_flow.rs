@@ -258,6 +258,12 @@ fn a_script_the_line_writes_and_then_runs_is_analysed() {
             .iter()
             .any(|target| target.path == "/home/dev")
     );
+    // `bash x.sh` runs in a shell of its own: its `cd` does not stay; `. x.sh`
+    // runs in this one: it does.
+    let action = analyse("echo 'cd /' > x.sh; bash x.sh; rm -rf build");
+    assert_target(&action, "/home/dev/app/build", TargetKind::Delete);
+    let action = analyse("echo 'cd /' > x.sh; . ./x.sh; rm -rf build");
+    assert_target(&action, "/build", TargetKind::Delete);
     // Writing a script is not running it.
     let action = analyse("echo 'rm -rf ~' > notes.txt");
     assert!(

@@ -16,14 +16,17 @@ pub(super) fn vim(walker: &mut Walker<'_>, program: &str, args: &[Arg], stdin: &
     while let Some(arg) = args.get(index) {
         index += 1;
         let command = match arg.text.as_str() {
-            "-c" | "--cmd" | "-S" => {
+            // `-S FILE` sources a script: not analysed, only opened.
+            "-S" => {
                 index += 1;
-                match args.get(index - 1) {
-                    // `-S FILE` sources a script: not analysed, only opened.
-                    Some(_) if arg.text == "-S" => continue,
-                    Some(command) => command,
-                    None => break,
-                }
+                continue;
+            }
+            "-c" | "--cmd" => {
+                index += 1;
+                let Some(command) = args.get(index - 1) else {
+                    break;
+                };
+                command
             }
             "--" => break,
             text if text.starts_with('+') && text.len() > 1 => arg,

@@ -403,7 +403,6 @@ impl Walker<'_> {
         self.nesting -= 1;
     }
 
-    /// Analyses a command substitution and tells where its output comes from.
     /// Walks the code of a command substitution: where its output comes from,
     /// and the output itself when the walk knows it (`$(printf '%s' x)`,
     /// `$(dirname "$PWD")`), without its trailing newlines.
@@ -643,27 +642,17 @@ impl Walker<'_> {
             std::mem::replace(&mut self.words_targets_from, self.action.targets.len());
         let outer_commands_from =
             std::mem::replace(&mut self.words_commands_from, self.action.commands.len());
+        let outer_stdout_files = std::mem::take(&mut self.stdout_files);
         let output = self.simple_command_words(command, stdin, timed);
+        self.note_written(&output);
         exfil::note_copies(self, self.words_targets_from);
+        self.stdout_files = outer_stdout_files;
         self.words_targets_from = outer_words_from;
         self.words_commands_from = outer_commands_from;
         output
     }
 
     fn simple_command_words(
-        &mut self,
-        command: &ast::SimpleCommand,
-        stdin: &Stream,
-        timed: bool,
-    ) -> Stream {
-        let outer_stdout_files = std::mem::take(&mut self.stdout_files);
-        let output = self.simple_command_stdout(command, stdin, timed);
-        self.note_written(&output);
-        self.stdout_files = outer_stdout_files;
-        output
-    }
-
-    fn simple_command_stdout(
         &mut self,
         command: &ast::SimpleCommand,
         stdin: &Stream,
@@ -1036,7 +1025,7 @@ impl Walker<'_> {
             if program_word.contains('/') && !is_system_program(&program_word) {
                 let script = Arg::literal(program_word.as_str());
                 walker.add_path(&script, TargetKind::Execute, &program);
-                walker.run_written_script(&script, "the line", stdin);
+                walker.run_written_script(&script, true, stdin);
             }
             let stdin = if via_xargs {
                 Stream::Inherited

@@ -186,25 +186,25 @@ impl Walker<'_> {
         if let Some(alternatives) = self.brace_alternatives(word) {
             let mut out = Vec::new();
             for alternative in &alternatives {
-                let mut fields = Fields::new(true);
-                fields.separators = self.field_separators();
+                let mut fields = self.split_fields();
                 self.expand_into(alternative, false, &mut fields);
                 out.extend(fields.into_fields());
             }
             return out;
         }
-        let mut fields = Fields::new(true);
-        fields.separators = self.field_separators();
+        let mut fields = self.split_fields();
         self.expand_into(word, false, &mut fields);
         fields.into_fields()
     }
 
-    /// `IFS` when the line set it to known characters.
-    fn field_separators(&self) -> Option<String> {
-        match self.scope.variable("IFS") {
-            Some(Value::Set(separators)) => Some(separators.clone()),
-            _ => None,
+    /// Fields split on `IFS` when the line set it to known characters, else on
+    /// blanks.
+    fn split_fields(&self) -> Fields {
+        let mut fields = Fields::new(true);
+        if let Some(Value::Set(separators)) = self.scope.variable("IFS") {
+            fields.separators = Some(separators.clone());
         }
+        fields
     }
 
     /// Expands a word that is not split into fields (an assignment's value, a

@@ -68,17 +68,25 @@ impl Walker<'_> {
             })
     }
 
-    /// Runs a shell script the line wrote (`bash x.sh`, `./x.sh`, `. x.sh`): its
-    /// commands are analysed. False when the line did not write it.
-    pub(super) fn run_written_script(&mut self, file: &Arg, what: &str, stdin: &Stream) -> bool {
-        let Some(script) = self.written_text(file) else {
-            return false;
+    /// Runs a shell script the line wrote: its commands are analysed, in a shell
+    /// of their own (`bash x.sh`, `./x.sh`: `child_shell`) or in this one (`. x.sh`).
+    pub(super) fn run_written_script(&mut self, file: &Arg, child_shell: bool, stdin: &Stream) {
+        if file.is_literal() {
+            let path = resolve_expanded(&file.text, &self.scope.context);
+            self.run_written_script_at(&path, child_shell, stdin);
+        }
+    }
+
+    /// [`Walker::run_written_script`] of a resolved path (`sh < x.sh`).
+    pub(super) fn run_written_script_at(&mut self, path: &str, child_shell: bool, stdin: &Stream) {
+        let Some(script) = self.written_text_at(path) else {
+            return;
         };
-        self.nested_source(
-            &script.text,
-            stdin,
-            &format!("the script `{}` that {what} runs", file.text),
-        );
-        true
+        let what = format!("the script `{path}`");
+        if child_shell {
+            self.scoped(|walker| walker.nested_source(&script.text, stdin, &what));
+        } else {
+            self.nested_source(&script.text, stdin, &what);
+        }
     }
 }
