@@ -15,19 +15,19 @@ const MAX_ELEMENTS: usize = 1024;
 impl Scope {
     /// `name=(…)` or `name+=(…)` with these elements (`None`: not known).
     pub(super) fn assign_array(&mut self, name: &str, elements: Option<Vec<Arg>>, append: bool) {
-        let earlier = self.arrays.iter().position(|(known, _)| known == name);
+        let earlier = self
+            .arrays
+            .iter()
+            .position(|(known, _)| known == name)
+            .map(|index| self.arrays.remove(index).1);
         let elements = match (append, earlier, elements) {
             (false, _, Some(elements)) => Some(elements),
-            (true, Some(index), Some(added)) => self.arrays.get(index).map(|(_, existing)| {
-                let mut all = existing.clone();
+            (true, Some(mut all), Some(added)) => {
                 all.extend(added);
-                all
-            }),
+                Some(all)
+            }
             _ => None,
         };
-        if let Some(index) = earlier {
-            self.arrays.remove(index);
-        }
         if let Some(elements) = elements
             && elements.len() <= MAX_ELEMENTS
             && self.arrays.len() < MAX_ARRAYS

@@ -42,8 +42,8 @@ pub(super) struct Function {
     /// The shell code it was defined in (syntax tree locations index into it).
     source: Rc<str>,
     /// The shell state where it was defined: a body analysed without a call sees
-    /// what the line had set up to there.
-    scope: Scope,
+    /// what the line had set up to there (shared: a call clones the function).
+    scope: Rc<Scope>,
     /// How many of its calls the walk has met.
     calls: usize,
     /// Whether its body was analysed with its arguments unknown.
@@ -57,7 +57,7 @@ impl Walker<'_> {
             name: definition.fname.value.clone(),
             definition: Rc::new(definition.clone()),
             source: Rc::from(self.source.as_str()),
-            scope: self.scope.clone(),
+            scope: Rc::new(self.scope.clone()),
             calls: 0,
             analysed_unbound: self.functions.len() >= MAX_FUNCTIONS,
         };
@@ -112,7 +112,7 @@ impl Walker<'_> {
             }
             function.analysed_unbound = true;
             let function = function.clone();
-            let outer = std::mem::replace(&mut self.scope, function.scope.clone());
+            let outer = std::mem::replace(&mut self.scope, Scope::clone(&function.scope));
             self.run_body(&function, None, &Stream::Inherited);
             self.scope = outer;
         }
